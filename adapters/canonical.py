@@ -1,0 +1,121 @@
+"""The canonical events every adapter produces: the public webhook format of DESIGN.md."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+# Amounts are decimal strings ("11.50"); a JSON number would carry a binary float's error into pay.
+AmountStr = Annotated[str, StringConstraints(pattern=r"^\d{1,7}(\.\d{1,2})?$")]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _iso_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO-8601 date-time string with an offset, e.g. 2027-03-28T01:30:00+01:00")
+    return value
+
+
+# An instant must carry its offset: a local time without one is ambiguous around DST changes.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+
+
+class _Data(BaseModel):
+    # Unknown fields are ignored (platforms add fields over time); known ones are strictly typed:
+    # strings stay strings (pydantic never turns 5 into "5"), counts are StrictInt, instants are ISO text.
+    model_config = ConfigDict(frozen=True)
+
+
+class PayOffer(_Data):
+    """What the platform proposes to pay: an hourly gross rate, or a per-trip price (which the agreement may forbid)."""
+
+    hourly_gross: AmountStr | None = None
+    per_trip: AmountStr | None = None
+    currency: Currency = "EUR"
+
+    @model_validator(mode="after")
+    def _exactly_one_basis(self) -> PayOffer:
+        if (self.hourly_gross is None) == (self.per_trip is None):
+            raise ValueError("give exactly one of hourly_gross or per_trip")
+        return self
+
+    @property
+    def hourly(self) -> Decimal | None:
+        return None if self.hourly_gross is None else Decimal(self.hourly_gross)
+
+    @property
+    def trip(self) -> Decimal | None:
+        return None if self.per_trip is None else Decimal(self.per_trip)
+
+
+class RiderEnrolled(_Data):
+    rider_id: Code
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    email: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    member_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class ShiftBooked(_Data):
+    shift_code: Code
+    rider_id: Code
+    starts_at: Instant
+    ends_at: Instant
+    zone: Annotated[str, StringConstraints(max_length=100)] | None = None
+    pay: PayOffer | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ShiftBooked:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class ShiftStarted(_Data):
+    shift_code: Code
+    at: Instant
+
+
+class ShiftEnded(_Data):
+    shift_code: Code
+    at: Instant
+    deliveries: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
+    pay: PayOffer | None = None
+
+
+class ShiftCancelled(_Data):
+    shift_code: Code
+    at: Instant
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+EventType = Literal["rider.enrolled", "shift.booked", "shift.started", "shift.ended", "shift.cancelled"]
+
+DATA_MODELS: dict[str, type[_Data]] = {
+    "rider.enrolled": RiderEnrolled,
+    "shift.booked": ShiftBooked,
+    "shift.started": ShiftStarted,
+    "shift.ended": ShiftEnded,
+    "shift.cancelled": ShiftCancelled,
+}
+
+EventData = RiderEnrolled | ShiftBooked | ShiftStarted | ShiftEnded | ShiftCancelled
+
+
+class CanonicalEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: EventType
+    timestamp: Instant
+    data: EventData

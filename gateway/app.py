@@ -1,0 +1,39 @@
+"""The app factory. Agreements are loaded here: an invalid one stops the gateway, naming the error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from gateway.agreements.loader import AgreementBook
+from gateway.deps import utcnow
+from gateway.domains.contracts.endpoints import router as contracts_router
+from gateway.domains.health.endpoints import router as health_router
+from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.problems import install_problem_handlers
+from gateway.settings import Settings, get_settings
+
+DESCRIPTION = """
+Platforms post signed shift webhooks; the gateway opens the rider's employment contract at once and
+enforces the negotiated agreement (minimum paid hours, hourly floor, no per-trip pay), recording every
+correction with its term and clause. Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    book: AgreementBook | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Gig-platform gateway", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.book = book or AgreementBook.load(settings.agreements_dir)
+    app.state.clock = clock
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(inbox_router)
+    app.include_router(contracts_router)
+    return app

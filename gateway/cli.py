@@ -1,0 +1,243 @@
+"""The `gateway` command: serve, migrate, manage platforms, send a signed test webhook, regenerate OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from sqlmodel import Session, select
+
+from gateway.agreements.loader import AgreementBook
+from gateway.agreements.model import AgreementError
+from gateway.db import migrate
+from gateway.db.engine import get_engine
+from gateway.deps import utcnow
+from gateway.domains.auth.credentials import issue_credential
+from gateway.domains.platforms import service as platforms
+from gateway.domains.platforms.models import Platform
+from gateway.settings import REPO_ROOT, get_settings
+
+app = typer.Typer(
+    help="Gig-platform gateway.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+)
+platforms_app = typer.Typer(
+    help="Create and inspect platforms, their secrets and API credentials.", no_args_is_help=True
+)
+webhook_app = typer.Typer(help="Sign and send test webhooks as a platform would.", no_args_is_help=True)
+app.add_typer(platforms_app, name="platforms")
+app.add_typer(webhook_app, name="webhook")
+
+OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
+DEMO_LABEL = "demo"
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _book() -> AgreementBook:
+    try:
+        return AgreementBook.load(get_settings().agreements_dir)
+    except AgreementError as exc:
+        _fail(f"the agreements under {get_settings().agreements_dir} are invalid:\n{exc}")
+        raise  # unreachable; for the type checker
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    migrate.upgrade(get_settings().database_url)
+    typer.echo("database schema is up to date")
+
+
+@app.command("db-check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree (alembic check)."""
+    migrate.check(get_settings().database_url)
+    typer.echo("models and migrations agree")
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Ensure the demo platform and print how to call it.")] = False,
+    host: Annotated[str | None, typer.Option(help="Default: GATEWAY_HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: GATEWAY_PORT or 8000.")] = None,
+    workers: Annotated[int, typer.Option(help="Processes (use PostgreSQL for more than one).")] = 1,
+) -> None:
+    """Migrate, load the agreements (refusing to start on an invalid one) and serve."""
+    import uvicorn
+
+    settings = get_settings()
+    book = _book()
+    migrate.upgrade(settings.database_url)
+    host, port = host or settings.host, port or settings.port
+    if demo:
+        _print_demo(book, f"http://{host}:{port}")
+    typer.echo(f"agreements loaded: {', '.join(book.ids())}")
+    uvicorn.run("gateway.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+def _print_demo(book: AgreementBook, base_url: str) -> None:
+    settings = get_settings()
+    slug = settings.demo_platform
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            platform, _ = platforms.create_platform(
+                session,
+                book,
+                slug=slug,
+                name="Demo delivery platform",
+                adapter="standard",
+                agreement=settings.demo_agreement,
+            )
+        now = utcnow()
+        secret = platforms.active_secrets(session, platform, now)[0].secret
+        # Keys are stored hashed, so the demo gets a fresh one at each start (the previous one is revoked).
+        platforms.revoke_credentials(session, platform, DEMO_LABEL, now)
+        key = issue_credential(session, platform, settings.credential_pepper.get_secret_value(), DEMO_LABEL)
+        session.commit()
+    gw = f"{REPO_ROOT / '.venv' / 'bin' / 'gateway'}" if (REPO_ROOT / ".venv").exists() else "gateway"
+    examples = REPO_ROOT / "examples"
+    typer.secho("\nDemo platform ready", bold=True)
+    typer.echo(f"  platform slug   : {slug}  (adapter standard, agreement {platform.agreement})")
+    typer.echo(f"  webhook secret  : {secret}")
+    typer.echo(f"  API credential  : {key}   (new at each start)")
+    typer.echo(f"  webhook URL     : {base_url}/v1/platforms/{slug}/webhooks")
+    typer.echo("\nSend signed test webhooks (from another terminal):")
+    typer.echo(f"  {gw} webhook send {slug} {examples / 'rider-enrolled.json'}")
+    typer.echo(f"  {gw} webhook send {slug} {examples / 'shift-booked.json'}")
+    typer.echo("Read the contract back:")
+    typer.echo(
+        f"  curl -s -H 'Authorization: Bearer {key}' {base_url}/v1/platforms/{slug}/shifts/DEMO-SUN-0300/contract\n"
+    )
+
+
+@platforms_app.command("create")
+def platforms_create(
+    slug: str,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    adapter: Annotated[str, typer.Option(help="Adapter slug.")] = "standard",
+    agreement: Annotated[str, typer.Option(help="Agreement id under agreements/.")] = "be-delivery-2016",
+) -> None:
+    """Create a platform; prints its webhook secret and an API credential (shown once)."""
+    book = _book()
+    settings = get_settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            platform, secret = platforms.create_platform(
+                session, book, slug=slug, name=name or slug, adapter=adapter, agreement=agreement
+            )
+        except platforms.PlatformError as exc:
+            _fail(str(exc))
+            return
+        key = issue_credential(session, platform, settings.credential_pepper.get_secret_value(), "initial")
+        session.commit()
+    typer.echo(f"platform {slug} created (adapter {adapter}, agreement {agreement})")
+    typer.echo(f"webhook secret : {secret}")
+    typer.echo(f"API credential : {key}  (stored hashed: copy it now)")
+
+
+@platforms_app.command("list")
+def platforms_list() -> None:
+    """List platforms."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        for p in session.exec(select(Platform).order_by(Platform.slug)).all():
+            typer.echo(f"{p.slug}\tadapter={p.adapter}\tagreement={p.agreement}\tcreated={p.created_at:%Y-%m-%d}")
+
+
+@platforms_app.command("add-secret")
+def platforms_add_secret(
+    slug: str, secret: Annotated[str | None, typer.Option(help="Use this secret instead of a new random one.")] = None
+) -> None:
+    """Add a webhook signing secret; the existing ones stay valid (rotation without downtime)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        try:
+            value = platforms.add_secret(session, platform, secret)
+        except ValueError as exc:
+            _fail(f"invalid secret: {exc}")
+            return
+        session.commit()
+    typer.echo(f"webhook secret added: {value}")
+
+
+@platforms_app.command("new-credential")
+def platforms_new_credential(slug: str, label: Annotated[str, typer.Option()] = "") -> None:
+    """Issue another API credential for the platform (shown once)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        key = issue_credential(session, platform, get_settings().credential_pepper.get_secret_value(), label)
+        session.commit()
+    typer.echo(f"API credential : {key}  (stored hashed: copy it now)")
+
+
+@webhook_app.command("send")
+def webhook_send(
+    platform: str,
+    body_file: Annotated[Path, typer.Argument(help="JSON file with the event (or - for stdin).")],
+    url: Annotated[str | None, typer.Option(help="Gateway base URL.")] = None,
+    webhook_id: Annotated[str | None, typer.Option("--id", help="webhook-id (default: a new one).")] = None,
+) -> None:
+    """Sign a body with the platform's newest secret (Standard Webhooks) and POST it to the gateway."""
+    from adapters.standard.signature import sign
+
+    settings = get_settings()
+    body = sys.stdin.buffer.read() if str(body_file) == "-" else body_file.read_bytes()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        p = platforms.get_platform(session, platform)
+        if p is None:
+            _fail(f"no platform {platform!r}")
+            return
+        secret = platforms.active_secrets(session, p, utcnow())[0].secret
+    msg_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+    ts = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign(secret, msg_id, ts, body),
+    }
+    base = url or f"http://{settings.host}:{settings.port}"
+    try:
+        resp = httpx.post(f"{base}/v1/platforms/{platform}/webhooks", content=body, headers=headers, timeout=30)
+    except httpx.TransportError as exc:
+        _fail(f"cannot reach the gateway at {base} ({exc}); is `./dev run` running?")
+        return
+    typer.echo(f"HTTP {resp.status_code}  webhook-id {msg_id}")
+    try:
+        typer.echo(json.dumps(resp.json(), indent=2, ensure_ascii=False))
+    except ValueError:
+        typer.echo(resp.text)
+    if resp.status_code >= 400:
+        raise typer.Exit(1)
+
+
+@app.command()
+def openapi(check: Annotated[bool, typer.Option(help="Fail if the committed document differs.")] = False) -> None:
+    """Write openapi/openapi.json from the app (or check it is current)."""
+    from gateway.openapi_doc import render
+
+    text = render()
+    if check:
+        current = OPENAPI_PATH.read_text(encoding="utf-8") if OPENAPI_PATH.exists() else ""
+        if current != text:
+            _fail("openapi/openapi.json is out of date: run ./dev openapi and commit it")
+        typer.echo("openapi/openapi.json is current")
+        return
+    OPENAPI_PATH.parent.mkdir(exist_ok=True)
+    OPENAPI_PATH.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {OPENAPI_PATH}")

@@ -1,0 +1,49 @@
+"""Platform API credentials: random keys, stored as peppered HMAC hashes, shown once at creation.
+
+The seam for OAuth2 (a later issue): routes depend on `PlatformPrincipal`, not on how it was proven.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from gateway.domains.platforms.models import ApiCredential, Platform
+
+KEY_PREFIX = "gwk_"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformPrincipal:
+    platform_id: int
+    slug: str
+
+
+def hash_key(key: str, pepper: str) -> str:
+    return hmac.new(pepper.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_credential(session: Session, platform: Platform, pepper: str, label: str = "") -> str:
+    """Create a credential and return the key; only its hash is stored, so this is the one chance to see it."""
+    assert platform.id is not None
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiCredential(platform_id=platform.id, prefix=key[:12], key_hash=hash_key(key, pepper), label=label))
+    session.flush()
+    return key
+
+
+def authenticate(session: Session, key: str, pepper: str) -> PlatformPrincipal | None:
+    row = session.exec(
+        select(Platform.id, Platform.slug)
+        .join(ApiCredential, col(ApiCredential.platform_id) == col(Platform.id))
+        .where(ApiCredential.key_hash == hash_key(key, pepper), col(ApiCredential.revoked_at).is_(None))
+    ).first()
+    if row is None:
+        return None
+    platform_id, slug = row
+    assert platform_id is not None
+    return PlatformPrincipal(platform_id, slug)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from gateway.deps import PrincipalDep, SessionDep
+from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.contracts.service import contract_out, find_contract
+from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(tags=["contracts"])
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
+
+
+@router.get(
+    "/v1/platforms/{platform}/contracts/{contract_id}",
+    response_model=ContractOut,
+    summary="Read a contract by id",
+    responses=_ERRORS,
+)
+def get_contract(
+    platform: Annotated[str, Path(max_length=64)],
+    contract_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+) -> ContractOut:
+    found = find_contract(session, principal.platform_id, contract_id=contract_id)
+    if found is None:
+        raise NotFound(f"platform {platform} has no contract {contract_id}")
+    return contract_out(session, found[0], principal.slug, found[1])
+
+
+@router.get(
+    "/v1/platforms/{platform}/shifts/{shift_code}/contract",
+    response_model=ContractOut,
+    summary="Read the contract of a shift by its shift code",
+    responses=_ERRORS,
+)
+def get_contract_by_shift(
+    platform: Annotated[str, Path(max_length=64)],
+    shift_code: Annotated[str, Path(max_length=128)],
+    principal: PrincipalDep,
+    session: SessionDep,
+) -> ContractOut:
+    found = find_contract(session, principal.platform_id, shift_code=shift_code)
+    if found is None:
+        raise NotFound(f"platform {platform} has no contract for shift {shift_code!r}")
+    return contract_out(session, found[0], principal.slug, found[1])

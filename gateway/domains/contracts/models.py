@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from gateway.db.base import utcnow
+from gateway.db.types import ScaledDecimal, UTCDateTime
+
+
+class ContractStatus(enum.StrEnum):
+    open = "open"
+    active = "active"
+    completed = "completed"
+    settled = "settled"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+class PayBasis(enum.StrEnum):
+    hourly = "hourly"
+
+
+class Contract(SQLModel, table=True):
+    """The employment contract opened for one shift. (platform, shift_code) is unique: never two."""
+
+    __table_args__ = (UniqueConstraint("platform_id", "shift_code"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="RESTRICT")])
+    rider_id: int = Field(sa_column_args=[ForeignKey("rider.id", ondelete="RESTRICT")], index=True)
+    shift_code: str = Field(sa_type=String(128))
+    status: str = Field(sa_type=String(16))
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    zone: str | None = Field(default=None, sa_type=String(100))
+    agreement: str = Field(sa_type=String(100))
+    agreement_version: str = Field(sa_type=String(40))
+    timezone: str = Field(sa_type=String(64))
+    currency: str = Field(sa_type=String(3))
+    minimum_paid_hours: Decimal = Field(sa_type=ScaledDecimal(4))
+    guaranteed_paid_hours: Decimal = Field(sa_type=ScaledDecimal(4))
+    pay_basis: str = Field(sa_type=String(16))
+    hourly_gross: Decimal = Field(sa_type=ScaledDecimal(2))
+    hourly_net: Decimal = Field(sa_type=ScaledDecimal(2))
+    offered_pay: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # The whole booking decision (terms, clauses, dated values) as the engine explained it.
+    explanation: dict[str, Any] = Field(sa_type=JSON)
+    opened_by_message: str = Field(sa_type=String(200))
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Violation(SQLModel, table=True):
+    """A platform input that broke a term, and what the gateway did about it. Never silent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: uuid.UUID = Field(sa_column_args=[ForeignKey("contract.id", ondelete="CASCADE")], index=True)
+    term: str = Field(sa_type=String(64))
+    clause: str = Field(sa_type=String(100))
+    code: str = Field(sa_type=String(64))
+    action: str = Field(sa_type=String(16))
+    detail: str = Field(sa_type=String(1000))
+    offered: str | None = Field(default=None, sa_type=String(100))
+    applied: str | None = Field(default=None, sa_type=String(100))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

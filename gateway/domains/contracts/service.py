@@ -1,0 +1,268 @@
+"""Opening a contract for a booked shift: the booking decision, written in a few statements.
+
+The unique key (platform, shift_code) decides whether this delivery opens the contract or finds the one
+already opened; two concurrent deliveries of one booking cannot both insert.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from adapters.canonical import PayOffer, ShiftBooked
+from gateway.agreements.engine import (
+    Booking,
+    BookingDecision,
+    HourlyOffer,
+    Offer,
+    OfferError,
+    PerTripOffer,
+    evaluate_booking,
+    hours_between,
+)
+from gateway.agreements.model import Agreement, AgreementError
+from gateway.db.upsert import insert_for
+from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
+from gateway.domains.contracts.schemas import (
+    AgreementRefOut,
+    ContractOut,
+    CorrectionOut,
+    OfferOut,
+    PayOut,
+    ShiftWindowOut,
+)
+from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.riders.models import Rider
+from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
+
+
+def _offer(pay: PayOffer | None) -> Offer | None:
+    if pay is None:
+        return None
+    if pay.hourly is not None:
+        return HourlyOffer(pay.hourly, pay.currency)
+    assert pay.trip is not None
+    return PerTripOffer(pay.trip, pay.currency)
+
+
+def decide(agreement: Agreement, data: ShiftBooked, max_shift_hours: int) -> BookingDecision:
+    """Run the engine on a booking; bad input and reject-mode terms become 422 problems."""
+    if (data.ends_at - data.starts_at).total_seconds() > max_shift_hours * 3600:
+        raise InvalidPayload(
+            f"the shift lasts more than {max_shift_hours} hours; check starts_at and ends_at",
+            errors=[{"location": "data.ends_at", "message": f"at most {max_shift_hours} h after starts_at"}],
+        )
+    try:
+        decision = evaluate_booking(agreement, Booking(data.starts_at, data.ends_at, _offer(data.pay)))
+    except OfferError as exc:
+        raise InvalidPayload(str(exc), errors=[{"location": "data.pay.currency", "message": str(exc)}]) from exc
+    except AgreementError as exc:
+        raise InvalidPayload(str(exc), errors=[{"location": "data.starts_at", "message": str(exc)}]) from exc
+    rejected = decision.rejection
+    if rejected is not None:
+        raise TermViolationRejected(
+            f"{rejected.detail} (term {rejected.term}, {rejected.clause}); the agreement rejects such offers",
+            term=rejected.term,
+            clause=rejected.clause,
+            code=rejected.code,
+        )
+    return decision
+
+
+def _offer_json(pay: PayOffer | None) -> dict[str, Any] | None:
+    return None if pay is None else pay.model_dump(exclude_none=True)
+
+
+def open_contract(
+    session: Session,
+    *,
+    platform_id: int,
+    platform_slug: str,
+    rider_pk: int,
+    data: ShiftBooked,
+    decision: BookingDecision,
+    message_id: str,
+    now: datetime,
+) -> ContractOut:
+    """Insert the contract, its violations and its outbox rows; or return the contract this shift already has."""
+    contract_id = uuid.uuid4()
+    table = Contract.__table__  # type: ignore[attr-defined]
+    explanation = decision.explanation()
+    stmt = (
+        insert_for(session, table)
+        .values(
+            id=contract_id,
+            platform_id=platform_id,
+            rider_id=rider_pk,
+            shift_code=data.shift_code,
+            status=ContractStatus.open.value,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            zone=data.zone,
+            agreement=decision.agreement,
+            agreement_version=decision.agreement_version,
+            timezone=decision.timezone,
+            currency=decision.currency,
+            minimum_paid_hours=decision.minimum_paid_hours,
+            guaranteed_paid_hours=decision.guaranteed_paid_hours,
+            pay_basis=PayBasis.hourly.value,
+            hourly_gross=decision.hourly_gross,
+            hourly_net=decision.hourly_net,
+            offered_pay=_offer_json(data.pay),
+            explanation=explanation,
+            opened_by_message=message_id,
+            opened_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
+        .returning(table.c.id)
+    )
+    if session.execute(stmt).first() is None:
+        return _already_open(session, platform_id, platform_slug, rider_pk, data)
+
+    if decision.corrections:
+        session.execute(
+            Violation.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "contract_id": contract_id,
+                    "term": c.term,
+                    "clause": c.clause,
+                    "code": c.code,
+                    "action": c.action,
+                    "detail": c.detail,
+                    "offered": c.offered,
+                    "applied": c.applied,
+                    "created_at": now,
+                }
+                for c in decision.corrections
+            ],
+        )
+    out = ContractOut(
+        id=contract_id,
+        platform=platform_slug,
+        shift_code=data.shift_code,
+        rider_id=data.rider_id,
+        status=ContractStatus.open,
+        shift=window_out(data.starts_at, data.ends_at, decision.timezone, data.zone),
+        agreement=AgreementRefOut(id=decision.agreement, version=decision.agreement_version),
+        minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
+        guaranteed_paid_hours=shown_hours(decision.guaranteed_paid_hours),
+        pay=_pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
+        corrections=[CorrectionOut(**_correction_fields(c)) for c in decision.corrections],
+        opened_at=now,
+    )
+    _enqueue_outbound(session, contract_id, out, now)
+    return out
+
+
+def shown_hours(hours: Decimal) -> Decimal:
+    """Hours as shown to people: to the hundredth (stored to the ten-thousandth)."""
+    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def window_out(starts_at: datetime, ends_at: datetime, timezone: str, zone: str | None) -> ShiftWindowOut:
+    tz = ZoneInfo(timezone)
+    return ShiftWindowOut(
+        starts_at=starts_at.astimezone(UTC),
+        ends_at=ends_at.astimezone(UTC),
+        timezone=timezone,
+        starts_local=starts_at.astimezone(tz),
+        ends_local=ends_at.astimezone(tz),
+        booked_hours=shown_hours(hours_between(starts_at, ends_at)),
+        zone=zone,
+    )
+
+
+def _correction_fields(c: Any) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in ("term", "clause", "code", "action", "detail", "offered", "applied")}
+
+
+def _pay_out(gross: Decimal, net: Decimal, currency: str, offered: PayOffer | dict[str, Any] | None) -> PayOut:
+    if isinstance(offered, PayOffer):
+        offered = _offer_json(offered)
+    return PayOut(
+        basis=PayBasis.hourly,
+        hourly_gross=gross,
+        hourly_net=net,
+        currency=currency,
+        offered=None if offered is None else OfferOut(**offered),
+    )
+
+
+def _enqueue_outbound(session: Session, contract_id: uuid.UUID, out: ContractOut, now: datetime) -> None:
+    """The declaration of employment and the platform's callback leave after commit, through the outbox."""
+    payload = out.model_dump(mode="json")
+    session.execute(
+        OutboxMessage.__table__.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "kind": kind,
+                "contract_id": contract_id,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for kind in ("declaration.in", "callback.contract.opened")
+        ],
+    )
+
+
+def _already_open(
+    session: Session, platform_id: int, platform_slug: str, rider_pk: int, data: ShiftBooked
+) -> ContractOut:
+    """Another delivery opened this shift's contract. The same booking gets that contract; a different one is a conflict."""
+    contract = session.exec(
+        select(Contract).where(Contract.platform_id == platform_id, Contract.shift_code == data.shift_code)
+    ).one()
+    same = contract.rider_id == rider_pk and contract.starts_at == data.starts_at and contract.ends_at == data.ends_at
+    if not same:
+        raise Conflict(
+            f"shift {data.shift_code} already has contract {contract.id} for another rider or window; "
+            "a booked shift is changed or cancelled by its own events, never booked twice",
+            contract_id=str(contract.id),
+        )
+    return contract_out(session, contract, platform_slug, data.rider_id)
+
+
+def contract_out(session: Session, contract: Contract, platform_slug: str, rider_external_id: str) -> ContractOut:
+    violations = session.exec(
+        select(Violation).where(Violation.contract_id == contract.id).order_by(col(Violation.id))
+    ).all()
+    return ContractOut(
+        id=contract.id,
+        platform=platform_slug,
+        shift_code=contract.shift_code,
+        rider_id=rider_external_id,
+        status=ContractStatus(contract.status),
+        shift=window_out(contract.starts_at, contract.ends_at, contract.timezone, contract.zone),
+        agreement=AgreementRefOut(id=contract.agreement, version=contract.agreement_version),
+        minimum_paid_hours=shown_hours(contract.minimum_paid_hours),
+        guaranteed_paid_hours=shown_hours(contract.guaranteed_paid_hours),
+        pay=_pay_out(contract.hourly_gross, contract.hourly_net, contract.currency, contract.offered_pay),
+        corrections=[CorrectionOut(**_correction_fields(v)) for v in violations],
+        opened_at=contract.opened_at,
+    )
+
+
+def find_contract(
+    session: Session, platform_id: int, *, contract_id: uuid.UUID | None = None, shift_code: str | None = None
+) -> tuple[Contract, str] | None:
+    """A platform's own contract with its rider's external id; None when it is not that platform's."""
+    stmt = (
+        select(Contract, Rider.external_id)
+        .join(Rider, col(Rider.id) == col(Contract.rider_id))
+        .where(Contract.platform_id == platform_id)
+    )
+    if contract_id is not None:
+        stmt = stmt.where(Contract.id == contract_id)
+    if shift_code is not None:
+        stmt = stmt.where(Contract.shift_code == shift_code)
+    row = session.exec(stmt).first()
+    return None if row is None else (row[0], row[1])

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from adapters.base import PayloadError, SignatureError
+from adapters.registry import get_adapter
+from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
+from gateway.domains.inbox import service as inbox
+from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
+from gateway.domains.inbox.schemas import WebhookAccepted
+from gateway.domains.platforms.service import webhook_target
+from gateway.problems import (
+    BadSignature,
+    Conflict,
+    InvalidPayload,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    ServiceUnavailable,
+    TermViolationRejected,
+    problem_responses,
+)
+
+router = APIRouter(tags=["webhooks"])
+REPLAY_HEADER = "Webhook-Replayed"
+
+
+class MalformedBody(Problem):
+    status, slug, title = 400, "malformed-body", "The body is not UTF-8 JSON"
+
+
+async def limited_body(request: Request) -> bytes:
+    """The raw body, refused past the size limit without reading it all into memory."""
+    limit: int = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/v1/platforms/{platform}/webhooks",
+    response_model=WebhookAccepted,
+    summary="Receive a platform's signed webhook",
+    responses=problem_responses(
+        MalformedBody,
+        BadSignature,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        InvalidPayload,
+        TermViolationRejected,
+        ServiceUnavailable,
+    ),
+)
+def receive_webhook(
+    platform: Annotated[str, Path(max_length=64)],
+    request: Request,
+    body: Annotated[bytes, Depends(limited_body)],
+    session: SessionDep,
+    settings: SettingsDep,
+    book: BookDep,
+    now: NowDep,
+) -> JSONResponse:
+    """Verify the signature over the exact body, parse the event, apply it in one transaction.
+
+    A replay of a known `webhook-id` returns the first answer unchanged (header `Webhook-Replayed: true`).
+    A refused webhook (4xx) stores nothing: the platform may fix the cause and retry with the same id.
+    """
+    target = webhook_target(session, platform, now)
+    if target is None:
+        WEBHOOKS_REFUSED.labels("unknown", "unknown-platform").inc()
+        raise NotFound(f"no platform {platform!r} is configured on this gateway")
+    adapter = get_adapter(target.adapter)
+    if adapter is None:
+        raise ServiceUnavailable(f"adapter {target.adapter!r} is not installed", headers={"Retry-After": "60"})
+    try:
+        message = adapter.verify(request.headers, body, target.secrets, now, settings.webhook_tolerance_seconds)
+    except SignatureError as exc:
+        WEBHOOKS_REFUSED.labels(target.slug, "signature").inc()
+        raise BadSignature(str(exc)) from exc
+
+    stored = inbox.stored_answer(session, target.id, message.message_id)
+    if stored is None:
+        try:
+            event = adapter.parse(body)
+        except PayloadError as exc:
+            WEBHOOKS_REFUSED.labels(target.slug, "malformed" if exc.malformed else "invalid").inc()
+            problem = MalformedBody if exc.malformed else InvalidPayload
+            raise problem(exc.detail, errors=exc.errors) from exc
+        try:
+            answer = inbox.handle(session, target, book, message.message_id, event, now, settings.max_shift_hours)
+            session.commit()
+            WEBHOOKS_ACCEPTED.labels(target.slug, event.type, "false").inc()
+            return JSONResponse(answer.body, status_code=answer.status_code)
+        except inbox.DuplicateDelivery:
+            session.rollback()
+            stored = inbox.stored_answer(session, target.id, message.message_id)
+            assert stored is not None
+        except Problem as exc:
+            session.rollback()
+            WEBHOOKS_REFUSED.labels(target.slug, exc.slug).inc()
+            raise
+    WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
+    return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})

@@ -1,0 +1,120 @@
+"""The webhook intake: one verified, parsed event in, one answer out, all in the request's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked
+from gateway.agreements.loader import AgreementBook
+from gateway.db.upsert import insert_for
+from gateway.domains.contracts import service as contracts
+from gateway.domains.contracts.schemas import RiderOut
+from gateway.domains.inbox.models import InboxMessage
+from gateway.domains.inbox.schemas import WebhookAccepted
+from gateway.domains.platforms.service import WebhookTarget
+from gateway.domains.riders import service as riders
+from gateway.problems import InvalidPayload, ServiceUnavailable
+
+
+class DuplicateDelivery(Exception):
+    """A concurrent delivery of the same webhook-id committed first; its answer is the answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+
+
+def stored_answer(session: Session, platform_id: int, message_id: str) -> Answer | None:
+    row = session.exec(
+        select(InboxMessage.status_code, InboxMessage.response).where(
+            InboxMessage.platform_id == platform_id, InboxMessage.message_id == message_id
+        )
+    ).first()
+    return None if row is None else Answer(row[0], dict(row[1]))
+
+
+def handle(
+    session: Session,
+    target: WebhookTarget,
+    book: AgreementBook,
+    message_id: str,
+    event: CanonicalEvent,
+    now: datetime,
+    max_shift_hours: int,
+) -> Answer:
+    """Apply the event and record its answer under (platform, message id). Flushes; the caller commits.
+
+    Raises a Problem when the event is refused (the caller rolls back: nothing is written), or
+    DuplicateDelivery when another delivery of this message id won the race.
+    """
+    result = WebhookAccepted(webhook_id=message_id, type=event.type)
+    data = event.data
+    if isinstance(data, RiderEnrolled):
+        rider = riders.enrol(session, target.id, data, now)
+        result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
+    elif isinstance(data, ShiftBooked):
+        result.contract = _book(session, target, book, data, message_id, now, max_shift_hours)
+    else:
+        raise InvalidPayload(
+            f"{event.type} is valid but not handled by this version of the gateway: it opens contracts at "
+            "booking; shift start, end and cancellation are processed from the next release",
+            errors=[{"location": "type", "message": "accepted types: rider.enrolled, shift.booked"}],
+        )
+    body = result.model_dump(mode="json")
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    inserted = session.execute(
+        insert_for(session, table)
+        .values(
+            platform_id=target.id,
+            message_id=message_id,
+            event_type=event.type,
+            received_at=now,
+            status_code=200,
+            response=body,
+        )
+        .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
+        .returning(table.c.id)
+    ).first()
+    if inserted is None:
+        raise DuplicateDelivery(message_id)
+    return Answer(200, body)
+
+
+def _book(
+    session: Session,
+    target: WebhookTarget,
+    book: AgreementBook,
+    data: ShiftBooked,
+    message_id: str,
+    now: datetime,
+    max_shift_hours: int,
+) -> Any:
+    agreement = book.get(target.agreement)
+    if agreement is None:
+        # The platform points at an agreement this gateway did not load: an operator's problem, not the sender's.
+        raise ServiceUnavailable(
+            f"agreement {target.agreement} of platform {target.slug} is not loaded", headers={"Retry-After": "60"}
+        )
+    rider_pk = riders.rider_id_for(session, target.id, data.rider_id)
+    if rider_pk is None:
+        raise InvalidPayload(
+            f"unknown rider {data.rider_id!r}: enrol the rider (rider.enrolled) before booking a shift",
+            errors=[{"location": "data.rider_id", "message": "no enrolled rider with this id"}],
+        )
+    decision = contracts.decide(agreement, data, max_shift_hours)
+    return contracts.open_contract(
+        session,
+        platform_id=target.id,
+        platform_slug=target.slug,
+        rider_pk=rider_pk,
+        data=data,
+        decision=decision,
+        message_id=message_id,
+        now=now,
+    )

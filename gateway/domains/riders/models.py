@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from gateway.db.base import utcnow
+from gateway.db.types import UTCDateTime
+
+
+class Rider(SQLModel, table=True):
+    """A rider enrolled by a platform. `external_id` is the platform's own id for the rider."""
+
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="RESTRICT")])
+    external_id: str = Field(sa_type=String(128))
+    name: str = Field(sa_type=String(200))
+    email: str = Field(sa_type=String(320))
+    member_id: str | None = Field(default=None, sa_type=String(64))
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
