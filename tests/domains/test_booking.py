@@ -1,0 +1,253 @@
+"""A platform books a shift over a signed webhook; the gateway opens a complying contract in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from tests.conftest import PlatformHandle, count_rows, event
+
+Send = Callable[..., Any]
+
+
+def booking(
+    code: str = "S-1", start: Any = "2026-12-01T10:00:00+01:00", end: str = "2026-12-01T14:00:00+01:00", **extra: Any
+) -> bytes:
+    return event("shift.booked", shift_code=code, rider_id="r-1", starts_at=start, ends_at=end, **extra)
+
+
+def test_booked_shift_opens_contract_and_answer_carries_it(enrolled: PlatformHandle, send: Send) -> None:
+    r = send(enrolled, booking(pay={"hourly_gross": "14.00", "currency": "EUR"}, zone="Ixelles"))
+    assert r.status_code == 200, r.text
+    c = r.json()["contract"]
+    assert c["status"] == "open"
+    assert c["shift_code"] == "S-1" and c["rider_id"] == "r-1" and c["platform"] == "demo"
+    assert c["shift"]["starts_at"] == "2026-12-01T09:00:00Z"
+    assert c["shift"]["ends_at"] == "2026-12-01T13:00:00Z"
+    assert c["shift"]["booked_hours"] == "4.00"
+    assert c["minimum_paid_hours"] == "3.00"
+    assert c["guaranteed_paid_hours"] == "4.00"
+    assert c["pay"] == {
+        "basis": "hourly",
+        "hourly_gross": "14.00",
+        "hourly_net": "12.17",
+        "currency": "EUR",
+        "offered": {"hourly_gross": "14.00", "per_trip": None, "currency": "EUR"},
+    }
+    assert c["corrections"] == []
+    assert c["agreement"] == {"id": "be-delivery-2016", "version": c["agreement"]["version"]}
+
+
+def test_two_hour_shift_opens_contract_paying_three_hours_and_records_violation(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    r = send(enrolled, booking(end="2026-12-01T12:00:00+01:00", pay={"hourly_gross": "14.00", "currency": "EUR"}))
+    c = r.json()["contract"]
+    assert c["guaranteed_paid_hours"] == "3.00"
+    assert [(x["term"], x["code"], x["action"]) for x in c["corrections"]] == [
+        ("minimum_engagement", "shift_shorter_than_minimum", "amended")
+    ]
+    assert c["corrections"][0]["clause"]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT term, clause, code, applied FROM violation")).all()
+    assert [(t, code, applied) for t, _clause, code, applied in rows] == [
+        ("minimum_engagement", "shift_shorter_than_minimum", "3.00 h")
+    ]
+
+
+def test_hourly_offer_under_net_floor_is_lifted_and_each_broken_floor_is_named(
+    enrolled: PlatformHandle, send: Send
+) -> None:
+    c = send(enrolled, booking(pay={"hourly_gross": "9.00", "currency": "EUR"})).json()["contract"]
+    # The statutory minimum (12.83 gross) is higher than the gross for 10 EUR net (11.50): the higher wins.
+    assert c["pay"]["hourly_gross"] == "12.83"
+    assert Decimal(c["pay"]["hourly_net"]) >= Decimal("10.00")
+    assert {x["term"] for x in c["corrections"]} == {"net_hourly_floor", "statutory_minimum_wage"}
+    assert all(x["applied"] == "12.83 EUR/h" and x["offered"] == "9.00 EUR/h" for x in c["corrections"])
+
+
+def test_offer_meeting_net_floor_but_under_statutory_minimum_is_lifted_by_that_term_only(
+    enrolled: PlatformHandle, send: Send
+) -> None:
+    c = send(enrolled, booking(pay={"hourly_gross": "11.50", "currency": "EUR"})).json()["contract"]
+    assert c["pay"]["hourly_gross"] == "12.83"
+    assert [x["term"] for x in c["corrections"]] == ["statutory_minimum_wage"]
+
+
+def test_per_trip_offer_is_replaced_by_hourly_pay(enrolled: PlatformHandle, send: Send) -> None:
+    c = send(enrolled, booking(pay={"per_trip": "5.00", "currency": "EUR"})).json()["contract"]
+    assert c["pay"]["basis"] == "hourly"
+    assert c["pay"]["hourly_gross"] == "12.83"
+    assert c["pay"]["offered"]["per_trip"] == "5.00"
+    assert [x["code"] for x in c["corrections"]] == ["per_trip_pay_forbidden"]
+
+
+def test_booking_without_offer_pays_the_floor_without_violation(enrolled: PlatformHandle, send: Send) -> None:
+    c = send(enrolled, booking()).json()["contract"]
+    assert c["pay"]["hourly_gross"] == "12.83" and c["pay"]["offered"] is None
+    assert c["corrections"] == []
+
+
+def test_contract_opens_for_a_shift_starting_sunday_at_3am_in_brussels(enrolled: PlatformHandle, send: Send) -> None:
+    r = send(enrolled, booking(start="2026-11-29T03:00:00+01:00", end="2026-11-29T07:00:00+01:00"))
+    c = r.json()["contract"]
+    assert r.status_code == 200 and c["status"] == "open"
+    assert c["shift"]["starts_local"] == "2026-11-29T03:00:00+01:00"  # a Sunday
+    assert c["shift"]["starts_at"] == "2026-11-29T02:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "booked", "paid"),
+    [
+        # Spring forward, 2027-03-28: 02:00 does not exist; 01:00 -> 05:00 on the wall clock is 3 real hours.
+        ("2027-03-28T01:00:00+01:00", "2027-03-28T05:00:00+02:00", "3.00", "3.00"),
+        # 01:30 -> 04:00 on the wall clock: 1.5 real hours, paid the 3-hour minimum.
+        ("2027-03-28T01:30:00+01:00", "2027-03-28T04:00:00+02:00", "1.50", "3.00"),
+        # Fall back, 2026-10-25: 01:00 -> 04:00 on the wall clock is 4 real hours, all paid.
+        ("2026-10-25T01:00:00+02:00", "2026-10-25T04:00:00+01:00", "4.00", "4.00"),
+    ],
+)
+def test_shift_across_dst_change_is_paid_on_real_elapsed_time(
+    enrolled: PlatformHandle, send: Send, start: str, end: str, booked: str, paid: str
+) -> None:
+    c = send(enrolled, booking(start=start, end=end)).json()["contract"]
+    assert c["shift"]["booked_hours"] == booked
+    assert c["guaranteed_paid_hours"] == paid
+
+
+def test_booking_writes_declaration_and_callback_to_the_outbox(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    cid = send(enrolled, booking()).json()["contract"]["id"]
+    with engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind, status FROM outbox_message ORDER BY kind")).all()
+        owner = conn.execute(text("SELECT DISTINCT contract_id FROM outbox_message")).scalar_one()
+    assert [tuple(k) for k in kinds] == [("callback.contract.opened", "pending"), ("declaration.in", "pending")]
+    assert str(owner).replace("-", "") == cid.replace("-", "")
+
+
+def test_replayed_webhook_returns_first_answer_and_changes_nothing(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    body = booking(end="2026-12-01T11:00:00+01:00")
+    first = send(enrolled, body, msg_id="msg-replay-1")
+    before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
+    again = send(enrolled, body, msg_id="msg-replay-1")
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content
+    assert again.headers["webhook-replayed"] == "true"
+    assert {t: count_rows(engine, t) for t in before} == before
+
+
+def test_replay_with_a_different_body_still_returns_first_answer(enrolled: PlatformHandle, send: Send) -> None:
+    first = send(enrolled, booking(), msg_id="msg-x")
+    other = send(enrolled, booking(code="S-OTHER"), msg_id="msg-x")
+    assert other.json() == first.json()
+
+
+def test_same_booking_under_a_new_webhook_id_returns_the_same_contract(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    a = send(enrolled, booking()).json()["contract"]
+    b = send(enrolled, booking()).json()["contract"]
+    assert a["id"] == b["id"]
+    assert count_rows(engine, "contract") == 1
+
+
+def test_same_shift_code_with_another_window_is_a_conflict_and_stores_nothing(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    send(enrolled, booking())
+    r = send(enrolled, booking(end="2026-12-01T15:00:00+01:00"))
+    assert r.status_code == 409
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "never booked twice" in r.json()["detail"]
+    assert count_rows(engine, "contract") == 1
+    assert count_rows(engine, "inbox_message") == 2  # the enrolment and the first booking only
+
+
+def test_booking_for_an_unknown_rider_is_refused_and_stores_nothing(
+    platform: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    r = send(platform, booking())
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["location"] == "data.rider_id"
+    assert count_rows(engine, "contract") == count_rows(engine, "inbox_message") == 0
+
+
+def test_refused_webhook_succeeds_when_retried_with_same_id_after_the_cause_is_fixed(
+    platform: PlatformHandle, send: Send
+) -> None:
+    assert send(platform, booking(), msg_id="msg-early").status_code == 422
+    send(platform, event("rider.enrolled", rider_id="r-1", name="Amina", email="amina@example.org"))
+    assert send(platform, booking(), msg_id="msg-early").status_code == 200
+
+
+def test_enrolling_a_rider_again_updates_them(platform: PlatformHandle, send: Send, engine: Engine) -> None:
+    send(platform, event("rider.enrolled", rider_id="r-9", name="A", email="a@example.org"))
+    r = send(platform, event("rider.enrolled", rider_id="r-9", name="B", email="b@example.org", member_id="M-1"))
+    assert r.json()["rider"]["member_id"] == "M-1"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name, email FROM rider")).all() == [("B", "b@example.org")]
+
+
+BAD_BODIES: list[tuple[str, bytes, int, str]] = [
+    ("malformed JSON", b'{"type": "shift.booked", ', 400, "not JSON"),
+    ("not UTF-8", b'{"type": "shift.booked", "x": "\xff\xfe"}', 400, "not UTF-8"),
+    ("not an object", b"[1, 2]", 422, "JSON object"),
+    ("unknown event type", event("shift.teleported", shift_code="S"), 422, "unknown event type"),
+    ("missing fields", event("shift.booked", shift_code="S-1"), 422, "data.rider_id"),
+    ("amount as a number", booking(pay={"hourly_gross": 11.5}), 422, "data.pay.hourly_gross"),
+    ("amount with 3 decimals", booking(pay={"hourly_gross": "11.505"}), 422, "data.pay.hourly_gross"),
+    ("hourly and per trip", booking(pay={"hourly_gross": "12", "per_trip": "3"}), 422, "exactly one"),
+    ("end before start", booking(end="2026-12-01T09:00:00+01:00"), 422, "ends_at must be after starts_at"),
+    ("absurd duration", booking(end="2026-12-02T20:00:00+01:00"), 422, "more than 16 hours"),
+    ("no offset", booking(start="2026-12-01T10:00:00"), 422, "timezone"),
+    ("date as a number", booking(start=1764579600), 422, "ISO-8601"),
+    ("another currency", booking(pay={"hourly_gross": "15.00", "currency": "USD"}), 422, "USD"),
+    ("shift code with spaces", booking(code="A B"), 422, "data.shift_code"),
+    (
+        "before the agreement",
+        booking(start="2015-01-01T10:00:00+01:00", end="2015-01-01T14:00:00+01:00"),
+        422,
+        "not in force",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "status", "says"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+def test_bad_input_gets_a_problem_naming_what_is_wrong_and_stores_nothing(
+    enrolled: PlatformHandle, send: Send, engine: Engine, case: str, body: bytes, status: int, says: str
+) -> None:
+    before = {t: count_rows(engine, t) for t in ("contract", "inbox_message", "violation", "outbox_message")}
+    r = send(enrolled, body)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["status"] == status and problem["type"].startswith("https://")
+    assert says in problem["detail"]
+    assert {t: count_rows(engine, t) for t in before} == before
+
+
+def test_lifecycle_events_are_refused_until_supported_and_not_stored(
+    enrolled: PlatformHandle, send: Send, engine: Engine
+) -> None:
+    r = send(enrolled, event("shift.started", shift_code="S-1", at="2026-12-01T10:00:00+01:00"))
+    assert r.status_code == 422 and "not handled" in r.json()["detail"]
+    assert count_rows(engine, "inbox_message") == 1
+
+
+def test_body_over_the_limit_is_refused_with_413(enrolled: PlatformHandle, send: Send) -> None:
+    body = booking(zone="x" * 300_000)
+    r = send(enrolled, body)
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_unknown_platform_gets_404_problem(client: Any) -> None:
+    r = client.post("/v1/platforms/nobody/webhooks", content=b"{}")
+    assert r.status_code == 404 and r.json()["detail"] == "no platform 'nobody' is configured on this gateway"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.settings import Settings
+
+
+def test_production_refuses_to_start_with_the_placeholder_pepper() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_CREDENTIAL_PEPPER"):
+        Settings(env="production")
+
+
+def test_production_starts_with_a_real_pepper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
+    monkeypatch.setenv("GATEWAY_ENV", "production")
+    s = Settings()
+    assert s.env == "production"
+    assert "a-random" not in repr(s)  # the secret never shows in logs or reprs
+
+
+def test_settings_come_from_gateway_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_PORT", "9001")
+    monkeypatch.setenv("GATEWAY_WEBHOOK_TOLERANCE_SECONDS", "60")
+    s = Settings()
+    assert (s.port, s.webhook_tolerance_seconds) == (9001, 60)
