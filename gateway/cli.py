@@ -32,6 +32,8 @@ platforms_app = typer.Typer(
 webhook_app = typer.Typer(help="Sign and send test webhooks as a platform would.", no_args_is_help=True)
 app.add_typer(platforms_app, name="platforms")
 app.add_typer(webhook_app, name="webhook")
+jobs_app = typer.Typer(help="List the periodic jobs and run one now.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
@@ -241,3 +243,24 @@ def openapi(check: Annotated[bool, typer.Option(help="Fail if the committed docu
     OPENAPI_PATH.parent.mkdir(exist_ok=True)
     OPENAPI_PATH.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {OPENAPI_PATH}")
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """The periodic jobs, with how often the scheduler runs them."""
+    from gateway.jobs import registry
+
+    for j in registry().values():
+        typer.echo(f"{j.name}\tevery {j.every_seconds} s\t{j.description}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: str) -> None:
+    """Run one job now, once (safe beside running gateways: jobs claim their work)."""
+    from gateway.jobs import JobContext, registry, run_job
+
+    if name not in registry():
+        _fail(f"no job {name!r}; see `gateway jobs list`")
+    settings = get_settings()
+    n = run_job(name, JobContext(get_engine(), settings, _book(), utcnow))
+    typer.echo(f"{name}: {n} item(s) processed")

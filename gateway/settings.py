@@ -36,6 +36,7 @@ class Settings(BaseSettings):
         default=SecretStr(_DEV_PEPPER),
         description="Server-side key mixed into API-credential hashes; a leaked database alone cannot verify keys.",
     )
+    scheduler: bool = Field(default=True, description="Run the periodic jobs inside this process.")
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 

@@ -79,7 +79,8 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, env="test")
+    # The scheduler is off: tests run jobs by hand with a controlled clock.
+    return Settings(database_url=database_url, env="test", scheduler=False)
 
 
 class Clock:

@@ -20,6 +20,8 @@ class ContractStatus(enum.StrEnum):
     settled = "settled"
     paid = "paid"
     cancelled = "cancelled"
+    # The declaration of employment was refused: the rider must not work under this contract.
+    blocked = "blocked"
 
 
 class PayBasis(enum.StrEnum):

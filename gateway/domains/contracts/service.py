@@ -36,7 +36,7 @@ from gateway.domains.contracts.schemas import (
     PayOut,
     ShiftWindowOut,
 )
-from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.outbox import service as outbox
 from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
 
@@ -196,21 +196,8 @@ def _pay_out(gross: Decimal, net: Decimal, currency: str, offered: PayOffer | di
 
 def _enqueue_outbound(session: Session, contract_id: uuid.UUID, out: ContractOut, now: datetime) -> None:
     """The declaration of employment and the platform's callback leave after commit, through the outbox."""
-    payload = out.model_dump(mode="json")
-    session.execute(
-        OutboxMessage.__table__.insert(),  # type: ignore[attr-defined]
-        [
-            {
-                "kind": kind,
-                "contract_id": contract_id,
-                "payload": payload,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for kind in ("declaration.in", "callback.contract.opened")
-        ],
+    outbox.enqueue(
+        session, ("declaration.in", "callback.contract.opened"), out.model_dump(mode="json"), now, contract_id
     )
 
 
@@ -266,3 +253,28 @@ def find_contract(
         stmt = stmt.where(Contract.shift_code == shift_code)
     row = session.exec(stmt).first()
     return None if row is None else (row[0], row[1])
+
+
+def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) -> bool:
+    """Block a contract whose declaration was refused. Returns False if it was already blocked or closed.
+
+    The reason is recorded as a violation-like entry so the platform, the rider and the cooperative see why.
+    """
+    contract = session.get(Contract, contract_id, with_for_update=True)
+    if contract is None or contract.status in (ContractStatus.blocked, ContractStatus.cancelled):
+        return False
+    contract.status = ContractStatus.blocked.value
+    session.add(contract)
+    session.add(
+        Violation(
+            contract_id=contract_id,
+            term="declaration",
+            clause="social security declaration of employment",
+            code="declaration_refused",
+            action="blocked",
+            detail=reason[:1000],
+            created_at=now,
+        )
+    )
+    session.flush()
+    return True
