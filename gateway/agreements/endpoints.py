@@ -1,0 +1,137 @@
+"""Read-only API over the loaded agreements: the list, one agreement, and the terms in force at a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from gateway.agreements.engine import terms_in_force
+from gateway.agreements.model import Agreement, AgreementError
+from gateway.agreements.schemas import (
+    AgreementOut,
+    AgreementSummaryOut,
+    AmendmentOut,
+    DatedValueOut,
+    TermInForceOut,
+    TermOut,
+    TermsAtOut,
+)
+from gateway.deps import BookDep
+from gateway.problems import InvalidPayload, NotFound, problem_responses
+
+router = APIRouter(tags=["agreements"])
+_PROVENANCE = ("clause", "note", "enforcement", "version")
+AgreementId = Annotated[str, Path(max_length=100, pattern="^[a-z0-9][a-z0-9-]*$")]
+
+
+def _params(value: dict[str, Any]) -> dict[str, Any]:
+    """A dated value without the provenance the loader attached to it (shown beside it instead)."""
+    return {k: v for k, v in value.items() if k not in _PROVENANCE}
+
+
+def _summary(a: Agreement) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "version": a.version,
+        "signed_on": a.signed_on,
+        "effective_from": a.effective_from,
+        "country": a.country,
+        "currency": a.currency,
+        "timezone": a.timezone.key,
+        "payroll_profile": a.profile.id,
+    }
+
+
+def _find(book: BookDep, agreement_id: str) -> Agreement:
+    agreement = book.get(agreement_id)
+    if agreement is None:
+        raise NotFound(f"no agreement {agreement_id!r}; see GET /v1/agreements")
+    return agreement
+
+
+@router.get(
+    "/v1/agreements",
+    response_model=list[AgreementSummaryOut],
+    summary="List the agreements the gateway enforces (optionally only those in force on a date)",
+    responses=problem_responses(InvalidPayload),
+)
+def list_agreements(
+    book: BookDep,
+    at: Annotated[date | None, Query(description="Only agreements already in force on this date, YYYY-MM-DD.")] = None,
+) -> list[AgreementSummaryOut]:
+    found = [a for i in book.ids() if (a := book.get(i)) is not None]
+    return [AgreementSummaryOut(**_summary(a)) for a in found if at is None or a.effective_from <= at]
+
+
+@router.get(
+    "/v1/agreements/{agreement_id}",
+    response_model=AgreementOut,
+    summary="One agreement: every term with all its dated values and clauses, and its amendments",
+    responses=problem_responses(NotFound, InvalidPayload),
+)
+def get_agreement(agreement_id: AgreementId, book: BookDep) -> AgreementOut:
+    a = _find(book, agreement_id)
+    terms = [
+        TermOut(
+            name=t.name,
+            type=t.type,
+            clause=t.clause,
+            note=t.note,
+            values=[
+                DatedValueOut(
+                    since=d,
+                    value=None if v is None else _params(v),
+                    clause=None if v is None else v.get("clause"),
+                    enforcement=None if v is None else v.get("enforcement"),
+                    version=None if v is None else v.get("version"),
+                )
+                for d, v in t.values.items()
+            ],
+        )
+        for t in a.terms.values()
+    ]
+    amendments = [
+        AmendmentOut(
+            version=m.version, title=m.title, signed_on=m.signed_on, effective_from=m.first_date, terms=list(m.terms)
+        )
+        for m in a.amendments
+    ]
+    return AgreementOut(**_summary(a), parties=list(a.parties), sources=a.sources, amendments=amendments, terms=terms)
+
+
+@router.get(
+    "/v1/agreements/{agreement_id}/terms",
+    response_model=TermsAtOut,
+    summary="The terms in force on a date",
+    responses=problem_responses(NotFound, InvalidPayload),
+)
+def get_terms_at(
+    agreement_id: AgreementId,
+    book: BookDep,
+    at: Annotated[date, Query(description="The date, YYYY-MM-DD; before the agreement starts is an error.")],
+) -> TermsAtOut:
+    a = _find(book, agreement_id)
+    try:
+        found = terms_in_force(a, at)
+    except AgreementError as exc:
+        raise InvalidPayload(str(exc), errors=[{"location": "query.at", "message": str(exc)}]) from exc
+    return TermsAtOut(
+        agreement=a.id,
+        version=a.version_at(at),
+        at=at,
+        terms=[
+            TermInForceOut(
+                name=t.term.name,
+                type=t.term.type,
+                clause=t.clause,
+                note=str(t.value.get("note", "")),
+                enforcement=str(t.value.get("enforcement", t.term.enforcement)),
+                since=t.since,
+                value=_params(t.value),
+            )
+            for t in found
+        ],
+    )

@@ -1,0 +1,235 @@
+"""Negotiators' worked examples: a shift and an offer, and what the agreement must make of them.
+
+Examples live beside the agreement (`agreements/<id>/examples/*.yaml`); `gateway agreements test` runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from gateway.agreements.engine import (
+    Booking,
+    HourlyOffer,
+    Offer,
+    OfferError,
+    PerTripOffer,
+    Settlement,
+    ShiftOutcome,
+    evaluate_booking,
+    evaluate_shift,
+)
+from gateway.agreements.issues import Issue
+from gateway.agreements.loader import EXAMPLES_SCHEMA, Reader, shown
+from gateway.agreements.model import Agreement, AgreementError
+
+AMOUNT_KEYS = (
+    "hourly_gross",
+    "gross",
+    "net",
+    "expenses",
+    "payout",
+    "employer_contributions",
+    "guarantee_levy",
+    "invoice_total",
+)
+HOUR_KEYS = ("paid_hours", "worked_hours")
+
+
+class ShiftInputError(ValueError):
+    """A shift description (example, CSV row, JSON object) that cannot be read."""
+
+
+def _instant(data: dict[str, Any], key: str) -> datetime | None:
+    text = data.get(key)
+    if text in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ShiftInputError(f"{key}: {text!r} is not an ISO-8601 instant") from exc
+    if value.tzinfo is None:
+        raise ShiftInputError(f"{key}: {text!r} has no UTC offset; write e.g. 2026-03-01T18:00:00+01:00")
+    return value
+
+
+def _offer(data: Any, currency: str) -> Offer | None:
+    if not data:
+        return None
+    cur = str(data.get("currency", currency))
+    try:
+        if data.get("hourly_gross") not in (None, ""):
+            return HourlyOffer(Decimal(str(data["hourly_gross"])), cur)
+        if data.get("per_trip") not in (None, ""):
+            return PerTripOffer(Decimal(str(data["per_trip"])), cur)
+    except InvalidOperation as exc:
+        raise ShiftInputError(f"offer {data!r}: amounts are decimal numbers such as 12.50") from exc
+    raise ShiftInputError(f"offer {data!r}: give hourly_gross or per_trip")
+
+
+def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
+    """A shift from plain data (example YAML, JSON, a CSV row); instants carry their UTC offset."""
+    starts, ends = _instant(data, "starts_at"), _instant(data, "ends_at")
+    if starts is None or ends is None:
+        raise ShiftInputError("starts_at and ends_at are required")
+    if ends <= starts:
+        raise ShiftInputError(f"ends_at {ends.isoformat()} is not after starts_at {starts.isoformat()}")
+    deliveries = data.get("deliveries")
+    home = data.get("sent_home_early", False)
+    return ShiftOutcome(
+        booking=Booking(starts, ends, _offer(data.get("offer"), currency)),
+        actual_start=_instant(data, "actual_start"),
+        actual_end=_instant(data, "actual_end"),
+        first_delivery_at=_instant(data, "first_delivery_at"),
+        deliveries=None if deliveries in (None, "") else int(deliveries),
+        cancelled_at=_instant(data, "cancelled_at"),
+        sent_home_early=home if isinstance(home, bool) else str(home).lower() in ("1", "true", "yes"),
+        proposed=_offer(data.get("proposed"), currency),
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    about: str
+    file: str
+    line: int
+    shift: dict[str, Any]
+    expect: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    what: str
+    expected: str
+    actual: str
+
+
+@dataclass
+class ExampleResult:
+    example: Example
+    settlement: Settlement | None = None
+    error: str | None = None
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.mismatches
+
+
+def example_files(folder: Path) -> list[Path]:
+    return sorted((folder / "examples").glob("*.yaml"))
+
+
+def load_examples(folder: Path, rd: Reader) -> list[Example]:
+    """Every example beside the agreement in `folder`; problems go to the reader's issues."""
+    out: list[Example] = []
+    seen: dict[str, str] = {}
+    for path in example_files(folder):
+        doc = rd.read(path, EXAMPLES_SCHEMA)
+        if doc is None:
+            continue
+        for i, ex in enumerate(doc.data["examples"]):
+            pos = doc.where(("examples", i))
+            if ex["name"] in seen:
+                rd.issues.append(
+                    Issue(shown(path), pos, f"example name {ex['name']!r} is already used in {seen[ex['name']]}")
+                )
+                continue
+            seen[ex["name"]] = shown(path)
+            try:
+                parse_shift(ex["shift"], "XXX")
+            except ShiftInputError as exc:
+                rd.issues.append(Issue(shown(path), doc.where(("examples", i, "shift")), str(exc), ex["name"]))
+                continue
+            out.append(Example(ex["name"], ex["about"], shown(path), pos.line, ex["shift"], ex["expect"]))
+    return out
+
+
+def rerun_command(agreement_id: str, example: Example) -> str:
+    return f"gateway agreements test {agreement_id} --example {example.name}"
+
+
+def _compare(what: str, expected: Any, actual: Any, same: Callable[[Any, Any], bool], out: list[Mismatch]) -> None:
+    if not same(expected, actual):
+        out.append(Mismatch(what, str(expected), str(actual)))
+
+
+def _dec_equal(a: Any, b: Any) -> bool:
+    return b is not None and Decimal(str(a)) == Decimal(str(b))
+
+
+def _lines_text(lines: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{ln['code']} {ln['amount']}"
+        + (f" ({ln['hours']} h)" if "hours" in ln else "")
+        + (f" [{ln['term']}]" if "term" in ln else "")
+        for ln in lines
+    )
+
+
+def _check_lines(expected: list[dict[str, Any]], st: Settlement, out: list[Mismatch]) -> None:
+    """Lines match in order, on code and amount, and on hours and term where the example gives them."""
+    actual = []
+    for want, ln in zip(expected, st.lines, strict=False):
+        got: dict[str, Any] = {"code": ln.code, "amount": str(ln.amount)}
+        if "hours" in want:
+            got["hours"] = str(ln.hours)
+        if "term" in want:
+            got["term"] = ln.term
+        actual.append(got)
+    actual += [{"code": ln.code, "amount": str(ln.amount)} for ln in st.lines[len(expected) :]]
+    same = len(expected) == len(st.lines) and all(
+        w["code"] == a["code"]
+        and Decimal(w["amount"]) == Decimal(a["amount"])
+        and ("hours" not in w or Decimal(w["hours"]) == Decimal(a["hours"]))
+        and ("term" not in w or w["term"] == a["term"])
+        for w, a in zip(expected, actual, strict=False)
+    )
+    if not same:
+        out.append(Mismatch("lines", _lines_text(expected), _lines_text(actual)))
+
+
+def check(agreement: Agreement, example: Example) -> ExampleResult:
+    result = ExampleResult(example)
+    exp = example.expect
+    try:
+        shift = parse_shift(example.shift, agreement.currency)
+        st = evaluate_shift(agreement, shift)
+        rejection = evaluate_booking(agreement, shift.booking).rejection
+    except (ShiftInputError, OfferError, AgreementError) as exc:
+        result.error = str(exc)
+        return result
+    result.settlement = st
+    out = result.mismatches
+    for key in HOUR_KEYS + AMOUNT_KEYS:
+        if key in exp:
+            _compare(key, exp[key], getattr(st, key), _dec_equal, out)
+    if "lines" in exp:
+        _check_lines(exp["lines"], st, out)
+    if "payment_due" in exp:
+        actual_due = st.payment_due.isoformat() if st.payment_due else "none"
+        _compare("payment_due", exp["payment_due"], actual_due, lambda a, b: a == b, out)
+    if "violations" in exp:
+        codes = sorted(c.code for c in st.corrections)
+        _compare("violations", sorted(exp["violations"]), codes, lambda a, b: a == b, out)
+    if "rejected_by" in exp:
+        _compare("rejected_by", exp["rejected_by"], rejection.term if rejection else "none", lambda a, b: a == b, out)
+    return result
+
+
+def summary(st: Settlement) -> dict[str, str]:
+    """The figures an example can expect, as text: what `diff` compares between two versions."""
+    return {
+        "paid_hours": str(st.paid_hours),
+        "hourly_gross": str(st.hourly_gross),
+        "gross": str(st.gross),
+        "payout": str(st.payout),
+        "invoice_total": str(st.invoice_total),
+        "payment_due": st.payment_due.isoformat() if st.payment_due else "none",
+        "violations": ",".join(sorted(c.code for c in st.corrections)) or "none",
+    }

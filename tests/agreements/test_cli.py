@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from gateway.agreements.cli import agreements_app
+from tests.agreements.conftest import AGREEMENT_ID, BUNDLED
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(agreements_app, list(args))
+    return result.exit_code, result.output
+
+
+def test_validate_accepts_the_bundled_agreements() -> None:
+    code, out = _run("validate", "--dir", str(BUNDLED))
+    assert code == 0, out
+    assert "valid: 1 agreements" in out
+
+
+def test_validate_lists_every_problem_and_fails(agreements_dir: Path) -> None:
+    path = agreements_dir / AGREEMENT_ID / "agreement.yaml"
+    path.write_text(path.read_text().replace("basis: net", "basis: nett").replace("kind: business", "kind: busines"))
+    code, out = _run("validate", "--dir", str(agreements_dir))
+    assert code == 1
+    assert "did you mean 'net'" in out and "did you mean 'business'" in out
+
+
+def test_test_command_passes_on_the_bundled_examples() -> None:
+    code, out = _run("test", "--dir", str(BUNDLED))
+    assert code == 0, out
+    assert "0 failed" in out
+
+
+def test_a_failing_example_shows_expected_actual_explanation_and_rerun(agreements_dir: Path) -> None:
+    path = agreements_dir / AGREEMENT_ID / "examples" / "minimum-engagement.yaml"
+    path.write_text(path.read_text().replace('      payout: "34.26"\n', '      payout: "35.00"\n', 1))
+    code, out = _run("test", "--dir", str(agreements_dir))
+    assert code == 1
+    assert "FAIL exactly-three-hours" in out
+    assert "expected 35.00" in out and "actual   34.26" in out
+    assert "Terms used:" in out
+    assert f"rerun: gateway agreements test {AGREEMENT_ID} --example exactly-three-hours" in out
+
+
+def test_explain_gives_versioned_json_with_each_line_term_and_clause() -> None:
+    code, out = _run(
+        "explain", AGREEMENT_ID, "--example", "offer-between-the-two-floors", "--json", "--dir", str(BUNDLED)
+    )
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["format"] == "gateway.settlement/1"
+    top_up = next(ln for ln in doc["lines"] if ln["code"] == "floor_top_up")
+    assert (top_up["term"], top_up["clause"], top_up["amount"]) == (
+        "statutory_minimum_wage",
+        "§3 Hourly pay, minimum wage",
+        "2.49",
+    )
+
+
+def test_explain_in_plain_language_from_options() -> None:
+    code, out = _run(
+        "explain",
+        AGREEMENT_ID,
+        "--start",
+        "2026-03-02T18:00:00+01:00",
+        "--end",
+        "2026-03-02T20:00:00+01:00",
+        "--per-trip",
+        "5.00",
+        "--dir",
+        str(BUNDLED),
+    )
+    assert code == 0, out
+    assert "paid 3.00 h" in out
+    assert "§4 No pay per trip" in out
+
+
+def test_simulate_settles_a_csv_of_shifts_with_totals(tmp_path: Path) -> None:
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_code,starts_at,ends_at,hourly_gross,per_trip,deliveries\n"
+        "A,2026-03-02T18:00:00+01:00,2026-03-02T21:00:00+01:00,13.00,,5\n"
+        "B,2026-03-03T18:00:00+01:00,2026-03-03T20:00:00+01:00,,5.00,2\n"
+    )
+    code, out = _run("simulate", AGREEMENT_ID, str(shifts), "--dir", str(BUNDLED))
+    assert code == 0, out
+    assert "per_trip_pay_forbidden" in out
+    assert "gross 77.49" in out  # 39.00 + 3 h × 12.83
+
+
+def test_diff_with_a_proposal_lists_term_changes_and_example_impact() -> None:
+    proposal = BUNDLED / AGREEMENT_ID / "proposals" / "2027-net-floor-12.yaml"
+    code, out = _run("diff", AGREEMENT_ID, str(proposal), "--dir", str(BUNDLED))
+    assert code == 0, out
+    assert "~ net_hourly_floor (hourly_floor)" in out
+    assert "from 2027-01-01" in out
+    assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.80" in out

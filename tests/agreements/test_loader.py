@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gateway.agreements.issues import Issue
+from gateway.agreements.loader import AgreementBook
+from gateway.agreements.model import AgreementError
+from tests.agreements.conftest import AGREEMENT_ID, Edit
+
+
+def _issues(agreements_dir: Path) -> list[Issue]:
+    with pytest.raises(AgreementError) as caught:
+        AgreementBook.load(agreements_dir)
+    return caught.value.issues
+
+
+def _line_of(agreements_dir: Path, needle: str) -> int:
+    text = (agreements_dir / AGREEMENT_ID / "agreement.yaml").read_text(encoding="utf-8")
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_misspelt_key_is_reported_with_position_term_and_suggestion(agreements_dir: Path, edit: Edit) -> None:
+    edit('{amount: "10.00", basis: net', '{ammount: "10.00", basis: net')
+    issue = next(i for i in _issues(agreements_dir) if "unknown key" in i.message)
+    assert issue.term == "net_hourly_floor"
+    assert issue.pos.line == _line_of(agreements_dir, "ammount")
+    assert issue.suggestion == "amount"
+    assert issue.expected is not None and "amount, basis" in issue.expected
+    assert str(issue).startswith(f"{issue.file}:{issue.pos.line}:{issue.pos.column}: term net_hourly_floor:")
+
+
+def test_every_problem_is_reported_at_once(agreements_dir: Path, edit: Edit) -> None:
+    edit("basis: net", "basis: nett")
+    edit("timezone: Europe/Brussels", "timezone: Europe/Brusels")
+    edit("2016-05-01: {days: 7, kind: business}", "2016-02-30: {days: 7, kind: business}")
+    messages = [str(i) for i in _issues(agreements_dir)]
+    assert any("'nett' is not allowed" in m and "did you mean 'net'" in m for m in messages)
+    assert any("'Europe/Brusels' is not an IANA time zone" in m for m in messages)
+    assert any("'2016-02-30' is not a calendar date" in m and "term payment_term" in m for m in messages)
+
+
+def test_duplicate_dates_are_caught(agreements_dir: Path, edit: Edit) -> None:
+    edit(
+        '      2016-05-01: {rate: "0.065", levied_on: invoice_excl_vat}',
+        '      2016-05-01: {rate: "0.065", levied_on: invoice_excl_vat}\n'
+        '      2016-05-01: {rate: "0.07", levied_on: invoice_excl_vat}',
+    )
+    (issue,) = _issues(agreements_dir)
+    assert "duplicate key '2016-05-01'" in issue.message
+    assert issue.term == "guarantee_levy"
+
+
+def test_unquoted_amount_suggests_quotes(agreements_dir: Path, edit: Edit) -> None:
+    edit('{rate: "0.065"', "{rate: 0.065")
+    (issue,) = _issues(agreements_dir)
+    assert issue.suggestion == '"0.065"'
+
+
+def test_a_term_starting_before_the_agreement_is_an_error(agreements_dir: Path, edit: Edit) -> None:
+    edit("2016-05-01: {days: 7, kind: business}", "2016-04-01: {days: 7, kind: business}")
+    messages = [i.message for i in _issues(agreements_dir)]
+    assert any("before the agreement starts (2016-05-01)" in m for m in messages)
+
+
+def test_a_gap_in_a_mandatory_term_is_an_error(agreements_dir: Path, edit: Edit) -> None:
+    edit(
+        "2016-05-01: {days: 7, kind: business}",
+        "2016-05-01: {days: 7, kind: business}\n      2020-01-01: null\n      2021-01-01: {days: 7, kind: business}",
+    )
+    (issue,) = _issues(agreements_dir)
+    assert issue.term == "payment_term"
+    assert "gap" in issue.message
+
+
+def test_amendment_changes_named_terms_from_its_date_only(agreements_dir: Path) -> None:
+    folder = agreements_dir / AGREEMENT_ID
+    signed = (folder / "agreement.yaml").read_text(encoding="utf-8")
+    (folder / "amendments").mkdir()
+    proposal = folder / "proposals" / "2027-net-floor-12.yaml"
+    (folder / "amendments" / "2027-net-floor-12.yaml").write_text(proposal.read_text(encoding="utf-8"))
+    agreement = AgreementBook.load(agreements_dir).get(AGREEMENT_ID)
+    assert agreement is not None
+    floor = agreement.terms["net_hourly_floor"]
+    before, after = floor.values.at(date(2026, 12, 31)), floor.values.at(date(2027, 1, 1))
+    assert before is not None and before.value["amount"] == "10.00"
+    assert after is not None and after.value["amount"] == "12.00"
+    assert after.value["clause"] == "Amendment 1, art. 1"
+    assert agreement.version_at(date(2026, 12, 31)) == "2016.1"
+    assert agreement.version_at(date(2027, 1, 1)) == "2027.1-proposal"
+    assert (folder / "agreement.yaml").read_text(encoding="utf-8") == signed
+    assert Decimal(after.value["amount"]) > Decimal(before.value["amount"])
+
+
+def test_two_amendments_changing_one_term_from_overlapping_dates_are_an_error(agreements_dir: Path) -> None:
+    folder = agreements_dir / AGREEMENT_ID
+    (folder / "amendments").mkdir()
+    text = (folder / "proposals" / "2027-net-floor-12.yaml").read_text(encoding="utf-8")
+    (folder / "amendments" / "a.yaml").write_text(text.replace("2027-01-01", "2028-01-01"))
+    (folder / "amendments" / "b.yaml").write_text(text.replace('version: "2027.1-proposal"', 'version: "2027.2"'))
+    messages = [i.message for i in _issues(agreements_dir)]
+    assert any("overlaps" in m and "a.yaml" in m for m in messages)
+
+
+def test_gateway_refuses_to_load_naming_file_line_and_term(agreements_dir: Path, edit: Edit) -> None:
+    edit("hours: paid}", "hours: all}")
+    with pytest.raises(AgreementError) as caught:
+        AgreementBook.load(agreements_dir)
+    text = str(caught.value)
+    assert f"agreement.yaml:{_line_of(agreements_dir, 'hours: all')}:" in text
+    assert "term net_hourly_floor" in text
+    assert "one of: paid, worked" in text
