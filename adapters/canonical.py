@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StringConstraints,
     model_validator,
@@ -92,6 +93,9 @@ class ShiftEnded(_Data):
     at: Instant
     deliveries: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
     pay: PayOffer | None = None
+    # Optional, for agreements that count the minimum from the first delivery or pay riders sent home early.
+    first_delivery_at: Instant | None = None
+    sent_home_early: StrictBool = False
 
 
 class ShiftCancelled(_Data):

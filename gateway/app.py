@@ -8,12 +8,17 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import engine_for
 from gateway.deps import utcnow
+from gateway.domains.callbacks.endpoints import router as callbacks_router
 from gateway.domains.contracts.endpoints import router as contracts_router
+from gateway.domains.declarations.endpoints import router as declarations_router
+from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.jobs import JobContext, start_scheduler
 from gateway.problems import install_problem_handlers
 from gateway.settings import Settings, get_settings
@@ -53,4 +58,9 @@ def create_app(
     app.include_router(health_router)
     app.include_router(inbox_router)
     app.include_router(contracts_router)
+    app.include_router(callbacks_router)
+    app.include_router(outbox_router)
+    app.include_router(declarations_router)
+    app.include_router(staff_router)
+    app.include_router(agreements_router)
     return app

@@ -13,12 +13,16 @@ import httpx
 import typer
 from sqlmodel import Session, select
 
+from gateway.agreements.cli import agreements_app
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import AgreementError
 from gateway.db import migrate
 from gateway.db.engine import get_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.credentials import issue_credential
+from gateway.domains.callbacks.cli import callbacks_app
+from gateway.domains.declarations.cli import declarations_app
+from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.settings import REPO_ROOT, get_settings
@@ -32,8 +36,16 @@ platforms_app = typer.Typer(
 webhook_app = typer.Typer(help="Sign and send test webhooks as a platform would.", no_args_is_help=True)
 app.add_typer(platforms_app, name="platforms")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(agreements_app, name="agreements")
 jobs_app = typer.Typer(help="List the periodic jobs and run one now.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(callbacks_app, name="callbacks")
+app.add_typer(declarations_app, name="declarations")
+fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", no_args_is_help=True)
+app.add_typer(fund_app, name="fund")
+invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
+app.add_typer(invoices_app, name="invoices")
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
@@ -264,3 +276,94 @@ def jobs_run(name: str) -> None:
     settings = get_settings()
     n = run_job(name, JobContext(get_engine(), settings, _book(), utcnow))
     typer.echo(f"{name}: {n} item(s) processed")
+
+
+@platforms_app.command("insolvent")
+def platforms_insolvent(
+    slug: str, yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False
+) -> None:
+    """Declare a platform insolvent: settle every outstanding contract; the fund pays its riders when due."""
+    from gateway.domains.platforms.insolvency import declare_insolvent
+    from gateway.problems import Problem
+
+    if not yes:
+        _fail("declaring a platform insolvent cannot be undone: add --yes")
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        try:
+            r = declare_insolvent(session, platform, _book(), utcnow(), "cli")
+        except Problem as exc:
+            _fail(exc.detail)
+            return
+        session.commit()
+    typer.echo(
+        f"{slug} insolvent at {r.declared_at:%Y-%m-%d %H:%M} UTC: {r.contracts_settled} contract(s) settled, "
+        f"{r.contracts_cancelled} cancelled, {r.invoices_defaulted} invoice(s) defaulted"
+    )
+
+
+@fund_app.command("show")
+def fund_show() -> None:
+    """Balances of the guarantee fund."""
+    from gateway.domains.fund import service as fund
+
+    with Session(get_engine()) as session:
+        b = fund.balances(session)
+    typer.echo(f"cash     {b.cash}\nlevies   {b.levies}\ndeposits {b.deposits}")
+    for slug, debt in sorted(b.platform_debts.items()):
+        typer.echo(f"debt of {slug}: {debt}")
+    typer.echo("ledger balanced" if b.unbalanced_transactions == 0 else f"{b.unbalanced_transactions} UNBALANCED")
+
+
+@fund_app.command("history")
+def fund_history(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+    """The fund's ledger entries, newest first."""
+    from gateway.domains.fund import service as fund
+
+    with Session(get_engine()) as session:
+        for e in fund.history(session, limit):
+            typer.echo(f"{e.id}\t{e.created_at:%Y-%m-%d %H:%M}\t{e.kind}\t{e.account}\t{e.amount}\t{e.memo}")
+
+
+@fund_app.command("deposit")
+def fund_deposit(amount: str, memo: Annotated[str, typer.Option()] = "", currency: str = "EUR") -> None:
+    """Pay money into the fund (e.g. its opening balance)."""
+    from decimal import Decimal, InvalidOperation
+
+    from gateway.domains.fund import service as fund
+
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        _fail(f"{amount!r} is not an amount")
+        return
+    if value <= 0 or value != value.quantize(Decimal("0.01")):
+        _fail("the amount must be positive, to the cent")
+    with Session(get_engine()) as session:
+        fund.deposit(session, value, currency, utcnow(), memo)
+        session.commit()
+        typer.echo(f"fund cash is now {fund.balance(session)}")
+
+
+@invoices_app.command("pay")
+def invoices_pay(invoice_id: str) -> None:
+    """Record that the platform paid this invoice."""
+    from gateway.domains.settlement.service import record_invoice_payment
+    from gateway.problems import Problem
+
+    try:
+        iid = uuid.UUID(invoice_id)
+    except ValueError:
+        _fail(f"{invoice_id!r} is not an invoice id")
+        return
+    with Session(get_engine()) as session:
+        try:
+            inv = record_invoice_payment(session, iid, utcnow())
+        except Problem as exc:
+            _fail(exc.detail)
+            return
+        session.commit()
+        typer.echo(f"invoice {inv.id} paid: {inv.total} {inv.currency}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
@@ -63,3 +64,19 @@ PrincipalDep = Annotated[PlatformPrincipal, Depends(platform_principal)]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def staff_principal(
+    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    """The cooperative's staff, proven by GATEWAY_ADMIN_TOKEN (staff roles replace this in a later issue)."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    if credentials is None:
+        raise Unauthorized("send 'Authorization: Bearer <staff token>'", headers=challenge)
+    if not token or not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise Unauthorized("the staff token is wrong, or no staff token is configured", headers=challenge)
+    return "staff"
+
+
+StaffDep = Annotated[str, Depends(staff_principal)]

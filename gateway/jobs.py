@@ -25,7 +25,11 @@ from gateway.settings import Settings
 log = logging.getLogger("gateway.jobs")
 
 # Modules whose @job declarations make up the registry; a domain adds its module here.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "gateway.domains.outbox.dispatch",
+    "gateway.domains.settlement.jobs",
+    "gateway.domains.payouts.service",
+]
 
 
 @dataclass
@@ -86,7 +90,7 @@ def start_scheduler(ctx: JobContext) -> BackgroundScheduler:
         scheduler.add_job(
             _safe(j, ctx),
             "interval",
-            seconds=j.every_seconds,
+            seconds=ctx.settings.job_intervals.get(j.name, j.every_seconds),
             id=j.name,
             name=j.name,
             max_instances=1,
@@ -118,7 +122,8 @@ def claim_due(
 ) -> list[M]:
     """Lock up to `limit` due rows for this transaction. On PostgreSQL rows locked by another process are
     skipped, not waited for; SQLite has one writer at a time, which gives the same guarantee."""
-    stmt = select(model).where(*where).order_by(order_by).limit(limit)
+    order = order_by if isinstance(order_by, tuple) else (order_by,)
+    stmt = select(model).where(*where).order_by(*order).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.exec(stmt).all())

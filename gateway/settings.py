@@ -36,7 +36,71 @@ class Settings(BaseSettings):
         default=SecretStr(_DEV_PEPPER),
         description="Server-side key mixed into API-credential hashes; a leaked database alone cannot verify keys.",
     )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of the cooperative's staff API (insolvency, fund, replay) until staff roles "
+        "exist; unset, the staff API answers 401.",
+    )
     scheduler: bool = Field(default=True, description="Run the periodic jobs inside this process.")
+    job_intervals: dict[str, int] = Field(
+        default_factory=dict, description='Override a job\'s period in seconds, e.g. {"payouts.execute": 5}.'
+    )
+    settle_delay_seconds: int = Field(
+        default=300, ge=0, description="Wait after a shift's end before settling, to absorb out-of-order events."
+    )
+    close_grace_seconds: int = Field(
+        default=7200, ge=0, description="A shift that never reported its end is closed this long after its booked end."
+    )
+    payout_journal: Path | None = Field(
+        default=None, description="The local payment connector appends each transfer here (one line per payout)."
+    )
+    # Outbound delivery (outbox dispatcher: declarations and platform callbacks).
+    outbox_batch_size: int = Field(default=20, ge=1, le=1000, description="Messages one dispatcher leases at once.")
+    outbox_lease_seconds: int = Field(
+        default=600,
+        ge=30,
+        description="How long a claimed message is reserved for its dispatcher; after it, a crash's message is sent again.",
+    )
+    outbox_http_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description="Timeout of one outbound call.")
+    outbox_retry_schedule: list[int] = Field(
+        default=[30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200],
+        min_length=1,
+        description="Seconds to wait after the 1st, 2nd... failure (JSON list); a failure past the last is a dead letter.",
+    )
+    outbox_retry_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each wait is drawn uniformly within ± this fraction of the schedule's."
+    )
+    outbox_max_retry_after_seconds: int = Field(
+        default=86400, ge=1, description="A remote's Retry-After is honoured up to this long."
+    )
+    outbox_poll_schedule: list[int] = Field(
+        default=[30, 60, 120, 300, 600, 1800, 3600],
+        min_length=1,
+        description="Seconds between polls of a result not known yet (a declaration being processed); the last repeats.",
+    )
+    outbox_poll_give_up_hours: int = Field(
+        default=48, ge=1, description="A result still unknown this long after the message was queued is a dead letter."
+    )
+    callback_require_https: bool = Field(
+        default=True, description="Refuse callback endpoint URLs that are not https (set false for local testing)."
+    )
+    declaration_connector: Literal["local", "http"] = Field(
+        default="local", description="local: records and accepts each declaration; http: a real declaration service."
+    )
+    declaration_base_url: str | None = Field(
+        default=None, description="The declaration service's REST root; declarations are POSTed to <root>/declarations."
+    )
+    declaration_token_url: str | None = Field(
+        default=None, description="OAuth2 token endpoint of the declaration service."
+    )
+    declaration_client_id: str | None = None
+    declaration_private_key: SecretStr | None = Field(
+        default=None, description="PEM RSA private key signing the private_key_jwt client assertion (RS256)."
+    )
+    declaration_scope: str | None = None
+    declaration_employer_id: str = Field(default="", description="The cooperative's enterprise number, as declared.")
+    declaration_worker_type: str = Field(default="OTH", description="Dimona worker type (OTH, STU, FLX, EXT).")
+    declaration_joint_committee: str = Field(default="200", description="Joint committee of the employment.")
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 
@@ -49,6 +113,20 @@ class Settings(BaseSettings):
                     "GATEWAY_CREDENTIAL_PEPPER must be set to a random value of at least 16 characters "
                     "in production (it is empty or the development placeholder)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _http_declarations_need_their_settings(self) -> Settings:
+        if self.declaration_connector == "http":
+            missing = [
+                f"GATEWAY_{name.upper()}"
+                for name in ("declaration_base_url", "declaration_token_url", "declaration_client_id")
+                if not getattr(self, name)
+            ]
+            if self.declaration_private_key is None or not self.declaration_private_key.get_secret_value():
+                missing.append("GATEWAY_DECLARATION_PRIVATE_KEY")
+            if missing:
+                raise ValueError(f"GATEWAY_DECLARATION_CONNECTOR=http needs {', '.join(missing)}")
         return self
 
     @property

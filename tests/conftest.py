@@ -176,3 +176,15 @@ def enrolled(platform: PlatformHandle, send: Callable[..., Any]) -> PlatformHand
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608 - test-only table names
+
+
+@pytest.fixture
+def run_job(engine: Engine, settings: Settings, book: AgreementBook) -> Callable[..., int]:
+    """Run a job by hand at a given instant (the scheduler is off in tests)."""
+    from gateway.jobs import JobContext
+    from gateway.jobs import run_job as run
+
+    def go(name: str, at: datetime, **services: Any) -> int:
+        return run(name, JobContext(engine, settings, book, lambda: at, services=services))
+
+    return go

@@ -1,15 +1,28 @@
 """Imports every table so that the metadata (and Alembic's autogenerate) sees the whole schema."""
 
-from gateway.domains.contracts.models import Contract, Violation
+from gateway.domains.callbacks.models import CallbackEndpoint
+from gateway.domains.contracts.models import Contract, ContractEvent, Violation
+from gateway.domains.declarations.models import Declaration
+from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.inbox.models import InboxMessage
-from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
+from gateway.domains.payouts.models import Payout
 from gateway.domains.riders.models import Rider
+from gateway.domains.settlement.models import Invoice, Settlement
 
 __all__ = [
     "ApiCredential",
+    "CallbackEndpoint",
     "Contract",
+    "Declaration",
+    "ContractEvent",
+    "Invoice",
+    "LedgerEntry",
+    "Payout",
+    "Settlement",
     "InboxMessage",
+    "OutboxAttempt",
     "OutboxMessage",
     "Platform",
     "Rider",

@@ -233,14 +233,6 @@ def test_bad_input_gets_a_problem_naming_what_is_wrong_and_stores_nothing(
     assert {t: count_rows(engine, t) for t in before} == before
 
 
-def test_lifecycle_events_are_refused_until_supported_and_not_stored(
-    enrolled: PlatformHandle, send: Send, engine: Engine
-) -> None:
-    r = send(enrolled, event("shift.started", shift_code="S-1", at="2026-12-01T10:00:00+01:00"))
-    assert r.status_code == 422 and "not handled" in r.json()["detail"]
-    assert count_rows(engine, "inbox_message") == 1
-
-
 def test_body_over_the_limit_is_refused_with_413(enrolled: PlatformHandle, send: Send) -> None:
     body = booking(zone="x" * 300_000)
     r = send(enrolled, body)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
@@ -31,7 +31,11 @@ class PayBasis(enum.StrEnum):
 class Contract(SQLModel, table=True):
     """The employment contract opened for one shift. (platform, shift_code) is unique: never two."""
 
-    __table_args__ = (UniqueConstraint("platform_id", "shift_code"),)
+    __table_args__ = (
+        UniqueConstraint("platform_id", "shift_code"),
+        # The scheduler's scans: completed contracts to settle, open ones past their end to close.
+        Index("ix_contract_status_ends_at", "status", "ends_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="RESTRICT")])
@@ -55,6 +59,18 @@ class Contract(SQLModel, table=True):
     explanation: dict[str, Any] = Field(sa_type=JSON)
     opened_by_message: str = Field(sa_type=String(200))
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What actually happened, as the platform reported it (or the scheduler assumed, at the booked times).
+    actual_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    actual_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_delivery_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deliveries: int | None = None
+    sent_home_early: bool = False
+    proposed_pay: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_reason: str | None = Field(default=None, sa_type=String(500))
+    # When `completed` may be settled: a short delay absorbs events that arrive out of order.
+    settle_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Violation(SQLModel, table=True):
@@ -70,3 +86,19 @@ class Violation(SQLModel, table=True):
     offered: str | None = Field(default=None, sa_type=String(100))
     applied: str | None = Field(default=None, sa_type=String(100))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContractEvent(SQLModel, table=True):
+    """The contract's history: each transition, when it happened and what caused it."""
+
+    __tablename__ = "contract_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: uuid.UUID = Field(sa_column_args=[ForeignKey("contract.id", ondelete="CASCADE")], index=True)
+    kind: str = Field(sa_type=String(64))
+    from_status: str | None = Field(default=None, sa_type=String(16))
+    to_status: str = Field(sa_type=String(16))
+    at: datetime = Field(sa_type=UTCDateTime, description="When it happened (the event's time).")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    source: str = Field(sa_type=String(200), description="webhook id, job name or operator command.")
+    detail: str = Field(default="", sa_type=String(1000))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
 from gateway.domains.contracts.models import ContractStatus, PayBasis
+from gateway.domains.declarations.schemas import DeclarationOut
 
 
 class ShiftWindowOut(BaseModel):
@@ -54,6 +55,82 @@ class CorrectionOut(BaseModel):
     applied: str | None = None
 
 
+class ActualOut(BaseModel):
+    """What happened, as the platform reported it (or the gateway assumed when no end was reported)."""
+
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    deliveries: int | None = None
+    first_delivery_at: datetime | None = None
+    sent_home_early: bool = False
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+
+class PayLineOut(BaseModel):
+    code: str
+    label: str
+    kind: str = Field(description="salary (gross, before contributions) or expense (reimbursed as is)")
+    term: str
+    clause: str
+    since: str | None = Field(description="Date from which the term's value applies.")
+    hours: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    why: str = Field(description="The line in plain words.")
+
+
+class StatementOut(BaseModel):
+    """The rider's pay for the shift: every line with the term and clause behind it."""
+
+    outcome: str = Field(description="worked, cancelled_paid or cancelled_unpaid")
+    worked_hours: Decimal
+    paid_hours: Decimal
+    minimum_applied: bool = Field(description="True when the agreement's minimum paid more than the hours worked.")
+    hourly_gross: Decimal
+    lines: list[PayLineOut]
+    gross: Decimal
+    employee_social_security: Decimal
+    withholding: Decimal
+    net: Decimal
+    expenses: Decimal
+    payout: Decimal = Field(description="net + expenses: what the rider receives.")
+    currency: str
+    payment_due: date | None
+    settled_at: datetime
+
+
+class InvoiceOut(BaseModel):
+    id: uuid.UUID
+    wages: Decimal
+    employer_contributions: Decimal
+    expenses: Decimal
+    guarantee_levy: Decimal
+    total: Decimal
+    currency: str
+    status: str = Field(description="draft, issued, paid or defaulted")
+    issued_at: datetime
+    paid_at: datetime | None
+
+
+class PayoutOut(BaseModel):
+    amount: Decimal
+    currency: str
+    due_on: date = Field(description="The rider is paid by this date whether or not the platform has paid.")
+    status: str = Field(description="scheduled or paid")
+    funded_by: str | None = Field(description="platform, or guarantee_fund when the platform had not paid")
+    paid_at: datetime | None
+
+
+class EventOut(BaseModel):
+    kind: str
+    from_status: str | None
+    to_status: str
+    at: datetime = Field(description="When it happened.")
+    recorded_at: datetime
+    detail: str
+
+
 class ContractOut(BaseModel):
     id: uuid.UUID
     platform: str
@@ -67,6 +144,15 @@ class ContractOut(BaseModel):
     pay: PayOut
     corrections: list[CorrectionOut]
     opened_at: datetime
+    actual: ActualOut = Field(default_factory=ActualOut)
+    statement: StatementOut | None = None
+    invoice: InvoiceOut | None = None
+    payout: PayoutOut | None = None
+    history: list[EventOut] = Field(default_factory=list)
+    declaration: DeclarationOut | None = Field(
+        default=None,
+        description="The declaration of employment to social security; absent in the booking answer (still queued).",
+    )
 
 
 class RiderOut(BaseModel):

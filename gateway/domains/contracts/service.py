@@ -32,6 +32,7 @@ from gateway.domains.contracts.schemas import (
     AgreementRefOut,
     ContractOut,
     CorrectionOut,
+    EventOut,
     OfferOut,
     PayOut,
     ShiftWindowOut,
@@ -41,7 +42,7 @@ from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
 
 
-def _offer(pay: PayOffer | None) -> Offer | None:
+def offer_of(pay: PayOffer | None) -> Offer | None:
     if pay is None:
         return None
     if pay.hourly is not None:
@@ -58,7 +59,7 @@ def decide(agreement: Agreement, data: ShiftBooked, max_shift_hours: int) -> Boo
             errors=[{"location": "data.ends_at", "message": f"at most {max_shift_hours} h after starts_at"}],
         )
     try:
-        decision = evaluate_booking(agreement, Booking(data.starts_at, data.ends_at, _offer(data.pay)))
+        decision = evaluate_booking(agreement, Booking(data.starts_at, data.ends_at, offer_of(data.pay)))
     except OfferError as exc:
         raise InvalidPayload(str(exc), errors=[{"location": "data.pay.currency", "message": str(exc)}]) from exc
     except AgreementError as exc:
@@ -155,6 +156,7 @@ def open_contract(
         pay=_pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
         corrections=[CorrectionOut(**_correction_fields(c)) for c in decision.corrections],
         opened_at=now,
+        history=[_opened_event(now)],
     )
     _enqueue_outbound(session, contract_id, out, now)
     return out
@@ -218,7 +220,21 @@ def _already_open(
     return contract_out(session, contract, platform_slug, data.rider_id)
 
 
+def _opened_event(at: datetime) -> EventOut:
+    return EventOut(kind="opened", from_status=None, to_status="open", at=at, recorded_at=at, detail="")
+
+
+def contract_view(session: Session, contract: Contract, platform_slug: str) -> ContractOut:
+    rider = session.get(Rider, contract.rider_id)
+    assert rider is not None
+    return contract_out(session, contract, platform_slug, rider.external_id)
+
+
 def contract_out(session: Session, contract: Contract, platform_slug: str, rider_external_id: str) -> ContractOut:
+    """The whole contract as platforms (and riders) read it; never a dump of the row."""
+    from gateway.domains.contracts import views
+    from gateway.domains.declarations.service import declaration_view
+
     violations = session.exec(
         select(Violation).where(Violation.contract_id == contract.id).order_by(col(Violation.id))
     ).all()
@@ -235,6 +251,12 @@ def contract_out(session: Session, contract: Contract, platform_slug: str, rider
         pay=_pay_out(contract.hourly_gross, contract.hourly_net, contract.currency, contract.offered_pay),
         corrections=[CorrectionOut(**_correction_fields(v)) for v in violations],
         opened_at=contract.opened_at,
+        actual=views.actual(contract),
+        statement=views.statement(session, contract.id),
+        invoice=views.invoice(session, contract.id),
+        payout=views.payout(session, contract.id),
+        history=[_opened_event(contract.opened_at), *views.history(session, contract.id)],
+        declaration=declaration_view(session, contract.id),
     )
 
 

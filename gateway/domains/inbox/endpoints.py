@@ -15,6 +15,7 @@ from gateway.domains.platforms.service import webhook_target
 from gateway.problems import (
     BadSignature,
     Conflict,
+    Forbidden,
     InvalidPayload,
     NotFound,
     PayloadTooLarge,
@@ -54,6 +55,7 @@ async def limited_body(request: Request) -> bytes:
     responses=problem_responses(
         MalformedBody,
         BadSignature,
+        Forbidden,
         NotFound,
         Conflict,
         PayloadTooLarge,
@@ -80,6 +82,9 @@ def receive_webhook(
     if target is None:
         WEBHOOKS_REFUSED.labels("unknown", "unknown-platform").inc()
         raise NotFound(f"no platform {platform!r} is configured on this gateway")
+    if target.insolvent:
+        WEBHOOKS_REFUSED.labels(target.slug, "insolvent").inc()
+        raise Forbidden(f"platform {platform} has been declared insolvent; the gateway takes no more of its webhooks")
     adapter = get_adapter(target.adapter)
     if adapter is None:
         raise ServiceUnavailable(f"adapter {target.adapter!r} is not installed", headers={"Retry-After": "60"})
@@ -98,7 +103,7 @@ def receive_webhook(
             problem = MalformedBody if exc.malformed else InvalidPayload
             raise problem(exc.detail, errors=exc.errors) from exc
         try:
-            answer = inbox.handle(session, target, book, message.message_id, event, now, settings.max_shift_hours)
+            answer = inbox.handle(session, target, book, settings, message.message_id, event, now)
             session.commit()
             WEBHOOKS_ACCEPTED.labels(target.slug, event.type, "false").inc()
             return JSONResponse(answer.body, status_code=answer.status_code)

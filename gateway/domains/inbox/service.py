@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
-from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked
+from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.agreements.loader import AgreementBook
 from gateway.db.upsert import insert_for
+from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
-from gateway.domains.contracts.schemas import RiderOut
+from gateway.domains.contracts.schemas import ContractOut, RiderOut
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.riders import service as riders
 from gateway.problems import InvalidPayload, ServiceUnavailable
+from gateway.settings import Settings
 
 
 class DuplicateDelivery(Exception):
@@ -43,10 +45,10 @@ def handle(
     session: Session,
     target: WebhookTarget,
     book: AgreementBook,
+    settings: Settings,
     message_id: str,
     event: CanonicalEvent,
     now: datetime,
-    max_shift_hours: int,
 ) -> Answer:
     """Apply the event and record its answer under (platform, message id). Flushes; the caller commits.
 
@@ -59,13 +61,9 @@ def handle(
         rider = riders.enrol(session, target.id, data, now)
         result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
     elif isinstance(data, ShiftBooked):
-        result.contract = _book(session, target, book, data, message_id, now, max_shift_hours)
+        result.contract = _book(session, target, book, data, message_id, now, settings.max_shift_hours)
     else:
-        raise InvalidPayload(
-            f"{event.type} is valid but not handled by this version of the gateway: it opens contracts at "
-            "booking; shift start, end and cancellation are processed from the next release",
-            errors=[{"location": "type", "message": "accepted types: rider.enrolled, shift.booked"}],
-        )
+        result.contract = _lifecycle(session, target, data, message_id, now, settings)
     body = result.model_dump(mode="json")
     table = InboxMessage.__table__  # type: ignore[attr-defined]
     inserted = session.execute(
@@ -118,3 +116,28 @@ def _book(
         message_id=message_id,
         now=now,
     )
+
+
+def _lifecycle(
+    session: Session,
+    target: WebhookTarget,
+    data: ShiftStarted | ShiftEnded | ShiftCancelled,
+    message_id: str,
+    now: datetime,
+    settings: Settings,
+) -> ContractOut:
+    contract = lifecycle.locked_contract(session, target.id, data.shift_code)
+    delay = timedelta(seconds=settings.settle_delay_seconds)
+    if isinstance(data, ShiftStarted):
+        lifecycle.apply_started(session, contract, data, message_id, now)
+    elif isinstance(data, ShiftEnded):
+        if data.pay is not None and data.pay.currency != contract.currency:
+            raise InvalidPayload(
+                f"the proposed pay is in {data.pay.currency}; this contract pays in {contract.currency}",
+                errors=[{"location": "data.pay.currency", "message": f"expected {contract.currency}"}],
+            )
+        lifecycle.apply_ended(session, contract, data, message_id, now, delay)
+    else:
+        lifecycle.apply_cancelled(session, contract, data, message_id, now, delay)
+    session.flush()
+    return contracts.contract_view(session, contract, target.slug)

@@ -1,4 +1,5 @@
-"""Writing to the outbox: in the caller's transaction, so a rollback takes the message back too."""
+"""Writing to the outbox (in the caller's transaction, so a rollback takes the message back too), and the
+cooperative's view of it: dead letters, attempts, replay."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
-from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage, OutboxStatus
+
+FINISHED = (OutboxStatus.sent, OutboxStatus.skipped, OutboxStatus.dead)
+
+
+class ReplayError(ValueError):
+    """A replay request that selects nothing sensible; the message says why."""
 
 
 def enqueue(
@@ -25,9 +33,73 @@ def enqueue(
                 "payload": payload,
                 "status": "pending",
                 "attempts": 0,
+                "failures": 0,
                 "created_at": now,
                 "next_attempt_at": now,
             }
             for kind in kinds
         ],
     )
+
+
+def list_messages(
+    session: Session, status: str | None = OutboxStatus.dead, kind: str | None = None, limit: int = 100
+) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    if kind is not None:
+        stmt = stmt.where(col(OutboxMessage.kind).startswith(kind))
+    return list(session.exec(stmt).all())
+
+
+def attempts_of(session: Session, message_id: int) -> list[OutboxAttempt]:
+    return list(
+        session.exec(
+            select(OutboxAttempt).where(OutboxAttempt.message_id == message_id).order_by(col(OutboxAttempt.id))
+        ).all()
+    )
+
+
+def replay(
+    session: Session,
+    now: datetime,
+    *,
+    ids: Sequence[int] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_sent: bool = False,
+) -> list[int]:
+    """Send finished messages again, now, with a fresh retry schedule; return the ids replayed.
+
+    By id: any finished message (dead, sent, skipped). By time range (of creation): dead letters only,
+    unless `include_sent`. Pending messages are left alone: they are on their way already.
+    """
+    if not ids and since is None:
+        raise ReplayError("name message ids, or a time range with at least its start")
+    if since is not None and until is not None and until <= since:
+        raise ReplayError("the end of the time range must come after its start")
+    stmt = select(OutboxMessage.id)
+    if ids:
+        stmt = stmt.where(col(OutboxMessage.id).in_(list(ids)), col(OutboxMessage.status).in_(FINISHED))
+    else:
+        statuses = FINISHED if include_sent else (OutboxStatus.dead,)
+        stmt = stmt.where(col(OutboxMessage.status).in_(statuses), col(OutboxMessage.created_at) >= since)
+        if until is not None:
+            stmt = stmt.where(col(OutboxMessage.created_at) < until)
+    chosen = [i for i in session.exec(stmt.order_by(col(OutboxMessage.id))).all() if i is not None]
+    if chosen:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(chosen))
+            .values(
+                status=OutboxStatus.pending,
+                next_attempt_at=now,
+                failures=0,
+                lease_token=None,
+                last_error=None,
+                finished_at=None,
+            )
+        )
+        session.flush()
+    return chosen

@@ -16,6 +16,8 @@ class Platform(SQLModel, table=True):
     adapter: str = Field(sa_type=String(64))
     agreement: str = Field(sa_type=String(100), description="Slug of the agreement the platform signed.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when the platform is declared insolvent: its riders' pay then comes from the guarantee fund.
+    insolvent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class WebhookSecret(SQLModel, table=True):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from adapters.registry import get_adapter, registry
@@ -24,23 +25,32 @@ class WebhookTarget:
     adapter: str
     agreement: str
     secrets: list[str]
+    insolvent: bool
 
 
 def webhook_target(session: Session, slug: str, now: datetime) -> WebhookTarget | None:
-    rows = session.exec(
-        select(Platform.id, Platform.adapter, Platform.agreement, WebhookSecret.secret)
+    # Five columns: past sqlmodel's typed select overloads, so SQLAlchemy's select.
+    rows = session.execute(
+        sa_select(
+            col(Platform.id),
+            col(Platform.adapter),
+            col(Platform.agreement),
+            col(Platform.insolvent_at),
+            col(WebhookSecret.secret),
+        )
         .outerjoin(
             WebhookSecret,
             (col(WebhookSecret.platform_id) == col(Platform.id))
             & or_(col(WebhookSecret.expires_at).is_(None), col(WebhookSecret.expires_at) > now),
         )
-        .where(Platform.slug == slug)
+        .where(col(Platform.slug) == slug)
     ).all()
     if not rows:
         return None
-    pid, adapter, agreement, _ = rows[0]
+    pid, adapter, agreement, insolvent_at, _ = rows[0]
     assert pid is not None
-    return WebhookTarget(pid, slug, adapter, agreement, [r[3] for r in rows if r[3] is not None])
+    secrets = [r[4] for r in rows if r[4] is not None]
+    return WebhookTarget(pid, slug, adapter, agreement, secrets, insolvent_at is not None)
 
 
 def get_platform(session: Session, slug: str) -> Platform | None:

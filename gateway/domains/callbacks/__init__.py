@@ -1,0 +1,1 @@
+"""Signed outbound webhooks to platforms (Standard Webhooks), one secret per callback endpoint."""

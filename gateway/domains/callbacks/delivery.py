@@ -1,0 +1,94 @@
+"""Delivering `callback.<event>` outbox messages to platforms' callback endpoints.
+
+The message a domain enqueues (no endpoint) is fanned out to one message per endpoint of the platform;
+each of those is signed and POSTed with its own retries, so one slow endpoint never holds back another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from gateway.domains.callbacks import service as callbacks
+from gateway.domains.callbacks.models import CallbackEndpoint
+from gateway.domains.outbox.delivery import (
+    Claimed,
+    Outcome,
+    describe_response,
+    describe_transport_error,
+    http_client,
+    register,
+    retry_after,
+)
+from gateway.domains.outbox.models import OutboxStatus
+from gateway.jobs import JobContext
+
+
+class CallbackHandler:
+    def send(self, ctx: JobContext, msg: Claimed) -> Outcome:
+        if msg.endpoint_id is None:
+            return self._plan_fan_out(ctx, msg)
+        with Session(ctx.engine) as session:
+            endpoint = session.get(CallbackEndpoint, msg.endpoint_id)
+        if endpoint is None:
+            return Outcome("skipped", error="the callback endpoint was deleted")
+        if not endpoint.enabled:
+            # Disabled after this message was claimed: it waits for the endpoint to be enabled again.
+            return Outcome("pending", error="the callback endpoint is disabled", target=endpoint.url)
+        request = callbacks.signed_request(endpoint.secret, msg.payload, ctx.now())
+        try:
+            response = http_client(ctx).post(endpoint.url, content=request.body, headers=request.headers)
+        except httpx.HTTPError as exc:
+            return Outcome("failed", error=describe_transport_error(exc), target=endpoint.url)
+        if response.is_success:
+            return Outcome("delivered", status_code=response.status_code, target=endpoint.url)
+        # Standard Webhooks: retry on anything but 2xx; 410 means the endpoint is gone for good.
+        return Outcome(
+            "gone" if response.status_code == 410 else "failed",
+            status_code=response.status_code,
+            error=describe_response(response),
+            retry_after=retry_after(response, ctx.now()),
+            target=endpoint.url,
+        )
+
+    def _plan_fan_out(self, ctx: JobContext, msg: Claimed) -> Outcome:
+        with Session(ctx.engine) as session:
+            platform_id = callbacks.platform_of(session, msg.contract_id, msg.payload)
+            endpoints = [] if platform_id is None else callbacks.list_endpoints(session, platform_id)
+        if platform_id is None:
+            return Outcome("skipped", error="no platform found for this callback")
+        if not endpoints:
+            return Outcome("skipped", error="the platform has no callback endpoint")
+        return Outcome(
+            "delivered", target=f"fan-out to {len(endpoints)} endpoint(s)", detail={"platform_id": platform_id}
+        )
+
+    def record(self, session: Any, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None:
+        assert isinstance(session, Session)
+        if msg.endpoint_id is None:
+            if status == OutboxStatus.sent:
+                # Re-read in this transaction: an endpoint added or removed since the plan is taken into account.
+                ids = [e.id for e in callbacks.list_endpoints(session, outcome.detail["platform_id"]) if e.id]
+                callbacks.fan_out(session, msg, ids, callbacks.envelope(msg.kind, msg.payload, msg.created_at), now)
+            return
+        if outcome.result == "delivered":
+            callbacks.note_success(session, msg.endpoint_id, now)
+        elif outcome.result in ("failed", "gone", "rejected"):
+            callbacks.note_failure(session, msg.endpoint_id, now)
+            if outcome.result == "gone":
+                callbacks.disable(
+                    session, msg.endpoint_id, f"the endpoint answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC", now
+                )
+            elif status == OutboxStatus.dead:
+                callbacks.disable(
+                    session,
+                    msg.endpoint_id,
+                    f"persistent failure: message {msg.id} failed {msg.failures + 1} times; last: {outcome.error}",
+                    now,
+                )
+
+
+register("callback.", CallbackHandler())

@@ -1,0 +1,87 @@
+"""A platform manages where it receives the gateway's signed callbacks (with its API credential)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from gateway.deps import PrincipalDep, SessionDep, SettingsDep
+from gateway.domains.callbacks import service as callbacks
+from gateway.domains.callbacks.models import CallbackEndpoint
+from gateway.domains.callbacks.schemas import CallbackEndpointCreated, CallbackEndpointIn, CallbackEndpointOut
+from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
+PlatformSlug = Annotated[str, Path(max_length=64)]
+
+
+def endpoint_out(e: CallbackEndpoint) -> CallbackEndpointOut:
+    return CallbackEndpointOut.model_validate(e, from_attributes=True)
+
+
+def _own(session: SessionDep, platform_id: int, endpoint_id: int) -> CallbackEndpoint:
+    endpoint = callbacks.get_endpoint(session, endpoint_id, platform_id)
+    if endpoint is None:
+        raise NotFound(f"this platform has no callback endpoint {endpoint_id}")
+    return endpoint
+
+
+@router.get("", response_model=list[CallbackEndpointOut], summary="List callback endpoints", responses=_ERRORS)
+def list_endpoints(platform: PlatformSlug, principal: PrincipalDep, session: SessionDep) -> list[CallbackEndpointOut]:
+    return [endpoint_out(e) for e in callbacks.list_endpoints(session, principal.platform_id)]
+
+
+@router.post(
+    "",
+    response_model=CallbackEndpointCreated,
+    summary="Add a callback endpoint (its signing secret is in the answer, once)",
+    responses=_ERRORS,
+)
+def create_endpoint(
+    platform: PlatformSlug, body: CallbackEndpointIn, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> CallbackEndpointCreated:
+    try:
+        e = callbacks.create_endpoint(
+            session,
+            principal.platform_id,
+            body.url,
+            require_https=settings.callback_require_https,
+            description=body.description,
+            secret=body.secret,
+        )
+    except callbacks.EndpointError as exc:
+        raise InvalidPayload(str(exc), errors=[{"location": "body", "message": str(exc)}]) from exc
+    session.commit()
+    return CallbackEndpointCreated(**endpoint_out(e).model_dump(), secret=e.secret)
+
+
+@router.post(
+    "/{endpoint_id}/enable",
+    response_model=CallbackEndpointOut,
+    summary="Enable a disabled endpoint again (its held callbacks are then sent)",
+    responses=_ERRORS,
+)
+def enable_endpoint(
+    platform: PlatformSlug, endpoint_id: int, principal: PrincipalDep, session: SessionDep
+) -> CallbackEndpointOut:
+    e = callbacks.enable(session, _own(session, principal.platform_id, endpoint_id))
+    session.commit()
+    return endpoint_out(e)
+
+
+@router.delete(
+    "/{endpoint_id}",
+    response_model=CallbackEndpointOut,
+    summary="Remove a callback endpoint (its undelivered callbacks are dropped)",
+    responses=_ERRORS,
+)
+def delete_endpoint(
+    platform: PlatformSlug, endpoint_id: int, principal: PrincipalDep, session: SessionDep
+) -> CallbackEndpointOut:
+    e = _own(session, principal.platform_id, endpoint_id)
+    out = endpoint_out(e)
+    callbacks.delete(session, e)
+    session.commit()
+    return out

@@ -1,0 +1,159 @@
+"""The contract's state machine, driven by the platform's shift events and by the scheduler.
+
+    open ──started──▶ active ──ended──▶ completed ──(settle after a short delay)──▶ settled ──(payout)──▶ paid
+      │                 │                   ▲
+      ├──ended──────────┼───────────────────┘        open/active past their end + grace: closed as booked
+      ├──cancelled──▶ cancelled (or completed, when short notice still pays)
+      │                 └──cancelled while active: the rider was sent home early ──▶ completed
+      └── any not yet settled ──declaration refused──▶ blocked
+
+Events are facts with their own time (`at`). The same fact twice is harmless (200, nothing changes); a fact
+that contradicts a recorded one, or arrives after the contract is settled, is a 409 that changes nothing.
+A start that arrives after the end (out of order) is still recorded until settlement, which waits
+`settle_delay_seconds` after the end for exactly that reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from adapters.canonical import PayOffer, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
+from gateway.problems import Conflict, InvalidPayload
+
+S = ContractStatus
+SETTLED_OR_AFTER = {S.settled.value, S.paid.value}
+CLOSED = {S.settled.value, S.paid.value, S.cancelled.value, S.blocked.value}
+
+
+def locked_contract(session: Session, platform_id: int, shift_code: str) -> Contract:
+    """The shift's contract, locked for this transaction (concurrent events on one shift apply one by one)."""
+    contract = session.exec(
+        select(Contract).where(Contract.platform_id == platform_id, Contract.shift_code == shift_code).with_for_update()
+    ).first()
+    if contract is None:
+        raise InvalidPayload(
+            f"no contract for shift {shift_code!r}: book the shift (shift.booked) first",
+            errors=[{"location": "data.shift_code", "message": "no booked shift with this code"}],
+        )
+    return contract
+
+
+def transition(
+    session: Session,
+    contract: Contract,
+    to: ContractStatus,
+    kind: str,
+    at: datetime,
+    source: str,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    """Record a change of status (or a fact, when `to` is the current status) in the contract's history."""
+    session.add(
+        ContractEvent(
+            contract_id=contract.id,
+            kind=kind,
+            from_status=contract.status,
+            to_status=to.value,
+            at=at,
+            recorded_at=now,
+            source=source,
+            detail=detail,
+        )
+    )
+    if contract.status != to.value:
+        contract.status = to.value
+        contract.status_changed_at = now
+    session.add(contract)
+
+
+def _conflict(contract: Contract, detail: str) -> Conflict:
+    return Conflict(detail, contract_id=str(contract.id), contract_status=contract.status)
+
+
+def _too_late(contract: Contract, what: str) -> Conflict:
+    return _conflict(
+        contract, f"{what}: contract {contract.id} is already {contract.status}; its facts can no longer change"
+    )
+
+
+def apply_started(session: Session, contract: Contract, data: ShiftStarted, source: str, now: datetime) -> bool:
+    """Returns True if something changed."""
+    if contract.actual_start is not None:
+        if contract.actual_start == data.at:
+            return False
+        raise _conflict(contract, f"shift {contract.shift_code} already started at {contract.actual_start.isoformat()}")
+    if contract.status in CLOSED:
+        raise _too_late(contract, "shift.started")
+    if contract.actual_end is not None and data.at > contract.actual_end:
+        raise InvalidPayload(
+            f"the shift cannot start ({data.at.isoformat()}) after it ended ({contract.actual_end.isoformat()})",
+            errors=[{"location": "data.at", "message": "after the recorded end"}],
+        )
+    contract.actual_start = data.at
+    # A start arriving after the end (out of order) is recorded; the contract stays completed.
+    to = S.active if contract.status == S.open.value else ContractStatus(contract.status)
+    transition(session, contract, to, "started", data.at, source, now)
+    return True
+
+
+def apply_ended(
+    session: Session, contract: Contract, data: ShiftEnded, source: str, now: datetime, settle_delay: timedelta
+) -> bool:
+    if contract.actual_end is not None:
+        if contract.actual_end == data.at and contract.deliveries == data.deliveries:
+            return False
+        raise _conflict(contract, f"shift {contract.shift_code} already ended at {contract.actual_end.isoformat()}")
+    if contract.status in CLOSED:
+        raise _too_late(contract, "shift.ended")
+    start = contract.actual_start or contract.starts_at
+    if data.at < start:
+        raise InvalidPayload(
+            f"the shift cannot end ({data.at.isoformat()}) before it started ({start.isoformat()})",
+            errors=[{"location": "data.at", "message": "before the start"}],
+        )
+    contract.actual_end = data.at
+    contract.deliveries = data.deliveries
+    contract.first_delivery_at = data.first_delivery_at
+    contract.sent_home_early = data.sent_home_early
+    contract.proposed_pay = _pay_json(data.pay)
+    contract.settle_after = now + settle_delay
+    transition(session, contract, S.completed, "ended", data.at, source, now, _ended_detail(data))
+    return True
+
+
+def apply_cancelled(
+    session: Session, contract: Contract, data: ShiftCancelled, source: str, now: datetime, settle_delay: timedelta
+) -> bool:
+    if contract.cancelled_at is not None:
+        return False
+    if contract.status in CLOSED or contract.status == S.completed.value:
+        raise _too_late(contract, "shift.cancelled")
+    reason = data.reason or ""
+    contract.cancelled_at = data.at
+    contract.cancel_reason = reason or None
+    contract.settle_after = now + settle_delay
+    if contract.status == S.active.value:
+        # Cancelling a shift under way sends the rider home early: it ends now and is settled as worked.
+        contract.actual_end = max(data.at, contract.actual_start or data.at)
+        contract.sent_home_early = True
+        transition(session, contract, S.completed, "cancelled", data.at, source, now, f"sent home early. {reason}")
+        return True
+    # Whether a cancellation still pays (short notice) is the agreement's to say: settlement decides.
+    transition(session, contract, S.completed, "cancelled", data.at, source, now, reason)
+    return True
+
+
+def _pay_json(pay: PayOffer | None) -> dict[str, Any] | None:
+    return None if pay is None else pay.model_dump(exclude_none=True)
+
+
+def _ended_detail(data: ShiftEnded) -> str:
+    parts = [] if data.deliveries is None else [f"{data.deliveries} deliveries"]
+    if data.sent_home_early:
+        parts.append("sent home early")
+    return ", ".join(parts)

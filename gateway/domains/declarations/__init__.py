@@ -1,0 +1,1 @@
+"""Declarations of employment to social security (Belgium: Dimona IN/OUT), behind one connector interface."""

@@ -1,0 +1,31 @@
+"""Declarations the cooperative must look at (refused, or not sent), for staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from gateway.deps import SessionDep, StaffDep
+from gateway.domains.declarations import service as declarations
+from gateway.domains.declarations.models import DeclarationState
+from gateway.domains.declarations.schemas import DeclarationListItem
+from gateway.problems import InvalidPayload, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/admin/declarations", tags=["staff"])
+
+
+@router.get(
+    "",
+    response_model=list[DeclarationListItem],
+    summary="List declarations by state (default: refused and failed ones)",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def list_declarations(
+    _staff: StaffDep,
+    session: SessionDep,
+    state: Annotated[list[DeclarationState] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeclarationListItem]:
+    states = tuple(s.value for s in state) if state else tuple(s.value for s in declarations.ATTENTION)
+    return declarations.list_declarations(session, states, limit)

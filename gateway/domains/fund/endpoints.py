@@ -1,0 +1,132 @@
+"""The cooperative's staff API: the guarantee fund, invoice payments, insolvency."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from gateway.deps import BookDep, NowDep, SessionDep, StaffDep
+from gateway.domains.contracts.schemas import InvoiceOut
+from gateway.domains.contracts.views import invoice as invoice_view
+from gateway.domains.fund import service as fund
+from gateway.domains.platforms.insolvency import declare_insolvent
+from gateway.domains.platforms.service import get_platform
+from gateway.domains.settlement.service import record_invoice_payment
+from gateway.problems import Conflict, InvalidPayload, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/admin", tags=["staff"])
+
+
+class FundOut(BaseModel):
+    cash: Decimal = Field(description="The fund's money: deposits + levies - advances + recoveries.")
+    levies: Decimal = Field(description="Levies received from platforms' paid invoices.")
+    deposits: Decimal
+    platform_debts: dict[str, Decimal] = Field(description="What each platform owes the fund after advances.")
+    balanced: bool = Field(description="Every transaction's legs sum to zero.")
+
+
+class LedgerEntryOut(BaseModel):
+    id: int
+    txn_id: uuid.UUID
+    kind: str
+    account: str
+    amount: Decimal = Field(description="Positive: debit; negative: credit.")
+    currency: str
+    contract_id: uuid.UUID | None
+    memo: str
+    created_at: datetime
+
+
+class DepositIn(BaseModel):
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    memo: str = Field(default="", max_length=300)
+
+
+class InsolvencyOut(BaseModel):
+    platform: str
+    declared_at: datetime
+    contracts_settled: int
+    contracts_cancelled: int
+    invoices_defaulted: int
+
+
+def _fund_out(session: SessionDep) -> FundOut:
+    b = fund.balances(session)
+    return FundOut(
+        cash=b.cash,
+        levies=b.levies,
+        deposits=b.deposits,
+        platform_debts=b.platform_debts,
+        balanced=b.unbalanced_transactions == 0,
+    )
+
+
+@router.get(
+    "/fund", response_model=FundOut, summary="The guarantee fund's balances", responses=problem_responses(Unauthorized)
+)
+def get_fund(_staff: StaffDep, session: SessionDep) -> FundOut:
+    return _fund_out(session)
+
+
+@router.get(
+    "/fund/entries",
+    response_model=list[LedgerEntryOut],
+    summary="The fund's ledger, newest first",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def get_entries(
+    _staff: StaffDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query(description="Entries with a smaller id (paging).")] = None,
+) -> list[LedgerEntryOut]:
+    return [LedgerEntryOut.model_validate(e, from_attributes=True) for e in fund.history(session, limit, before)]
+
+
+@router.post(
+    "/fund/deposits",
+    response_model=FundOut,
+    summary="Pay money into the fund",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def post_deposit(body: DepositIn, _staff: StaffDep, session: SessionDep, now: NowDep) -> FundOut:
+    fund.deposit(session, body.amount, body.currency, now, body.memo)
+    session.commit()
+    return _fund_out(session)
+
+
+@router.post(
+    "/invoices/{invoice_id}/payment",
+    response_model=InvoiceOut,
+    summary="Record a platform's payment of an invoice (levy to the fund, advances recovered)",
+    responses=problem_responses(Unauthorized, NotFound, Conflict, InvalidPayload),
+)
+def post_invoice_payment(invoice_id: uuid.UUID, _staff: StaffDep, session: SessionDep, now: NowDep) -> InvoiceOut:
+    invoice = record_invoice_payment(session, invoice_id, now)
+    session.commit()
+    out = invoice_view(session, invoice.contract_id)
+    assert out is not None
+    return out
+
+
+@router.post(
+    "/platforms/{platform}/insolvency",
+    response_model=InsolvencyOut,
+    summary="Declare a platform insolvent: settle its riders' contracts, to be paid by the fund",
+    responses=problem_responses(Unauthorized, NotFound, Conflict, InvalidPayload),
+)
+def post_insolvency(
+    platform: Annotated[str, Path(max_length=64)], _staff: StaffDep, session: SessionDep, book: BookDep, now: NowDep
+) -> InsolvencyOut:
+    p = get_platform(session, platform)
+    if p is None:
+        raise NotFound(f"no platform {platform!r}")
+    report = declare_insolvent(session, p, book, now, "staff API")
+    session.commit()
+    return InsolvencyOut(**report.__dict__)

@@ -1,0 +1,87 @@
+"""The cooperative's view of outbound delivery: dead letters, the attempt log, replay (staff token)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from gateway.deps import NowDep, SessionDep, StaffDep
+from gateway.domains.outbox import service as outbox
+from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.outbox.schemas import (
+    OutboxAttemptOut,
+    OutboxMessageDetail,
+    OutboxMessageOut,
+    ReplayIn,
+    ReplayOut,
+)
+from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/admin/outbox", tags=["outbound"])
+
+Status = Literal["pending", "sent", "skipped", "dead"]
+
+
+def _out(m: OutboxMessage) -> OutboxMessageOut:
+    assert m.id is not None
+    return OutboxMessageOut(
+        id=m.id,
+        kind=m.kind,
+        contract_id=m.contract_id,
+        endpoint_id=m.endpoint_id,
+        status=m.status,
+        attempts=m.attempts,
+        failures=m.failures,
+        created_at=m.created_at,
+        next_attempt_at=m.next_attempt_at,
+        finished_at=m.finished_at,
+        last_error=m.last_error,
+    )
+
+
+@router.get(
+    "/messages",
+    response_model=list[OutboxMessageOut],
+    summary="List outbox messages (dead letters by default)",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def list_messages(
+    _staff: StaffDep,
+    session: SessionDep,
+    status: Status = "dead",
+    kind: Annotated[str | None, Query(max_length=64, description="Kind prefix, e.g. callback.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[OutboxMessageOut]:
+    return [_out(m) for m in outbox.list_messages(session, status, kind, limit)]
+
+
+@router.get(
+    "/messages/{message_id}",
+    response_model=OutboxMessageDetail,
+    summary="Read an outbox message with every attempt (status, latency, error)",
+    responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
+)
+def get_message(message_id: int, _staff: StaffDep, session: SessionDep) -> OutboxMessageDetail:
+    m = session.get(OutboxMessage, message_id)
+    if m is None:
+        raise NotFound(f"no outbox message {message_id}")
+    log = [OutboxAttemptOut.model_validate(a, from_attributes=True) for a in outbox.attempts_of(session, message_id)]
+    return OutboxMessageDetail(**_out(m).model_dump(), attempt_log=log)
+
+
+@router.post(
+    "/replay",
+    response_model=ReplayOut,
+    summary="Send finished messages again: by id, or dead letters created in a time range",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def replay(body: ReplayIn, _staff: StaffDep, session: SessionDep, now: NowDep) -> ReplayOut:
+    try:
+        ids = outbox.replay(
+            session, now, ids=body.ids, since=body.since, until=body.until, include_sent=body.include_sent
+        )
+    except outbox.ReplayError as exc:
+        raise InvalidPayload(str(exc)) from exc
+    session.commit()
+    return ReplayOut(replayed=ids)

@@ -1,0 +1,125 @@
+"""Paying riders on the due date, whatever the platform does: the guarantee fund advances unpaid wages."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col
+
+from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.fund import service as fund
+from gateway.domains.outbox import service as outbox
+from gateway.domains.payouts.models import Payout
+from gateway.domains.platforms.models import Platform
+from gateway.domains.settlement.service import invoice_of
+from gateway.jobs import JobContext, claim_due, job
+
+BATCH = 50
+
+
+class PaymentRail(Protocol):
+    def transfer(self, payout: Payout) -> str:
+        """Send the money and return the transfer's reference. The payout id is the idempotency key: a rail
+        that sees the same id twice must not pay twice (the job may retry after a crash before commit)."""
+        ...
+
+
+class LocalRail:
+    """The embedded default: records the transfer (optionally in a journal file) and accepts it."""
+
+    def __init__(self, journal: Path | None) -> None:
+        self.journal = journal
+
+    def transfer(self, payout: Payout) -> str:
+        if self.journal is not None:
+            line = f"{payout.id} {payout.amount} {payout.currency} rider={payout.rider_id} pid={os.getpid()}\n"
+            # O_APPEND: lines from several processes never interleave.
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+        return f"local-{payout.id.hex[:16]}"
+
+
+def rail(ctx: JobContext) -> PaymentRail:
+    given = ctx.services.get("payments")
+    return given if given is not None else LocalRail(ctx.settings.payout_journal)
+
+
+def is_due(payout: Payout, now: datetime) -> bool:
+    return payout.due_on <= now.astimezone(ZoneInfo(payout.timezone)).date()
+
+
+def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, source: str) -> None:
+    """Pay one claimed payout. If the platform has not paid its invoice, the fund advances the money."""
+    contract = session.get(Contract, payout.contract_id)
+    assert contract is not None
+    platform = session.get(Platform, contract.platform_id)
+    assert platform is not None
+    invoice = invoice_of(session, contract.id)
+    if invoice is not None and invoice.status == "paid":
+        payout.funded_by = "platform"
+    else:
+        fund.advance(session, platform.slug, payout.amount, payout.currency, now, contract.id)
+        payout.funded_by = "guarantee_fund"
+    payout.reference = payments.transfer(payout)
+    payout.status = "paid"
+    payout.paid_at = now
+    session.add(payout)
+    lifecycle.transition(
+        session,
+        contract,
+        ContractStatus.paid,
+        "paid",
+        now,
+        source,
+        now,
+        f"{payout.amount} {payout.currency} paid ({payout.funded_by}), ref {payout.reference}",
+    )
+    outbox.enqueue(
+        session,
+        ("callback.payout.paid",),
+        {
+            "contract_id": str(contract.id),
+            "shift_code": contract.shift_code,
+            "amount": str(payout.amount),
+            "currency": payout.currency,
+            "paid_at": now.isoformat(),
+            "funded_by": payout.funded_by,
+        },
+        now,
+        contract.id,
+    )
+    session.flush()
+
+
+@job("payouts.execute", every_seconds=60)
+def execute_due(ctx: JobContext) -> int:
+    """Pay every scheduled payout whose due date has come (in its own time zone)."""
+    payments = rail(ctx)
+    paid = 0
+    while True:
+        now = ctx.now()
+        # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
+        horizon = (now + timedelta(hours=14)).date()
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            batch = claim_due(
+                session,
+                Payout,
+                [col(Payout.status) == "scheduled", col(Payout.due_on) <= horizon],
+                (col(Payout.due_on), col(Payout.id)),
+                BATCH,
+            )
+            due = [p for p in batch if is_due(p, now)]
+            for payout in due:
+                pay(session, payout, payments, now, "job payouts.execute")
+            session.commit()
+        paid += len(due)
+        if len(due) < BATCH:
+            return paid

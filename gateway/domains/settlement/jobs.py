@@ -1,0 +1,108 @@
+"""Scheduled settlement work: settle ended shifts, close shifts that never ended, issue invoices."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col
+
+from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.outbox import service as outbox
+from gateway.domains.settlement.models import Invoice
+from gateway.domains.settlement.service import settle
+from gateway.jobs import JobContext, claim_due, job
+
+BATCH = 50
+
+
+@job("contracts.settle", every_seconds=60)
+def settle_completed(ctx: JobContext) -> int:
+    """Settle completed contracts once their out-of-order window has passed."""
+    done = 0
+    while True:
+        now = ctx.now()
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            batch = claim_due(
+                session,
+                Contract,
+                [col(Contract.status) == ContractStatus.completed.value, col(Contract.settle_after) <= now],
+                col(Contract.settle_after),
+                BATCH,
+            )
+            for contract in batch:
+                settle(session, contract, ctx.book, now, "job contracts.settle")
+            session.commit()
+        done += len(batch)
+        if len(batch) < BATCH:
+            return done
+
+
+@job("contracts.close_stale", every_seconds=300)
+def close_stale(ctx: JobContext) -> int:
+    """Close and settle shifts that never reported their end: paid as booked, at least the minimum."""
+    done = 0
+    while True:
+        now = ctx.now()
+        cutoff = now - timedelta(seconds=ctx.settings.close_grace_seconds)
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            batch = claim_due(
+                session,
+                Contract,
+                [
+                    col(Contract.status).in_([ContractStatus.open.value, ContractStatus.active.value]),
+                    col(Contract.ends_at) <= cutoff,
+                ],
+                col(Contract.ends_at),
+                BATCH,
+            )
+            for contract in batch:
+                close_as_booked(session, contract, now, "job contracts.close_stale", "no end was reported")
+                settle(session, contract, ctx.book, now, "job contracts.close_stale")
+            session.commit()
+        done += len(batch)
+        if len(batch) < BATCH:
+            return done
+
+
+def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:
+    """The shift is taken as worked as booked (the rider was available for it)."""
+    contract.actual_end = contract.actual_end or contract.ends_at
+    lifecycle.transition(
+        session, contract, ContractStatus.completed, "closed", contract.ends_at, source, now, f"{why}: paid as booked"
+    )
+
+
+@job("invoices.issue", every_seconds=3600)
+def issue_invoices(ctx: JobContext) -> int:
+    """Issue draft invoices to their platforms (one callback each)."""
+    done = 0
+    while True:
+        now = ctx.now()
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            batch = claim_due(session, Invoice, [col(Invoice.status) == "draft"], col(Invoice.issued_at), BATCH)
+            for invoice in batch:
+                invoice.status = "issued"
+                invoice.issued_at = now
+                session.add(invoice)
+                outbox.enqueue(
+                    session, ("callback.invoice.issued",), invoice_payload(invoice), now, invoice.contract_id
+                )
+            session.commit()
+        done += len(batch)
+        if len(batch) < BATCH:
+            return done
+
+
+def invoice_payload(invoice: Invoice) -> dict[str, str]:
+    return {
+        "invoice_id": str(invoice.id),
+        "contract_id": str(invoice.contract_id),
+        "wages": str(invoice.wages),
+        "employer_contributions": str(invoice.employer_contributions),
+        "expenses": str(invoice.expenses),
+        "guarantee_levy": str(invoice.guarantee_levy),
+        "total": str(invoice.total),
+        "currency": invoice.currency,
+        "status": invoice.status,
+    }

@@ -1,0 +1,199 @@
+"""Settling a contract: the engine computes, this module records the statement, the invoice and the payout."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from adapters.canonical import PayOffer
+from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, evaluate_shift
+from gateway.agreements.loader import AgreementBook
+from gateway.agreements.model import Agreement, AgreementError
+from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.contracts.service import offer_of
+from gateway.domains.fund import service as fund
+from gateway.domains.outbox import service as outbox
+from gateway.domains.payouts.models import Payout
+from gateway.domains.platforms.models import Platform
+from gateway.domains.settlement.models import Invoice, Settlement
+from gateway.problems import Conflict, NotFound, ServiceUnavailable
+
+
+def stored_offer(data: dict[str, Any] | None) -> Offer | None:
+    return None if data is None else offer_of(PayOffer.model_validate(data))
+
+
+def outcome_of(contract: Contract) -> ShiftOutcome:
+    """What happened on the shift, as recorded; missing times are the booked ones."""
+    return ShiftOutcome(
+        booking=Booking(contract.starts_at, contract.ends_at, stored_offer(contract.offered_pay)),
+        actual_start=contract.actual_start,
+        actual_end=contract.actual_end,
+        first_delivery_at=contract.first_delivery_at,
+        deliveries=contract.deliveries,
+        cancelled_at=contract.cancelled_at,
+        sent_home_early=contract.sent_home_early,
+        proposed=stored_offer(contract.proposed_pay),
+    )
+
+
+def _line_json(line: PayLine) -> dict[str, Any]:
+    return {
+        "code": line.code,
+        "label": line.label,
+        "kind": line.kind,
+        "term": line.term,
+        "clause": line.clause,
+        "since": line.since,
+        "hours": None if line.hours is None else str(line.hours),
+        "rate": None if line.rate is None else str(line.rate),
+        "amount": str(line.amount),
+        "why": line.why,
+    }
+
+
+def agreement_for(book: AgreementBook, contract: Contract) -> Agreement:
+    agreement = book.get(contract.agreement)
+    if agreement is None:
+        raise ServiceUnavailable(f"agreement {contract.agreement} is not loaded", headers={"Retry-After": "60"})
+    return agreement
+
+
+def settle(session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str) -> Settlement | None:
+    """Settle a completed contract: statement, invoice (draft) and payout, in the caller's transaction.
+
+    Returns None (and closes the contract as cancelled) when a cancellation leaves nothing to pay.
+    """
+    agreement = agreement_for(book, contract)
+    try:
+        result = evaluate_shift(agreement, outcome_of(contract))
+    except (OfferError, AgreementError) as exc:
+        # Recorded facts that cannot be evaluated are a bug upstream, never the rider's loss: keep it visible.
+        raise ServiceUnavailable(f"contract {contract.id} cannot be settled: {exc}") from exc
+    if result.paid_hours == 0 and result.status == "cancelled_unpaid":
+        lifecycle.transition(
+            session,
+            contract,
+            ContractStatus.cancelled,
+            "closed",
+            now,
+            source,
+            now,
+            "cancelled with enough notice: nothing is due",
+        )
+        return None
+    settlement = Settlement(
+        contract_id=contract.id,
+        outcome=result.status,
+        settled_at=now,
+        worked_hours=result.worked_hours,
+        paid_hours=result.paid_hours,
+        hourly_gross=result.hourly_gross,
+        gross=result.gross,
+        employee_social_security=result.employee_social_security,
+        withholding=result.withholding,
+        net=result.net,
+        expenses=result.expenses,
+        payout=result.payout,
+        employer_contributions=result.employer_contributions,
+        guarantee_levy=result.guarantee_levy,
+        invoice_total=result.invoice_total,
+        currency=result.currency,
+        payment_due=result.payment_due,
+        lines=[_line_json(ln) for ln in result.lines],
+        explanation=result.explanation(),
+        source=source,
+    )
+    session.add(settlement)
+    platform = session.get(Platform, contract.platform_id)
+    assert platform is not None
+    session.add(
+        Invoice(
+            contract_id=contract.id,
+            platform_id=contract.platform_id,
+            wages=result.gross,
+            employer_contributions=result.employer_contributions,
+            expenses=result.expenses,
+            guarantee_levy=result.guarantee_levy,
+            total=result.invoice_total,
+            currency=result.currency,
+            # An insolvent platform's invoice will not be paid: the guarantee fund pays its riders.
+            status="defaulted" if platform.insolvent_at is not None else "draft",
+            issued_at=now,
+        )
+    )
+    due = result.payment_due or now.astimezone(agreement.timezone).date()
+    session.add(
+        Payout(
+            contract_id=contract.id,
+            rider_id=contract.rider_id,
+            amount=result.payout,
+            currency=result.currency,
+            due_on=due,
+            timezone=agreement.timezone.key,
+            scheduled_at=now,
+        )
+    )
+    lifecycle.transition(
+        session,
+        contract,
+        ContractStatus.settled,
+        "settled",
+        now,
+        source,
+        now,
+        f"{result.paid_hours:.2f} h paid; {result.payout} {result.currency} due by {due.isoformat()}",
+    )
+    outbox.enqueue(
+        session, ("callback.contract.settled",), _settled_payload(contract, settlement, due), now, contract.id
+    )
+    session.flush()
+    return settlement
+
+
+def _settled_payload(contract: Contract, s: Settlement, due: date) -> dict[str, Any]:
+    return {
+        "contract_id": str(contract.id),
+        "shift_code": contract.shift_code,
+        "paid_hours": str(s.paid_hours),
+        "gross": str(s.gross),
+        "net": str(s.net),
+        "expenses": str(s.expenses),
+        "payout": str(s.payout),
+        "invoice_total": str(s.invoice_total),
+        "currency": s.currency,
+        "payment_due": due.isoformat(),
+    }
+
+
+def settlement_of(session: Session, contract_id: Any) -> Settlement | None:
+    return session.get(Settlement, contract_id)
+
+
+def invoice_of(session: Session, contract_id: Any) -> Invoice | None:
+    return session.exec(select(Invoice).where(Invoice.contract_id == contract_id)).first()
+
+
+def record_invoice_payment(session: Session, invoice_id: uuid.UUID, now: datetime) -> Invoice:
+    """The platform paid an invoice: the levy goes to the fund, and any advance for it is recovered."""
+    invoice = session.get(Invoice, invoice_id, with_for_update=True)
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    if invoice.status == "paid":
+        raise Conflict(f"invoice {invoice_id} was already paid on {invoice.paid_at}")
+    platform = session.get(Platform, invoice.platform_id)
+    assert platform is not None
+    invoice.status = "paid"
+    invoice.paid_at = now
+    session.add(invoice)
+    if invoice.guarantee_levy > 0:
+        fund.levy(session, invoice.guarantee_levy, invoice.currency, now, invoice.contract_id)
+    owed = fund.advanced_for(session, invoice.contract_id)
+    if owed > 0:
+        fund.recover(session, platform.slug, owed, invoice.currency, now, invoice.contract_id)
+    session.flush()
+    return invoice
