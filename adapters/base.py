@@ -1,7 +1,9 @@
 """The adapter interface. An adapter turns one platform's webhooks into canonical events.
 
 To add a platform, write one package under adapters/ whose __init__ exposes `ADAPTER`, an object with
-the two methods below. Nothing else in the gateway changes: the registry finds it by its slug.
+the methods of `Adapter` below. Nothing else in the gateway changes: the registry finds it by its slug.
+An adapter whose webhooks only name what changed (the facts must be fetched from the platform's API)
+also implements `DeferredAdapter.defer`; see docs/adapters.md.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from adapters.canonical import CanonicalEvent
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 class SignatureError(Exception):
@@ -55,3 +60,30 @@ class Adapter(Protocol):
     def new_secret(self) -> str:
         """A fresh random signing secret in this adapter's format."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """What a deferred adapter accepted: `type` names the notification (e.g. "delivery.completed")."""
+
+    type: str
+
+
+class DeferredAdapter(Adapter, Protocol):
+    """An adapter whose webhooks name a resource instead of carrying the facts (e.g. CoopCycle).
+
+    The webhook request never calls out (DESIGN.md): after verification the intake calls `defer` instead
+    of `parse`. `defer` stores what must be fetched in the request's transaction (flush, never commit) and
+    returns at once; the intake records the answer (202) under the message id, so a replay changes nothing.
+    The adapter's own job (declared with @job, listed in gateway.jobs.JOB_MODULES) fetches the facts later
+    and feeds canonical events to `gateway.domains.inbox.service.handle`, where every agreement term applies.
+    """
+
+    def defer(self, session: Session, platform_id: int, message_id: str, body: bytes, now: datetime) -> Deferred:
+        """Validate the body and store the notification; raise PayloadError naming what is wrong."""
+        ...
+
+
+def deferred(adapter: Adapter) -> DeferredAdapter | None:
+    """The adapter as a DeferredAdapter when it defers its webhooks (an attribute check: the hot path)."""
+    return cast(DeferredAdapter, adapter) if callable(getattr(adapter, "defer", None)) else None

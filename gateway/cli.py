@@ -13,6 +13,7 @@ import httpx
 import typer
 from sqlmodel import Session, select
 
+from adapters.coopcycle.cli import coopcycle_app
 from gateway.agreements.cli import agreements_app
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import AgreementError
@@ -42,6 +43,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(callbacks_app, name="callbacks")
 app.add_typer(declarations_app, name="declarations")
+app.add_typer(coopcycle_app, name="coopcycle")
 fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", no_args_is_help=True)
 app.add_typer(fund_app, name="fund")
 invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)

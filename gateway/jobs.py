@@ -29,6 +29,7 @@ JOB_MODULES: list[str] = [
     "gateway.domains.outbox.dispatch",
     "gateway.domains.settlement.jobs",
     "gateway.domains.payouts.service",
+    "adapters.coopcycle.jobs",
 ]
 
 

@@ -24,6 +24,17 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. SQLite by default; postgresql+psycopg://... in production.",
     )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per process (PostgreSQL).")
+    db_max_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        description="Extra connections for bursts past the pool, closed when returned (default: as many as the "
+        "pool). A steady load above the pool would open a new backend per request: size the pool instead.",
+    )
+    db_pool_pre_ping: bool = Field(
+        default=True,
+        description="Test each connection with a round trip when it leaves the pool. Off, a connection broken by a "
+        "database restart fails its request once (503, Retry-After) and the whole pool is replaced.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     agreements_dir: Path = REPO_ROOT / "agreements"
@@ -101,6 +112,20 @@ class Settings(BaseSettings):
     declaration_employer_id: str = Field(default="", description="The cooperative's enterprise number, as declared.")
     declaration_worker_type: str = Field(default="OTH", description="Dimona worker type (OTH, STU, FLX, EXT).")
     declaration_joint_committee: str = Field(default="200", description="Joint committee of the employment.")
+    # The CoopCycle adapter (adapters/coopcycle): deliveries become work sessions, each one contract.
+    coopcycle_idle_gap_seconds: int = Field(
+        default=2700, ge=60, description="A courier's work session closes after this long with no delivery."
+    )
+    coopcycle_booked_seconds: int = Field(
+        default=10800,
+        ge=3600,
+        description="The booked window of a session's contract from its first delivery (the agreement's minimum).",
+    )
+    coopcycle_retry_schedule: list[int] = Field(
+        default=[30, 120, 600, 1800, 3600],
+        min_length=1,
+        description="Seconds before reading a delivery again after the 1st, 2nd... failure; the last repeats.",
+    )
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 

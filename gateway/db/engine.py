@@ -10,16 +10,20 @@ from fastapi import Request
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
-from gateway.settings import get_settings
+from gateway.settings import Settings, get_settings
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int | None = None, pre_ping: bool = True) -> Engine:
+    """`max_overflow` defaults to `pool_size`. Overflow connections are closed as soon as they are returned, so
+    under a steady load above `pool_size` every request would open a fresh PostgreSQL backend: size the pool
+    for the load (docs/production.md) and keep the overflow for bursts."""
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         # Threads of one process share the file; the busy timeout makes concurrent writers wait, not fail.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        overflow = pool_size if max_overflow is None else max_overflow
+        kwargs.update(pool_size=pool_size, max_overflow=overflow, pool_pre_ping=pre_ping)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -35,17 +39,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 @lru_cache
-def engine_for(url: str, pool_size: int = 10) -> Engine:
-    return make_engine(url, pool_size)
+def engine_for(url: str, pool_size: int = 10, max_overflow: int | None = None, pre_ping: bool = True) -> Engine:
+    return make_engine(url, pool_size, max_overflow, pre_ping)
+
+
+def settings_engine(s: Settings) -> Engine:
+    """The process's engine for these settings (one pool per process and URL)."""
+    return engine_for(s.database_url, s.db_pool_size, s.db_max_overflow, s.db_pool_pre_ping)
 
 
 def get_engine() -> Engine:
-    s = get_settings()
-    return engine_for(s.database_url, s.db_pool_size)
+    return settings_engine(get_settings())
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency. The route commits; anything not committed is rolled back on exit."""
-    s = request.app.state.settings
-    with Session(engine_for(s.database_url, s.db_pool_size), expire_on_commit=False) as session:
+    with Session(settings_engine(request.app.state.settings), expire_on_commit=False) as session:
         yield session

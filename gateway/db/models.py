@@ -1,13 +1,14 @@
 """Imports every table so that the metadata (and Alembic's autogenerate) sees the whole schema."""
 
+from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
 from gateway.domains.declarations.models import Declaration
 from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
-from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
 from gateway.domains.payouts.models import Payout
+from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.models import Invoice, Settlement
 
@@ -15,17 +16,20 @@ __all__ = [
     "ApiCredential",
     "CallbackEndpoint",
     "Contract",
-    "Declaration",
     "ContractEvent",
+    "CoopCycleAccount",
+    "CoopCycleDelivery",
+    "CoopCycleSession",
+    "Declaration",
+    "InboxMessage",
     "Invoice",
     "LedgerEntry",
-    "Payout",
-    "Settlement",
-    "InboxMessage",
     "OutboxAttempt",
     "OutboxMessage",
+    "Payout",
     "Platform",
     "Rider",
+    "Settlement",
     "Violation",
     "WebhookSecret",
 ]

@@ -30,11 +30,20 @@ def _seed(p: PlatformHandle, send: Callable[..., Any]) -> None:
     booked for the next day (short notice when the platform stops)."""
     for i in range(RIDERS):
         rider = f"r-{i}"
-        assert send(p, event("rider.enrolled", rider_id=rider, name=f"Rider {i}", email=f"r{i}@example.org")).status_code == 200
+        assert (
+            send(p, event("rider.enrolled", rider_id=rider, name=f"Rider {i}", email=f"r{i}@example.org")).status_code
+            == 200
+        )
         day = "02" if i >= 300 else "01"
         hours = 2 + i % 4  # 2 to 5 hours: some below the minimum
-        body = event("shift.booked", shift_code=f"S-{i}", rider_id=rider, starts_at=f"2026-12-{day}T10:00:00+01:00",
-                     ends_at=f"2026-12-{day}T{10 + hours}:00:00+01:00", pay={"hourly_gross": "13.50", "currency": "EUR"})
+        body = event(
+            "shift.booked",
+            shift_code=f"S-{i}",
+            rider_id=rider,
+            starts_at=f"2026-12-{day}T10:00:00+01:00",
+            ends_at=f"2026-12-{day}T{10 + hours}:00:00+01:00",
+            pay={"hourly_gross": "13.50", "currency": "EUR"},
+        )
         assert send(p, body).status_code == 200
         if i < 200:
             end = event("shift.ended", shift_code=f"S-{i}", at=f"2026-12-01T{10 + hours}:00:00+01:00", deliveries=i % 3)
@@ -42,12 +51,22 @@ def _seed(p: PlatformHandle, send: Callable[..., Any]) -> None:
 
 
 def test_bankrupt_platform_riders_are_all_paid_in_full_on_the_due_date_by_the_fund(
-    app: Any, client: TestClient, platform: PlatformHandle, send: Callable[..., Any], run_job: Callable[..., int],
-    engine: Engine, clock: Clock, settings: Settings,
+    app: Any,
+    client: TestClient,
+    platform: PlatformHandle,
+    send: Callable[..., Any],
+    run_job: Callable[..., int],
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
     app.state.settings = settings.model_copy(update={"admin_token": SecretStr("staff-token-for-tests")})
-    assert client.post("/v1/admin/fund/deposits", json={"amount": "400000.00", "memo": "opening balance"},
-                       headers=STAFF).status_code == 200
+    assert (
+        client.post(
+            "/v1/admin/fund/deposits", json={"amount": "400000.00", "memo": "opening balance"}, headers=STAFF
+        ).status_code
+        == 200
+    )
     _seed(platform, send)
 
     clock.fixed = at("2026-12-01T20:00:00+01:00")  # the platform stops that evening
@@ -60,7 +79,9 @@ def test_bankrupt_platform_riders_are_all_paid_in_full_on_the_due_date_by_the_fu
 
     with engine.connect() as conn:
         # SQLite returns dates as text, PostgreSQL as dates: normalise to ISO text.
-        due = {str(d)[:10]: n for d, n in conn.execute(text("SELECT due_on, count(*) FROM payout GROUP BY due_on")).all()}
+        due = {
+            str(d)[:10]: n for d, n in conn.execute(text("SELECT due_on, count(*) FROM payout GROUP BY due_on")).all()
+        }
     assert sum(due.values()) == RIDERS
     first_due = min(due)
     assert run_job("payouts.execute", at(f"{first_due}T00:00:00+01:00") - timedelta(minutes=1)) == 0
@@ -70,10 +91,12 @@ def test_bankrupt_platform_riders_are_all_paid_in_full_on_the_due_date_by_the_fu
     assert paid == RIDERS
 
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT p.amount, s.payout, p.status, p.funded_by, p.paid_at, p.due_on, c.status "
-            "FROM payout p JOIN settlement s ON s.contract_id = p.contract_id JOIN contract c ON c.id = p.contract_id"
-        )).all()
+        rows = conn.execute(
+            text(
+                "SELECT p.amount, s.payout, p.status, p.funded_by, p.paid_at, p.due_on, c.status "
+                "FROM payout p JOIN settlement s ON s.contract_id = p.contract_id JOIN contract c ON c.id = p.contract_id"
+            )
+        ).all()
         unpaid_invoices = conn.execute(text("SELECT count(*) FROM invoice WHERE status = 'defaulted'")).scalar_one()
     assert len(rows) == RIDERS and unpaid_invoices == RIDERS
     for amount, owed, status, funded_by, _paid_at, _due_on, contract_status in rows:

@@ -27,8 +27,14 @@ def at(text_: str) -> datetime:
     return datetime.fromisoformat(text_).astimezone(UTC)
 
 
-def book(p: PlatformHandle, send: Send, code: str = "S-1", start: str = "2026-12-01T10:00:00+01:00",
-         end: str = "2026-12-01T12:00:00+01:00", **extra: Any) -> dict[str, Any]:
+def book(
+    p: PlatformHandle,
+    send: Send,
+    code: str = "S-1",
+    start: str = "2026-12-01T10:00:00+01:00",
+    end: str = "2026-12-01T12:00:00+01:00",
+    **extra: Any,
+) -> dict[str, Any]:
     r = send(p, event("shift.booked", shift_code=code, rider_id="r-1", starts_at=start, ends_at=end, **extra))
     assert r.status_code == 200, r.text
     return dict(r.json()["contract"])
@@ -40,16 +46,20 @@ def read(client: TestClient, p: PlatformHandle, code: str = "S-1") -> dict[str, 
     return dict(r.json())
 
 
-def work(p: PlatformHandle, send: Send, code: str = "S-1", start: str = "2026-12-01T10:00:00+01:00",
-         end: str = "2026-12-01T12:10:00+01:00", **ended: Any) -> None:
+def work(
+    p: PlatformHandle,
+    send: Send,
+    code: str = "S-1",
+    start: str = "2026-12-01T10:00:00+01:00",
+    end: str = "2026-12-01T12:10:00+01:00",
+    **ended: Any,
+) -> None:
     assert send(p, event("shift.started", shift_code=code, at=start)).status_code == 200
     r = send(p, event("shift.ended", shift_code=code, at=end, **ended))
     assert r.status_code == 200, r.text
 
 
-def test_started_and_ended_move_the_contract_and_the_answer_shows_it(
-    enrolled: PlatformHandle, send: Send
-) -> None:
+def test_started_and_ended_move_the_contract_and_the_answer_shows_it(enrolled: PlatformHandle, send: Send) -> None:
     book(enrolled, send)
     started = send(enrolled, event("shift.started", shift_code="S-1", at="2026-12-01T10:02:00+01:00"))
     assert started.json()["contract"]["status"] == "active"
@@ -75,14 +85,22 @@ def test_settlement_pays_the_minimum_with_every_line_explained_and_balances(
     assert d["gross"] == d["net"] + d["employee_social_security"] + d["withholding"]
     assert d["payout"] == d["net"] + d["expenses"]
     assert d["gross"] == sum(Decimal(x["amount"]) for x in st["lines"] if x["kind"] == "salary")
-    inv = {k: Decimal(c["invoice"][k]) for k in ("wages", "employer_contributions", "expenses", "guarantee_levy", "total")}
+    inv = {
+        k: Decimal(c["invoice"][k]) for k in ("wages", "employer_contributions", "expenses", "guarantee_levy", "total")
+    }
     assert inv["total"] == inv["wages"] + inv["employer_contributions"] + inv["expenses"] + inv["guarantee_levy"]
     assert inv["wages"] == d["gross"]
     # 3 paid hours at 12.83 = 38.49 gross; zero deliveries change nothing.
     assert d["gross"] == Decimal("38.49")
     # Ended Tuesday 1 December; 7 business days later is Thursday 10 December.
-    assert c["payout"] == {"amount": st["payout"], "currency": "EUR", "due_on": "2026-12-10", "status": "scheduled",
-                           "funded_by": None, "paid_at": None}
+    assert c["payout"] == {
+        "amount": st["payout"],
+        "currency": "EUR",
+        "due_on": "2026-12-10",
+        "status": "scheduled",
+        "funded_by": None,
+        "paid_at": None,
+    }
 
 
 def test_settlement_waits_for_out_of_order_events_and_uses_them(
@@ -136,8 +154,16 @@ def test_events_after_settlement_are_409_and_change_nothing(
         (event("shift.started", shift_code="NOPE", at="2026-12-01T10:00:00+01:00"), 422, "book the shift"),
         (event("shift.ended", shift_code="S-1", at="2026-12-01T09:00:00+01:00"), 422, "before it started"),
         (event("shift.ended", shift_code="S-1", at="2026-12-01T12:00:00+01:00", deliveries=-1), 422, "deliveries"),
-        (event("shift.ended", shift_code="S-1", at="2026-12-01T12:00:00+01:00", pay={"hourly_gross": "15", "currency": "USD"}),
-         422, "USD"),
+        (
+            event(
+                "shift.ended",
+                shift_code="S-1",
+                at="2026-12-01T12:00:00+01:00",
+                pay={"hourly_gross": "15", "currency": "USD"},
+            ),
+            422,
+            "USD",
+        ),
     ],
 )
 def test_bad_lifecycle_events_are_refused_and_change_nothing(

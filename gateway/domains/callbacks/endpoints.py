@@ -40,7 +40,11 @@ def list_endpoints(platform: PlatformSlug, principal: PrincipalDep, session: Ses
     responses=_ERRORS,
 )
 def create_endpoint(
-    platform: PlatformSlug, body: CallbackEndpointIn, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    platform: PlatformSlug,
+    body: CallbackEndpointIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CallbackEndpointCreated:
     try:
         e = callbacks.create_endpoint(

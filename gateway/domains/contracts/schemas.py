@@ -149,9 +149,9 @@ class ContractOut(BaseModel):
     invoice: InvoiceOut | None = None
     payout: PayoutOut | None = None
     history: list[EventOut] = Field(default_factory=list)
-    declaration: DeclarationOut | None = Field(
-        default=None,
-        description="The declaration of employment to social security; absent in the booking answer (still queued).",
+    declaration: DeclarationOut = Field(
+        default_factory=DeclarationOut.queued,
+        description="The declaration of employment to social security (queued in the booking answer).",
     )
 
 

@@ -16,7 +16,9 @@ declarations_app = typer.Typer(help="Declarations of employment: refused and fai
 
 @declarations_app.command("list")
 def list_cmd(
-    state: Annotated[list[DeclarationState] | None, typer.Option(help="Repeatable; default: refused and failed.")] = None,
+    state: Annotated[
+        list[DeclarationState] | None, typer.Option(help="Repeatable; default: refused and failed.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 100,
 ) -> None:
     """List declarations by state, newest first."""

@@ -24,6 +24,10 @@ class DeclarationOut(BaseModel):
     decided_at: datetime | None = None
     ended_at: datetime | None = None
 
+    @classmethod
+    def queued(cls) -> DeclarationOut:
+        return cls(state=DeclarationState.queued)
+
 
 class DeclarationListItem(DeclarationOut):
     contract_id: uuid.UUID

@@ -38,7 +38,7 @@ def get(session: Session, contract_id: uuid.UUID) -> Declaration | None:
 def declaration_view(session: Session, contract_id: uuid.UUID) -> DeclarationOut:
     """The contract's declaration state; `queued` while the IN waits in the outbox."""
     d = get(session, contract_id)
-    return DeclarationOut(state=DeclarationState.queued) if d is None else _out(d)
+    return DeclarationOut.queued() if d is None else _out(d)
 
 
 def upsert(session: Session, contract_id: uuid.UUID, connector: str, now: datetime) -> Declaration:

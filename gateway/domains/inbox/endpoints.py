@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
-from adapters.base import PayloadError, SignatureError
+from adapters.base import DeferredAdapter, PayloadError, SignatureError, deferred
 from adapters.registry import get_adapter
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.inbox import service as inbox
 from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from gateway.domains.inbox.schemas import WebhookAccepted
-from gateway.domains.platforms.service import webhook_target
+from gateway.domains.platforms.service import WebhookTarget, webhook_target
 from gateway.problems import (
     BadSignature,
     Conflict,
@@ -52,17 +54,20 @@ async def limited_body(request: Request) -> bytes:
     "/v1/platforms/{platform}/webhooks",
     response_model=WebhookAccepted,
     summary="Receive a platform's signed webhook",
-    responses=problem_responses(
-        MalformedBody,
-        BadSignature,
-        Forbidden,
-        NotFound,
-        Conflict,
-        PayloadTooLarge,
-        InvalidPayload,
-        TermViolationRejected,
-        ServiceUnavailable,
-    ),
+    responses={
+        202: {"model": WebhookAccepted, "description": "Accepted for later: the platform's API is read by a job"},
+        **problem_responses(
+            MalformedBody,
+            BadSignature,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PayloadTooLarge,
+            InvalidPayload,
+            TermViolationRejected,
+            ServiceUnavailable,
+        ),
+    },
 )
 def receive_webhook(
     platform: Annotated[str, Path(max_length=64)],
@@ -77,6 +82,8 @@ def receive_webhook(
 
     A replay of a known `webhook-id` returns the first answer unchanged (header `Webhook-Replayed: true`).
     A refused webhook (4xx) stores nothing: the platform may fix the cause and retry with the same id.
+    An adapter whose webhooks only name what changed (e.g. CoopCycle) answers 202: the notification is
+    stored and a job reads the facts from the platform's API.
     """
     target = webhook_target(session, platform, now)
     if target is None:
@@ -95,6 +102,8 @@ def receive_webhook(
         raise BadSignature(str(exc)) from exc
 
     stored = inbox.stored_answer(session, target.id, message.message_id)
+    if stored is None and (later := deferred(adapter)) is not None:
+        return _defer(later, session, target, message.message_id, body, now)
     if stored is None:
         try:
             event = adapter.parse(body)
@@ -117,3 +126,25 @@ def receive_webhook(
             raise
     WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
     return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+
+
+def _defer(
+    adapter: DeferredAdapter, session: Session, target: WebhookTarget, message_id: str, body: bytes, now: datetime
+) -> JSONResponse:
+    """Store a deferred adapter's notification and its 202 answer in one transaction."""
+    try:
+        accepted = adapter.defer(session, target.id, message_id, body, now)
+        answer = inbox.record_deferred(session, target.id, message_id, accepted.type, now)
+        session.commit()
+    except PayloadError as exc:
+        session.rollback()
+        WEBHOOKS_REFUSED.labels(target.slug, "malformed" if exc.malformed else "invalid").inc()
+        raise (MalformedBody if exc.malformed else InvalidPayload)(exc.detail, errors=exc.errors) from exc
+    except inbox.DuplicateDelivery:
+        session.rollback()
+        stored = inbox.stored_answer(session, target.id, message_id)
+        assert stored is not None
+        WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
+        return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+    WEBHOOKS_ACCEPTED.labels(target.slug, accepted.type, "false").inc()
+    return JSONResponse(answer.body, status_code=answer.status_code)

@@ -141,3 +141,28 @@ def _lifecycle(
         lifecycle.apply_cancelled(session, contract, data, message_id, now, delay)
     session.flush()
     return contracts.contract_view(session, contract, target.slug)
+
+
+def record_deferred(session: Session, platform_id: int, message_id: str, event_type: str, now: datetime) -> Answer:
+    """Record the 202 answer to a deferred adapter's notification (the adapter stored what to fetch).
+
+    Raises DuplicateDelivery when another delivery of this message id committed first. Flushes only.
+    """
+    body = WebhookAccepted(webhook_id=message_id, type=event_type).model_dump(mode="json")
+    table = InboxMessage.__table__  # type: ignore[attr-defined]
+    inserted = session.execute(
+        insert_for(session, table)
+        .values(
+            platform_id=platform_id,
+            message_id=message_id,
+            event_type=event_type,
+            received_at=now,
+            status_code=202,
+            response=body,
+        )
+        .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
+        .returning(table.c.id)
+    ).first()
+    if inserted is None:
+        raise DuplicateDelivery(message_id)
+    return Answer(202, body)

@@ -63,7 +63,9 @@ def dispatch(ctx: JobContext) -> int:
                 return done
             deliver(ctx, msg)
             done += 1
-        if len(batch) < ctx.settings.outbox_batch_size:
+        # Sending creates work that is due at once (a fan-out, the callback a declaration's result
+        # causes): claim again until nothing is due, within the run's bounds.
+        if not batch:
             break
     return done
 

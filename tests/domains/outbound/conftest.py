@@ -64,9 +64,7 @@ class Dispatcher:
 
 
 @pytest.fixture
-def dispatcher(
-    engine: Engine, settings: Settings, book: AgreementBook, clock: Clock, http: httpx.Client
-) -> Dispatcher:
+def dispatcher(engine: Engine, settings: Settings, book: AgreementBook, clock: Clock, http: httpx.Client) -> Dispatcher:
     return Dispatcher(engine, settings, book, clock, http)
 
 

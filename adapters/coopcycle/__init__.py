@@ -1,0 +1,53 @@
+"""The `coopcycle` adapter: CoopCycle's `delivery.*` webhooks, signed `X-CoopCycle-Signature`.
+
+A CoopCycle webhook only names a delivery (`{"data": {"object": "/api/deliveries/1", "event": ...}}`), so
+this adapter is deferred: the request verifies the signature and queues the delivery (`defer`); the job
+`coopcycle.fetch` reads it from CoopCycle's API (OAuth2 client credentials) and turns the courier's
+deliveries into work sessions, each one contract (see sessions.py); `coopcycle.close_sessions` ends them.
+Couriers are riders enrolled with their CoopCycle username as rider id (`gateway coopcycle enrol`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from adapters.base import Deferred, PayloadError, VerifiedMessage
+from adapters.canonical import CanonicalEvent
+from adapters.coopcycle import notice, signature
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+class CoopCycleAdapter:
+    slug = "coopcycle"
+
+    def verify(
+        self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str], now: datetime, tolerance_seconds: int
+    ) -> VerifiedMessage:
+        # CoopCycle signs no timestamp, so there is no tolerance window: a replay is answered from the
+        # inbox (the id is derived from the body) and changes nothing.
+        signature.verify(headers, body, secrets)
+        return VerifiedMessage(notice.message_id(body))
+
+    def parse(self, body: bytes) -> CanonicalEvent:
+        notice.parse(body)
+        raise PayloadError("a CoopCycle notification names a delivery; the gateway fetches its facts later (defer)")
+
+    def defer(self, session: Session, platform_id: int, message_id: str, body: bytes, now: datetime) -> Deferred:
+        from adapters.coopcycle.queue import enqueue  # the database side, imported only when used
+
+        n = notice.parse(body)
+        enqueue(session, platform_id, n, now)
+        return Deferred(n.event)
+
+    def validate_secret(self, secret: str) -> None:
+        signature.validate_secret(secret)
+
+    def new_secret(self) -> str:
+        return signature.new_secret()
+
+
+ADAPTER = CoopCycleAdapter()

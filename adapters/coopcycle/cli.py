@@ -1,0 +1,87 @@
+"""`gateway coopcycle ...`: connect a platform to its CoopCycle API and enrol its couriers as riders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlmodel import Session, col, select, update
+
+from adapters.canonical import RiderEnrolled
+from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery
+from gateway.db.engine import get_engine
+from gateway.deps import utcnow
+from gateway.domains.platforms import service as platforms
+from gateway.domains.riders import service as riders
+
+coopcycle_app = typer.Typer(help="Set up platforms that use the CoopCycle adapter.", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@coopcycle_app.command("connect")
+def connect(
+    slug: str,
+    base_url: Annotated[str, typer.Option(help="The CoopCycle instance, e.g. https://acme.coopcycle.org")],
+    client_id: Annotated[str, typer.Option(help="The API app's key (OAuth2 client id).")],
+    client_secret: Annotated[str, typer.Option(help="The API app's secret.", prompt=True, hide_input=True)],
+    scope: Annotated[str, typer.Option()] = "tasks deliveries",
+) -> None:
+    """Give the gateway the OAuth2 client credentials of the platform's CoopCycle API app."""
+    if not base_url.startswith("https://") and not base_url.startswith("http://127.0.0.1"):
+        _fail("the CoopCycle base URL must be https://")
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None or platform.adapter != "coopcycle":
+            _fail(f"no platform {slug!r} with the coopcycle adapter")
+            return
+        account = session.exec(select(CoopCycleAccount).where(CoopCycleAccount.platform_id == platform.id)).first()
+        assert platform.id is not None
+        account = account or CoopCycleAccount(platform_id=platform.id, base_url="", client_id="", client_secret="")
+        account.base_url, account.client_id, account.client_secret, account.scope = (
+            base_url.rstrip("/"),
+            client_id,
+            client_secret,
+            scope,
+        )
+        session.add(account)
+        session.commit()
+    typer.echo(f"{slug}: CoopCycle API at {base_url} (client {client_id}, scope {scope!r})")
+
+
+@coopcycle_app.command("enrol")
+def enrol(
+    slug: str,
+    username: Annotated[str, typer.Argument(help="The courier's CoopCycle username: their rider id here.")],
+    name: Annotated[str, typer.Option()],
+    email: Annotated[str, typer.Option()],
+    member_id: Annotated[str | None, typer.Option(help="The cooperative's member id, if a member.")] = None,
+) -> None:
+    """Enrol a CoopCycle courier as a rider; deliveries held for want of the rider are read again."""
+    try:
+        data = RiderEnrolled(rider_id=username, name=name, email=email, member_id=member_id)
+    except ValueError as exc:
+        _fail(f"invalid rider: {exc}")
+        return
+    now = utcnow()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None or platform.adapter != "coopcycle" or platform.id is None:
+            _fail(f"no platform {slug!r} with the coopcycle adapter")
+            return
+        riders.enrol(session, platform.id, data, now)
+        held = session.execute(
+            update(CoopCycleDelivery)
+            .where(
+                col(CoopCycleDelivery.platform_id) == platform.id,
+                col(CoopCycleDelivery.courier) == username,
+                col(CoopCycleDelivery.session_id).is_(None),
+                col(CoopCycleDelivery.last_error).is_not(None),
+            )
+            .values(fetch_due_at=now)
+        ).rowcount
+        session.commit()
+    typer.echo(f"{slug}: courier {username} enrolled; {held} held deliver{'y' if held == 1 else 'ies'} queued again")

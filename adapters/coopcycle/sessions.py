@@ -1,0 +1,214 @@
+"""Deliveries become worked time: a courier's work session is one contract under the platform's agreement.
+
+- The first delivery of a session opens it: `shift.booked` (from the delivery's start, for the booked
+  window, by default the agreement's 3 hours) and `shift.started` at that start. The agreement counts its
+  minimum from the first delivery; the contract never sees a price per delivery, so no per-trip pay exists.
+- A later delivery of the same courier that starts within the idle gap of the session's last activity
+  belongs to it and extends it. A failed delivery is worked time like a completed one.
+- The session closes (`shift.ended` at its last activity, with the deliveries count and first_delivery_at)
+  once the idle gap has passed with no work, or at its hard limit: the booked end plus the close grace of
+  `contracts.close_stale`, less a margin, so the gateway's own scheduler never closes it "as booked" first.
+  A delivery after that opens a new session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from adapters.canonical import CanonicalEvent, EventData, ShiftBooked, ShiftEnded, ShiftStarted
+from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
+from gateway.agreements.loader import AgreementBook
+from gateway.domains.inbox import service as inbox
+from gateway.domains.platforms.service import WebhookTarget
+from gateway.domains.riders import service as riders
+from gateway.domains.riders.models import Rider
+from gateway.settings import Settings
+
+FINISHED = ("done", "failed")
+HARD_LIMIT_MARGIN = timedelta(minutes=10)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class SessionError(Exception):
+    """A delivery cannot be placed yet (e.g. its courier is not enrolled); the fetch is retried later."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTerms:
+    idle_gap: timedelta
+    booked: timedelta
+    hard_limit: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> SessionTerms:
+        booked = timedelta(seconds=settings.coopcycle_booked_seconds)
+        grace = timedelta(seconds=settings.close_grace_seconds)
+        return cls(
+            idle_gap=timedelta(seconds=settings.coopcycle_idle_gap_seconds),
+            booked=booked,
+            hard_limit=max(booked, booked + grace - HARD_LIMIT_MARGIN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What feeding canonical events to the inbox needs, gathered once per job run."""
+
+    target: WebhookTarget
+    book: AgreementBook
+    settings: Settings
+
+    def apply(self, session: Session, message_id: str, data: EventData, now: datetime) -> None:
+        kinds = {ShiftBooked: "shift.booked", ShiftStarted: "shift.started", ShiftEnded: "shift.ended"}
+        event = CanonicalEvent.model_construct(type=kinds[type(data)], timestamp=now, data=data)
+        # A DuplicateDelivery means it was applied before (same message id): the same fact changes nothing.
+        with contextlib.suppress(inbox.DuplicateDelivery):
+            inbox.handle(session, self.target, self.book, self.settings, message_id, event, now)
+
+
+def shift_code(courier: str, start: datetime) -> str:
+    """Readable and unique: `cc-<courier>-<UTC start>-<random>` (printable ASCII, as canonical codes are)."""
+    safe = _UNSAFE.sub("-", courier)[:60] or "courier"
+    return f"cc-{safe}-{start.astimezone(UTC):%Y%m%dT%H%MZ}-{secrets.token_hex(3)}"
+
+
+def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: datetime) -> None:
+    """Attach a fetched delivery to its courier's session, opening one at a first delivery. Flushes."""
+    if delivery.courier is None or delivery.started_at is None:
+        return  # nobody has worked on it yet
+    terms = SessionTerms.of(intake.settings)
+    if delivery.session_id is not None:
+        ws = session.exec(
+            select(CoopCycleSession).where(CoopCycleSession.id == delivery.session_id).with_for_update()
+        ).one()
+        _extend(session, ws, delivery, terms)
+        return
+    rider_pk = riders.rider_id_for(session, intake.target.id, delivery.courier)
+    if rider_pk is None:
+        raise SessionError(
+            f"courier {delivery.courier!r} is not enrolled: run `gateway coopcycle enrol "
+            f"{intake.target.slug} {delivery.courier} --name ... --email ...`"
+        )
+    # One courier's deliveries are placed one at a time: two fetchers must not open two sessions.
+    session.exec(select(Rider.id).where(Rider.id == rider_pk).with_for_update()).one()
+    ws = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
+    if ws is None:
+        ws = _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
+    delivery.session_id = ws.id
+    session.add(delivery)
+    session.flush()
+    _extend(session, ws, delivery, terms)
+
+
+def close(session: Session, intake: Intake, ws: CoopCycleSession, now: datetime) -> None:
+    """End the session's shift at its last activity. Flushes; raises a Problem if the contract refuses it."""
+    assert ws.id is not None
+    deliveries = _finished(session, ws.id)
+    data = ShiftEnded.model_validate(
+        {
+            "shift_code": ws.shift_code,
+            "at": ws.last_activity_at.isoformat(),
+            "deliveries": deliveries,
+            "first_delivery_at": ws.started_at.isoformat(),
+        }
+    )
+    intake.apply(session, f"coopcycle:{ws.shift_code}:ended", data, now)
+    ws.status, ws.deliveries, ws.ended_at, ws.closed_at = "closed", deliveries, ws.last_activity_at, now
+    session.add(ws)
+    session.flush()
+
+
+def _session_for(
+    session: Session, platform_id: int, courier: str, start: datetime, terms: SessionTerms
+) -> CoopCycleSession | None:
+    """The courier's session whose window holds `start`: an open one until it closes, a closed one until
+    its end (late news of work already paid; it opens nothing new)."""
+    near = session.exec(
+        select(CoopCycleSession)
+        .where(
+            CoopCycleSession.platform_id == platform_id,
+            CoopCycleSession.courier == courier,
+            col(CoopCycleSession.started_at) <= start + terms.idle_gap,
+            col(CoopCycleSession.last_activity_at) >= start - terms.hard_limit - terms.idle_gap,
+        )
+        .order_by(col(CoopCycleSession.started_at))
+        .with_for_update()
+    ).all()
+    for ws in near:
+        until = ws.closes_at if ws.status == "open" else ws.ended_at
+        if until is not None and ws.started_at - terms.idle_gap <= start <= until:
+            return ws
+    return None
+
+
+def _open(
+    session: Session,
+    intake: Intake,
+    rider_pk: int,
+    courier: str,
+    start: datetime,
+    terms: SessionTerms,
+    now: datetime,
+) -> CoopCycleSession:
+    ws = CoopCycleSession(
+        platform_id=intake.target.id,
+        rider_id=rider_pk,
+        courier=courier,
+        shift_code=shift_code(courier, start),
+        started_at=start,
+        last_activity_at=start,
+        closes_at=start + terms.idle_gap,
+    )
+    session.add(ws)
+    session.flush()
+    booked = ShiftBooked.model_validate(
+        {
+            "shift_code": ws.shift_code,
+            "rider_id": courier,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + terms.booked).isoformat(),
+        }
+    )
+    intake.apply(session, f"coopcycle:{ws.shift_code}:booked", booked, now)
+    started = ShiftStarted.model_validate({"shift_code": ws.shift_code, "at": start.isoformat()})
+    intake.apply(session, f"coopcycle:{ws.shift_code}:started", started, now)
+    return ws
+
+
+def _extend(session: Session, ws: CoopCycleSession, delivery: CoopCycleDelivery, terms: SessionTerms) -> None:
+    assert ws.id is not None and delivery.started_at is not None
+    last = max(delivery.started_at, delivery.finished_at or delivery.started_at)
+    if ws.status != "open":
+        if ws.ended_at is not None and last > ws.ended_at:
+            ws.note = f"{delivery.iri} was reported after the session closed; its work past the end is not counted"
+            session.add(ws)
+        return
+    if delivery.started_at < ws.started_at:
+        # The contract's start is a recorded fact by now: an earlier delivery reported late cannot move it.
+        ws.note = f"{delivery.iri} started before the session and was reported late; the session starts later"
+    ws.last_activity_at = max(ws.last_activity_at, last)
+    ws.deliveries = _finished(session, ws.id)
+    busy = session.exec(
+        select(func.count())
+        .select_from(CoopCycleDelivery)
+        .where(CoopCycleDelivery.session_id == ws.id, CoopCycleDelivery.status == "in_progress")
+    ).one()
+    hard = ws.started_at + terms.hard_limit
+    # A delivery under way keeps the session open (until its hard limit) however long it takes.
+    ws.closes_at = hard if busy else min(ws.last_activity_at + terms.idle_gap, hard)
+    session.add(ws)
+    session.flush()
+
+
+def _finished(session: Session, session_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(CoopCycleDelivery)
+        .where(CoopCycleDelivery.session_id == session_id, col(CoopCycleDelivery.status).in_(FINISHED))
+    ).one()
