@@ -144,7 +144,10 @@ def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
         "GATEWAY_DB_MAX_OVERFLOW": str(pool.overflow),
         "GATEWAY_DB_POOL_PRE_PING": str(pool.pre_ping).lower(),
         "GATEWAY_CREDENTIAL_PEPPER": PEPPER,
+        "GATEWAY_TOKEN_SIGNING_KEY": "bench-signing-key-" + uuid.uuid4().hex,
         "GATEWAY_SCHEDULER": "false",
+        # The per-platform rate limit would cap one platform's load far below capacity: off for the capacity run.
+        "GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
         **extra,
     }
 
@@ -277,13 +280,17 @@ def wrk_path() -> str:
     return found
 
 
+def _wrk_args(threads: int, connections: int, seconds: float) -> list[str]:
+    duration = f"-d{max(1, round(seconds))}s"
+    return [wrk_path(), f"-t{threads}", f"-c{connections}", duration, "--timeout", "10s", "-s", str(LUA)]
+
+
 def run_wrk(base_url: str, reqs: Sequence[Req], *, connections: int, seconds: float, threads: int = 2) -> LoadResult:
     """Closed-loop load at fixed concurrency from a separate process; the request list is cycled in order."""
     reqfile = write_requests(reqs)
     try:
         out = subprocess.run(
-            [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(LUA)]
-            + [base_url, "--", str(reqfile), str(threads)],
+            [*_wrk_args(threads, connections, seconds), base_url, "--", str(reqfile), str(threads)],
             capture_output=True,
             text=True,
             timeout=seconds + 60,

@@ -114,16 +114,22 @@ def make_requests(scenario: str, server: Server, url: str, plat: BenchPlatform, 
     raise ValueError(scenario)
 
 
-def drive(
-    scenario: str, server: Server, url: str, plat: BenchPlatform, args: argparse.Namespace
-) -> LoadResult:
+def drive(scenario: str, server: Server, url: str, plat: BenchPlatform, args: argparse.Namespace) -> LoadResult:
     """A short warm-up, then the measured run; each with requests signed just before it starts."""
     # Enough distinct new bookings for 5,000 req/s; the Lua script reports if it had to cycle.
     count = int(5000 * max(args.seconds, args.warmup))
     if args.warmup > 0:
-        run_wrk(server.base_url, make_requests(scenario, server, url, plat, count // 4), connections=args.connections, seconds=args.warmup)
+        run_wrk(
+            server.base_url,
+            make_requests(scenario, server, url, plat, count // 4),
+            connections=args.connections,
+            seconds=args.warmup,
+        )
     result = run_wrk(
-        server.base_url, make_requests(scenario, server, url, plat, count), connections=args.connections, seconds=args.seconds
+        server.base_url,
+        make_requests(scenario, server, url, plat, count),
+        connections=args.connections,
+        seconds=args.seconds,
     )
     if result.wrapped and scenario == "new":
         print(f"  warning: {server.name} sent every pre-signed booking; some 'new' requests were replays")

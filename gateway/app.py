@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import engine_for
 from gateway.deps import utcnow
+from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
 from gateway.domains.contracts.endpoints import router as contracts_router
 from gateway.domains.declarations.endpoints import router as declarations_router
@@ -19,9 +22,14 @@ from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
 from gateway.domains.outbox.endpoints import router as outbox_router
+from gateway.domains.platforms.endpoints import router as platforms_router
+from gateway.domains.riders.endpoints import router as riders_router
+from gateway.domains.riders.oidc import router as oidc_router
+from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
-from gateway.problems import install_problem_handlers
+from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
 from gateway.settings import Settings, get_settings
+from gateway.web.routes import install as install_rider_pages
 
 DESCRIPTION = """
 Platforms post signed shift webhooks; the gateway opens the rider's employment contract at once and
@@ -44,6 +52,38 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             scheduler.shutdown(wait=True)
 
 
+def _truthful_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents request-validation errors as application/json HTTPValidationError; this gateway answers
+    them (and every error) as application/problem+json. Make the document say what the gateway does."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}}
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                for code, response in op.get("responses", {}).items():
+                    if not code.startswith(("4", "5")):
+                        continue
+                    content = response.setdefault("content", {})
+                    if "HTTPValidationError" in str(content):
+                        response["description"] = "Invalid request: a problem naming each field (`errors`)"
+                        response["content"] = dict(problem)
+                    else:
+                        content.pop("application/json", None)
+                        content.update(problem)
+        components = schema.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        components.setdefault("ProblemOut", ProblemOut.model_json_schema())
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
 def create_app(
     settings: Settings | None = None,
     book: AgreementBook | None = None,
@@ -55,6 +95,21 @@ def create_app(
     app.state.book = book or AgreementBook.load(settings.agreements_dir)
     app.state.clock = clock
     install_problem_handlers(app)
+    app.openapi = _truthful_openapi(app)  # type: ignore[method-assign]
+    # Only the OIDC login keeps state (state and nonce) across the provider's redirect; signed, short-lived.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.token_signing_key.get_secret_value(),
+        session_cookie="oidc_state",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https"),
+    )
+    app.include_router(auth_router)
+    app.include_router(platforms_router)
+    app.include_router(riders_router)
+    app.include_router(oidc_router)
+    app.include_router(staff_admin_router)
     app.include_router(health_router)
     app.include_router(inbox_router)
     app.include_router(contracts_router)
@@ -63,4 +118,5 @@ def create_app(
     app.include_router(declarations_router)
     app.include_router(staff_router)
     app.include_router(agreements_router)
+    install_rider_pages(app)
     return app

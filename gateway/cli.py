@@ -26,6 +26,7 @@ from gateway.domains.declarations.cli import declarations_app
 from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
+from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
 from gateway.settings import REPO_ROOT, get_settings
 
 app = typer.Typer(
@@ -48,6 +49,8 @@ fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", n
 app.add_typer(fund_app, name="fund")
 invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
+staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
@@ -93,6 +96,10 @@ def serve(
     settings = get_settings()
     book = _book()
     migrate.upgrade(settings.database_url)
+    with Session(get_engine()) as session:
+        for change in record_agreement_loads(session, settings.agreements_dir, utcnow()):
+            typer.echo(f"agreement change recorded in the audit log: {change}")
+        session.commit()
     host, port = host or settings.host, port or settings.port
     if demo:
         _print_demo(book, f"http://{host}:{port}")
@@ -155,6 +162,9 @@ def platforms_create(
             _fail(str(exc))
             return
         key = issue_credential(session, platform, settings.credential_pepper.get_secret_value(), "initial")
+        audit(
+            session, cli_actor(), "platform.created", f"platform:{slug}", utcnow(), adapter=adapter, agreement=agreement
+        )
         session.commit()
     typer.echo(f"platform {slug} created (adapter {adapter}, agreement {agreement})")
     typer.echo(f"webhook secret : {secret}")
@@ -184,6 +194,7 @@ def platforms_add_secret(
         except ValueError as exc:
             _fail(f"invalid secret: {exc}")
             return
+        audit(session, cli_actor(), "webhook_secret.added", f"platform:{slug}", utcnow())
         session.commit()
     typer.echo(f"webhook secret added: {value}")
 
@@ -197,6 +208,7 @@ def platforms_new_credential(slug: str, label: Annotated[str, typer.Option()] = 
             _fail(f"no platform {slug!r}")
             return
         key = issue_credential(session, platform, get_settings().credential_pepper.get_secret_value(), label)
+        audit(session, cli_actor(), "api_credential.issued", f"platform:{slug}", utcnow(), label=label)
         session.commit()
     typer.echo(f"API credential : {key}  (stored hashed: copy it now)")
 
@@ -296,10 +308,11 @@ def platforms_insolvent(
             _fail(f"no platform {slug!r}")
             return
         try:
-            r = declare_insolvent(session, platform, _book(), utcnow(), "cli")
+            r = declare_insolvent(session, platform, _book(), utcnow(), cli_actor())
         except Problem as exc:
             _fail(exc.detail)
             return
+        audit(session, cli_actor(), "platform.insolvent", f"platform:{slug}", utcnow(), settled=r.contracts_settled)
         session.commit()
     typer.echo(
         f"{slug} insolvent at {r.declared_at:%Y-%m-%d %H:%M} UTC: {r.contracts_settled} contract(s) settled, "
@@ -346,6 +359,7 @@ def fund_deposit(amount: str, memo: Annotated[str, typer.Option()] = "", currenc
         _fail("the amount must be positive, to the cent")
     with Session(get_engine()) as session:
         fund.deposit(session, value, currency, utcnow(), memo)
+        audit(session, cli_actor(), "fund.deposit", "fund", utcnow(), amount=str(value), memo=memo)
         session.commit()
         typer.echo(f"fund cash is now {fund.balance(session)}")
 
@@ -367,5 +381,104 @@ def invoices_pay(invoice_id: str) -> None:
         except Problem as exc:
             _fail(exc.detail)
             return
+        audit(session, cli_actor(), "invoice.paid", f"invoice:{iid}", utcnow(), total=str(inv.total))
         session.commit()
         typer.echo(f"invoice {inv.id} paid: {inv.total} {inv.currency}")
+
+
+@platforms_app.command("rotate-secret")
+def platforms_rotate_secret(
+    slug: str,
+    overlap_hours: Annotated[
+        int | None, typer.Option(min=0, max=168, help="Default: GATEWAY_SECRET_OVERLAP_HOURS.")
+    ] = None,
+) -> None:
+    """New webhook secret; the current ones keep verifying during the overlap, then expire."""
+    from datetime import timedelta
+
+    settings = get_settings()
+    hours = settings.secret_overlap_hours if overlap_hours is None else overlap_hours
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        secret, until = platforms.rotate_secret(session, platform, utcnow(), timedelta(hours=hours))
+        audit(session, cli_actor(), "webhook_secret.rotated", f"platform:{slug}", utcnow(), overlap_hours=hours)
+        session.commit()
+    typer.echo(f"new webhook secret : {secret}")
+    typer.echo(f"previous secret(s) verify until {until:%Y-%m-%d %H:%M} UTC")
+
+
+@platforms_app.command("oauth-client")
+def platforms_oauth_client(
+    slug: str, scope: Annotated[list[str] | None, typer.Option(help="Repeat for several; default: all.")] = None
+) -> None:
+    """Issue OAuth2 client credentials to a platform (secret shown once)."""
+    from gateway.domains.auth.oauth import SCOPES, create_client
+
+    settings = get_settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        try:
+            client_id, secret = create_client(
+                session, platform, settings.credential_pepper.get_secret_value(), scope or sorted(SCOPES)
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        audit(session, cli_actor(), "oauth_client.created", f"platform:{slug}", utcnow(), client_id=client_id)
+        session.commit()
+    typer.echo(f"client_id     : {client_id}\nclient_secret : {secret}  (stored hashed: copy it now)")
+    typer.echo(f"token URL     : {settings.public_url}/oauth2/token  (grant_type=client_credentials, HTTP Basic)")
+
+
+@staff_app.command("add")
+def staff_add(name: str, role: Annotated[list[str], typer.Option(help="Repeat for several roles.")]) -> None:
+    """Add a staff member with the roles they need (least privilege); prints their token once."""
+    from gateway.domains.staff.service import StaffError, add_member
+
+    with Session(get_engine()) as session:
+        try:
+            token = add_member(session, name, role, get_settings().credential_pepper.get_secret_value())
+        except StaffError as exc:
+            _fail(str(exc))
+            return
+        audit(session, cli_actor(), "staff.added", f"staff:{name}", utcnow(), roles=sorted(role))
+        session.commit()
+    typer.echo(f"staff token for {name}: {token}  (stored hashed: copy it now)")
+
+
+@staff_app.command("roles")
+def staff_roles() -> None:
+    """The roles a staff member can hold."""
+    from gateway.domains.staff.service import ROLES
+
+    for r, what in ROLES.items():
+        typer.echo(f"{r}\t{what}")
+
+
+@staff_app.command("revoke")
+def staff_revoke(name: str) -> None:
+    """Revoke a staff member's token."""
+    from gateway.domains.staff.service import revoke
+
+    with Session(get_engine()) as session:
+        if not revoke(session, name, utcnow()):
+            _fail(f"no active staff member {name!r}")
+        audit(session, cli_actor(), "staff.revoked", f"staff:{name}", utcnow())
+        session.commit()
+    typer.echo(f"{name}'s token is revoked")
+
+
+@staff_app.command("audit")
+def staff_audit(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+    """The audit log, newest first."""
+    from gateway.domains.staff.service import audit_log
+
+    with Session(get_engine()) as session:
+        for e in audit_log(session, limit):
+            typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.target}\t{e.detail}")

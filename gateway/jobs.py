@@ -29,6 +29,7 @@ JOB_MODULES: list[str] = [
     "gateway.domains.outbox.dispatch",
     "gateway.domains.settlement.jobs",
     "gateway.domains.payouts.service",
+    "gateway.domains.privacy.jobs",
     "adapters.coopcycle.jobs",
 ]
 

@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Placeholders are accepted in development only; production refuses to start with them.
 _DEV_PEPPER = "dev-only-credential-pepper-change-me"
+_DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Extra connections for bursts past the pool, closed when returned (default: as many as the "
         "pool). A steady load above the pool would open a new backend per request: size the pool instead.",
+    )
+    platform_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process keeps a platform's adapter, agreement and webhook secrets (0: read them "
+        "for every webhook). A new secret still verifies at once; insolvency is always read fresh.",
     )
     db_pool_pre_ping: bool = Field(
         default=True,
@@ -49,8 +56,41 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token of the cooperative's staff API (insolvency, fund, replay) until staff roles "
-        "exist; unset, the staff API answers 401.",
+        description="Break-glass bearer token holding every staff role (audited as 'admin-token'). Leave unset in "
+        "production: staff members with roles (`gateway staff add`) are the normal way in.",
+    )
+    token_signing_key: SecretStr = Field(
+        default=SecretStr(_DEV_SIGNING_KEY),
+        description="Key (HS256) signing platforms' access tokens and riders' links and sessions; 32+ characters.",
+    )
+    public_url: str = Field(default="http://127.0.0.1:8000", description="How riders and platforms reach the gateway.")
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86400, description="Platform access tokens' life.")
+    rider_link_ttl_seconds: int = Field(default=900, ge=60, le=86400, description="A rider access link's life.")
+    rider_session_ttl_seconds: int = Field(default=43200, ge=300, description="A rider's session after opening a link.")
+    api_keys_enabled: bool = Field(
+        default=True,
+        description="Accept the interim API credentials (gwk_...) beside OAuth2 access tokens; turn off once every "
+        "platform has moved to client credentials.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="Requests a platform may make a minute, per process (0: no limit)."
+    )
+    secret_overlap_hours: int = Field(
+        default=24, ge=0, description="After a webhook secret is rotated, the old one keeps verifying this long."
+    )
+    oidc_discovery_url: str | None = Field(
+        default=None, description="The cooperative's OpenID Connect provider (.well-known/openid-configuration)."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_member_claim: str = Field(default="member_id", description="ID-token claim holding the cooperative member id.")
+    inbox_retention_days: int = Field(
+        default=30,
+        ge=3,
+        description="Accepted webhooks (and their answers) are kept this long for replays, then purged.",
+    )
+    rider_retention_days: int = Field(
+        default=1830, ge=30, description="A rider's name and e-mail are erased this long after their last contract."
     )
     scheduler: bool = Field(default=True, description="Run the periodic jobs inside this process.")
     job_intervals: dict[str, int] = Field(
@@ -132,12 +172,27 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
         if self.env == "production":
+            key = self.token_signing_key.get_secret_value()
+            if key == _DEV_SIGNING_KEY or len(key) < 32:
+                raise ValueError(
+                    "GATEWAY_TOKEN_SIGNING_KEY must be set to a random value of at least 32 characters in production "
+                    "(it is the development placeholder or too short)"
+                )
             pepper = self.credential_pepper.get_secret_value()
             if not pepper or pepper == _DEV_PEPPER or len(pepper) < 16:
                 raise ValueError(
                     "GATEWAY_CREDENTIAL_PEPPER must be set to a random value of at least 16 characters "
                     "in production (it is empty or the development placeholder)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        if self.outbox_lease_seconds < 10 * self.outbox_http_timeout_seconds:
+            raise ValueError(
+                "GATEWAY_OUTBOX_LEASE_SECONDS must be at least 10 times GATEWAY_OUTBOX_HTTP_TIMEOUT_SECONDS, "
+                "so that a claimed message is sent before another dispatcher may take it"
+            )
         return self
 
     @model_validator(mode="after")

@@ -6,17 +6,25 @@ from pydantic import ValidationError
 from gateway.settings import Settings
 
 
-def test_production_refuses_to_start_with_the_placeholder_pepper() -> None:
+def test_production_refuses_to_start_with_the_placeholder_pepper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
     with pytest.raises(ValidationError, match="GATEWAY_CREDENTIAL_PEPPER"):
         Settings(env="production")
 
 
-def test_production_starts_with_a_real_pepper(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_to_start_with_the_placeholder_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
+    with pytest.raises(ValidationError, match="GATEWAY_TOKEN_SIGNING_KEY"):
+        Settings(env="production")
+
+
+def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
+    monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
     monkeypatch.setenv("GATEWAY_ENV", "production")
     s = Settings()
     assert s.env == "production"
-    assert "a-random" not in repr(s)  # the secret never shows in logs or reprs
+    assert "a-random" not in repr(s) and "another-random" not in repr(s)  # secrets never show in logs or reprs
 
 
 def test_settings_come_from_gateway_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, select
 
 from adapters.canonical import RiderEnrolled
-from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery
+from adapters.coopcycle.models import CoopCycleAccount
+from adapters.coopcycle.queue import requeue_held
 from gateway.db.engine import get_engine
 from gateway.deps import utcnow
 from gateway.domains.platforms import service as platforms
@@ -73,15 +74,6 @@ def enrol(
             _fail(f"no platform {slug!r} with the coopcycle adapter")
             return
         riders.enrol(session, platform.id, data, now)
-        held = session.execute(
-            update(CoopCycleDelivery)
-            .where(
-                col(CoopCycleDelivery.platform_id) == platform.id,
-                col(CoopCycleDelivery.courier) == username,
-                col(CoopCycleDelivery.session_id).is_(None),
-                col(CoopCycleDelivery.last_error).is_not(None),
-            )
-            .values(fetch_due_at=now)
-        ).rowcount
+        held = requeue_held(session, platform.id, username, now)
         session.commit()
     typer.echo(f"{slug}: courier {username} enrolled; {held} held deliver{'y' if held == 1 else 'ies'} queued again")

@@ -150,10 +150,14 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
             return
         try:
             sessions.place(session, intake, d, now)
-            session.commit()
-        except (sessions.SessionError, Problem) as exc:
+        except sessions.SessionError as exc:
+            # Nothing was written but the facts, which are kept: the courier is known by name meanwhile.
+            _hold(d, claim, str(exc), ctx.settings.coopcycle_retry_schedule, now)
+        except Problem as exc:
             session.rollback()
-            _retry_later(ctx, claim, exc.detail if isinstance(exc, Problem) else str(exc))
+            _retry_later(ctx, claim, exc.detail)
+            return
+        session.commit()
 
 
 def _merge(d: CoopCycleDelivery, facts: DeliveryFacts) -> None:
@@ -167,16 +171,19 @@ def _merge(d: CoopCycleDelivery, facts: DeliveryFacts) -> None:
 
 
 def _retry_later(ctx: JobContext, claim: Claim, error: str) -> None:
-    now = ctx.now()
-    schedule = ctx.settings.coopcycle_retry_schedule
-    wait = schedule[min(claim.attempts, len(schedule)) - 1]
     with Session(ctx.engine) as session:
         d = session.exec(select(CoopCycleDelivery).where(CoopCycleDelivery.id == claim.id).with_for_update()).one()
-        # Worked time must not be lost: never a dead letter, the last wait repeats and the error stays visible.
-        d.fetch_due_at = now if d.notices > claim.notices else now + timedelta(seconds=wait)
-        d.last_error = error[:500]
+        _hold(d, claim, error, ctx.settings.coopcycle_retry_schedule, ctx.now())
         session.add(d)
         session.commit()
+
+
+def _hold(d: CoopCycleDelivery, claim: Claim, error: str, schedule: list[int], now: datetime) -> None:
+    """Try again later. Worked time must not be lost: no dead letter, the last wait repeats, the error shows."""
+    wait = schedule[min(claim.attempts, len(schedule)) - 1]
+    d.fetch_due_at = now if d.notices > claim.notices else now + timedelta(seconds=wait)
+    d.fetch_attempts = claim.attempts
+    d.last_error = error[:500]
     log.warning("coopcycle fetch of %s failed (attempt %d): %s", claim.iri, claim.attempts, error)
 
 

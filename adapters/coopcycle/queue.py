@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from adapters.coopcycle.models import CoopCycleDelivery
 from adapters.coopcycle.notice import Notice
@@ -35,3 +35,18 @@ def enqueue(session: Session, platform_id: int, notice: Notice, now: datetime) -
             },
         )
     )
+
+
+def requeue_held(session: Session, platform_id: int, courier: str, now: datetime) -> int:
+    """Read again the courier's deliveries held for want of a session (e.g. before the courier was enrolled)."""
+    result = session.execute(
+        update(CoopCycleDelivery)
+        .where(
+            col(CoopCycleDelivery.platform_id) == platform_id,
+            col(CoopCycleDelivery.courier) == courier,
+            col(CoopCycleDelivery.session_id).is_(None),
+            col(CoopCycleDelivery.last_error).is_not(None),
+        )
+        .values(fetch_due_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from adapters.canonical import CanonicalEvent, EventData, ShiftBooked, ShiftEnded, ShiftStarted
+from adapters.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.inbox import service as inbox
@@ -52,7 +52,7 @@ class SessionTerms:
         return cls(
             idle_gap=timedelta(seconds=settings.coopcycle_idle_gap_seconds),
             booked=booked,
-            hard_limit=max(booked, booked + grace - HARD_LIMIT_MARGIN),
+            hard_limit=max(HARD_LIMIT_MARGIN, booked + grace - HARD_LIMIT_MARGIN),
         )
 
 
@@ -65,7 +65,11 @@ class Intake:
     settings: Settings
 
     def apply(self, session: Session, message_id: str, data: EventData, now: datetime) -> None:
-        kinds = {ShiftBooked: "shift.booked", ShiftStarted: "shift.started", ShiftEnded: "shift.ended"}
+        kinds: dict[type, EventType] = {
+            ShiftBooked: "shift.booked",
+            ShiftStarted: "shift.started",
+            ShiftEnded: "shift.ended",
+        }
         event = CanonicalEvent.model_construct(type=kinds[type(data)], timestamp=now, data=data)
         # A DuplicateDelivery means it was applied before (same message id): the same fact changes nothing.
         with contextlib.suppress(inbox.DuplicateDelivery):
@@ -97,9 +101,8 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
         )
     # One courier's deliveries are placed one at a time: two fetchers must not open two sessions.
     session.exec(select(Rider.id).where(Rider.id == rider_pk).with_for_update()).one()
-    ws = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
-    if ws is None:
-        ws = _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
+    found = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
+    ws = found or _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
     delivery.session_id = ws.id
     session.add(delivery)
     session.flush()

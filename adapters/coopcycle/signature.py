@@ -44,7 +44,8 @@ def sign(secret: str, body: bytes) -> str:
 
 def verify(headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> None:
     """Return when one of `secrets` signed `body`; else SignatureError (the message names no secret)."""
-    header = headers.get(HEADER)
+    # Starlette's headers are case-insensitive; a plain mapping (a test, a replay tool) may not be.
+    header = headers.get(HEADER) or next((v for k, v in headers.items() if k.lower() == HEADER), None)
     if not header:
         raise SignatureError("missing header X-CoopCycle-Signature")
     try:

@@ -1,6 +1,7 @@
 """Imports every table so that the metadata (and Alembic's autogenerate) sees the whole schema."""
 
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
+from gateway.domains.auth.models import OAuthClient
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
 from gateway.domains.declarations.models import Declaration
@@ -11,9 +12,11 @@ from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.models import Invoice, Settlement
+from gateway.domains.staff.models import AuditEntry, StaffMember
 
 __all__ = [
     "ApiCredential",
+    "AuditEntry",
     "CallbackEndpoint",
     "Contract",
     "ContractEvent",
@@ -24,12 +27,14 @@ __all__ = [
     "InboxMessage",
     "Invoice",
     "LedgerEntry",
+    "OAuthClient",
     "OutboxAttempt",
     "OutboxMessage",
     "Payout",
     "Platform",
     "Rider",
     "Settlement",
+    "StaffMember",
     "Violation",
     "WebhookSecret",
 ]

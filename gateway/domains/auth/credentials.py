@@ -17,10 +17,15 @@ from gateway.domains.platforms.models import ApiCredential, Platform
 KEY_PREFIX = "gwk_"
 
 
+ALL_SCOPES = frozenset({"contracts:read", "riders:links", "callbacks:manage", "secrets:rotate"})
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformPrincipal:
     platform_id: int
     slug: str
+    # The interim API credentials hold every scope; OAuth2 access tokens hold what their client was granted.
+    scopes: frozenset[str] = ALL_SCOPES
 
 
 def hash_key(key: str, pepper: str) -> str:

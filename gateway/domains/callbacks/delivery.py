@@ -7,7 +7,6 @@ each of those is signed and POSTed with its own retries, so one slow endpoint ne
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import httpx
 from sqlmodel import Session
@@ -66,8 +65,7 @@ class CallbackHandler:
             "delivered", target=f"fan-out to {len(endpoints)} endpoint(s)", detail={"platform_id": platform_id}
         )
 
-    def record(self, session: Any, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None:
-        assert isinstance(session, Session)
+    def record(self, session: Session, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None:
         if msg.endpoint_id is None:
             if status == OutboxStatus.sent:
                 # Re-read in this transaction: an endpoint added or removed since the plan is taken into account.

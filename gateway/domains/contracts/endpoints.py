@@ -5,13 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from gateway.deps import PrincipalDep, SessionDep
+from gateway.deps import SessionDep, scoped
+from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.contracts.schemas import ContractOut
 from gateway.domains.contracts.service import contract_out, find_contract
 from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.ratelimit import TooManyRequests
 
 router = APIRouter(tags=["contracts"])
-_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload, TooManyRequests)
 
 
 @router.get(
@@ -23,7 +25,7 @@ _ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
 def get_contract(
     platform: Annotated[str, Path(max_length=64)],
     contract_id: uuid.UUID,
-    principal: PrincipalDep,
+    principal: Annotated[PlatformPrincipal, scoped("contracts:read")],
     session: SessionDep,
 ) -> ContractOut:
     found = find_contract(session, principal.platform_id, contract_id=contract_id)
@@ -41,7 +43,7 @@ def get_contract(
 def get_contract_by_shift(
     platform: Annotated[str, Path(max_length=64)],
     shift_code: Annotated[str, Path(max_length=128)],
-    principal: PrincipalDep,
+    principal: Annotated[PlatformPrincipal, scoped("contracts:read")],
     session: SessionDep,
 ) -> ContractOut:
     found = find_contract(session, principal.platform_id, shift_code=shift_code)

@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from adapters.canonical import PayOffer, ShiftBooked
@@ -84,46 +86,45 @@ def open_contract(
     *,
     platform_id: int,
     platform_slug: str,
-    rider_pk: int,
     data: ShiftBooked,
     decision: BookingDecision,
     message_id: str,
     now: datetime,
-) -> ContractOut:
-    """Insert the contract, its violations and its outbox rows; or return the contract this shift already has."""
+) -> ContractOut | None:
+    """Insert the contract, its violations and its outbox rows; or return the contract this shift already has.
+
+    None when the platform has no rider `data.rider_id`: the rider is found inside the INSERT ... SELECT, so
+    the common case costs one statement, and an unknown rider or a conflict is told apart only on the way out.
+    """
     contract_id = uuid.uuid4()
-    table = Contract.__table__  # type: ignore[attr-defined]
-    explanation = decision.explanation()
-    stmt = (
-        insert_for(session, table)
-        .values(
-            id=contract_id,
-            platform_id=platform_id,
-            rider_id=rider_pk,
-            shift_code=data.shift_code,
-            status=ContractStatus.open.value,
-            starts_at=data.starts_at,
-            ends_at=data.ends_at,
-            zone=data.zone,
-            agreement=decision.agreement,
-            agreement_version=decision.agreement_version,
-            timezone=decision.timezone,
-            currency=decision.currency,
-            minimum_paid_hours=decision.minimum_paid_hours,
-            guaranteed_paid_hours=decision.guaranteed_paid_hours,
-            pay_basis=PayBasis.hourly.value,
-            hourly_gross=decision.hourly_gross,
-            hourly_net=decision.hourly_net,
-            offered_pay=_offer_json(data.pay),
-            explanation=explanation,
-            opened_by_message=message_id,
-            opened_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
-        .returning(table.c.id)
-    )
-    if session.execute(stmt).first() is None:
-        return _already_open(session, platform_id, platform_slug, rider_pk, data)
+    params = {
+        "id": contract_id,
+        "platform_id": platform_id,
+        "shift_code": data.shift_code,
+        "status": ContractStatus.open.value,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "zone": data.zone,
+        "agreement": decision.agreement,
+        "agreement_version": decision.agreement_version,
+        "timezone": decision.timezone,
+        "currency": decision.currency,
+        "minimum_paid_hours": decision.minimum_paid_hours,
+        "guaranteed_paid_hours": decision.guaranteed_paid_hours,
+        "pay_basis": PayBasis.hourly.value,
+        "hourly_gross": decision.hourly_gross,
+        "hourly_net": decision.hourly_net,
+        "offered_pay": _offer_json(data.pay),
+        "explanation": decision.explanation(),
+        "opened_by_message": message_id,
+        "opened_at": now,
+        "rider_external_id": data.rider_id,
+    }
+    if session.connection().execute(_open_statement(session), params).first() is None:
+        rider_pk = session.exec(
+            select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
+        ).first()
+        return None if rider_pk is None else _already_open(session, platform_id, platform_slug, rider_pk, data)
 
     if decision.corrections:
         session.execute(
@@ -160,6 +161,36 @@ def open_contract(
     )
     _enqueue_outbound(session, contract_id, out, now)
     return out
+
+
+_OPEN_COLUMNS = (
+    "id", "platform_id", "shift_code", "status", "starts_at", "ends_at", "zone", "agreement", "agreement_version",
+    "timezone", "currency", "minimum_paid_hours", "guaranteed_paid_hours", "pay_basis", "hourly_gross", "hourly_net",
+    "offered_pay", "explanation", "opened_by_message", "opened_at",
+)  # fmt: skip
+_open_statements: dict[str, Any] = {}
+
+
+def _open_statement(session: Session) -> Any:
+    """INSERT INTO contract (...) SELECT <values>, rider.id FROM rider WHERE <the platform's rider>
+    ON CONFLICT (platform_id, shift_code) DO NOTHING RETURNING id; built once per dialect, values bound."""
+    dialect = session.get_bind().dialect.name
+    stmt = _open_statements.get(dialect)
+    if stmt is None:
+        contract = Contract.__table__  # type: ignore[attr-defined]
+        rider = Rider.__table__  # type: ignore[attr-defined]
+        values = [bindparam(c, type_=contract.c[c].type) for c in _OPEN_COLUMNS]
+        source = sa_select(*values, rider.c.id).where(
+            rider.c.platform_id == bindparam("platform_id"), rider.c.external_id == bindparam("rider_external_id")
+        )
+        stmt = (
+            insert_for(session, contract)
+            .from_select([*_OPEN_COLUMNS, "rider_id"], source)
+            .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
+            .returning(contract.c.id)
+        )
+        _open_statements[dialect] = stmt
+    return stmt
 
 
 def shown_hours(hours: Decimal) -> Decimal:

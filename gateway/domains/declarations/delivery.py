@@ -124,8 +124,7 @@ class DeclarationHandler:
             detail={"code": result.code, "detail": result.detail},
         )
 
-    def record(self, session: Any, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None:
-        assert isinstance(session, Session)
+    def record(self, session: Session, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None:
         op = operation(msg.kind)
         if op is None or msg.contract_id is None or session.get(Contract, msg.contract_id) is None:
             return

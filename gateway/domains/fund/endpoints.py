@@ -10,16 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from gateway.deps import BookDep, NowDep, SessionDep, StaffDep
+from gateway.deps import BookDep, NowDep, SessionDep, staff_role
 from gateway.domains.contracts.schemas import InvoiceOut
 from gateway.domains.contracts.views import invoice as invoice_view
 from gateway.domains.fund import service as fund
 from gateway.domains.platforms.insolvency import declare_insolvent
 from gateway.domains.platforms.service import get_platform
 from gateway.domains.settlement.service import record_invoice_payment
-from gateway.problems import Conflict, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.domains.staff.service import StaffPrincipal, audit
+from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
+FundStaff = Annotated[StaffPrincipal, staff_role("fund")]
 
 
 class FundOut(BaseModel):
@@ -68,9 +70,12 @@ def _fund_out(session: SessionDep) -> FundOut:
 
 
 @router.get(
-    "/fund", response_model=FundOut, summary="The guarantee fund's balances", responses=problem_responses(Unauthorized)
+    "/fund",
+    response_model=FundOut,
+    summary="The guarantee fund's balances",
+    responses=problem_responses(Unauthorized, Forbidden),
 )
-def get_fund(_staff: StaffDep, session: SessionDep) -> FundOut:
+def get_fund(staff: FundStaff, session: SessionDep) -> FundOut:
     return _fund_out(session)
 
 
@@ -78,10 +83,10 @@ def get_fund(_staff: StaffDep, session: SessionDep) -> FundOut:
     "/fund/entries",
     response_model=list[LedgerEntryOut],
     summary="The fund's ledger, newest first",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
 )
 def get_entries(
-    _staff: StaffDep,
+    staff: FundStaff,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(description="Entries with a smaller id (paging).")] = None,
@@ -93,10 +98,11 @@ def get_entries(
     "/fund/deposits",
     response_model=FundOut,
     summary="Pay money into the fund",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
 )
-def post_deposit(body: DepositIn, _staff: StaffDep, session: SessionDep, now: NowDep) -> FundOut:
+def post_deposit(body: DepositIn, staff: FundStaff, session: SessionDep, now: NowDep) -> FundOut:
     fund.deposit(session, body.amount, body.currency, now, body.memo)
+    audit(session, staff.actor, "fund.deposit", "fund", now, amount=str(body.amount), memo=body.memo)
     session.commit()
     return _fund_out(session)
 
@@ -105,10 +111,11 @@ def post_deposit(body: DepositIn, _staff: StaffDep, session: SessionDep, now: No
     "/invoices/{invoice_id}/payment",
     response_model=InvoiceOut,
     summary="Record a platform's payment of an invoice (levy to the fund, advances recovered)",
-    responses=problem_responses(Unauthorized, NotFound, Conflict, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidPayload),
 )
-def post_invoice_payment(invoice_id: uuid.UUID, _staff: StaffDep, session: SessionDep, now: NowDep) -> InvoiceOut:
+def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: SessionDep, now: NowDep) -> InvoiceOut:
     invoice = record_invoice_payment(session, invoice_id, now)
+    audit(session, staff.actor, "invoice.paid", f"invoice:{invoice_id}", now, total=str(invoice.total))
     session.commit()
     out = invoice_view(session, invoice.contract_id)
     assert out is not None
@@ -119,14 +126,27 @@ def post_invoice_payment(invoice_id: uuid.UUID, _staff: StaffDep, session: Sessi
     "/platforms/{platform}/insolvency",
     response_model=InsolvencyOut,
     summary="Declare a platform insolvent: settle its riders' contracts, to be paid by the fund",
-    responses=problem_responses(Unauthorized, NotFound, Conflict, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidPayload),
 )
 def post_insolvency(
-    platform: Annotated[str, Path(max_length=64)], _staff: StaffDep, session: SessionDep, book: BookDep, now: NowDep
+    platform: Annotated[str, Path(max_length=64)],
+    staff: Annotated[StaffPrincipal, staff_role("insolvency")],
+    session: SessionDep,
+    book: BookDep,
+    now: NowDep,
 ) -> InsolvencyOut:
     p = get_platform(session, platform)
     if p is None:
         raise NotFound(f"no platform {platform!r}")
-    report = declare_insolvent(session, p, book, now, "staff API")
+    report = declare_insolvent(session, p, book, now, staff.actor)
+    audit(
+        session,
+        staff.actor,
+        "platform.insolvent",
+        f"platform:{platform}",
+        now,
+        settled=report.contracts_settled,
+        cancelled=report.contracts_cancelled,
+    )
     session.commit()
     return InsolvencyOut(**report.__dict__)

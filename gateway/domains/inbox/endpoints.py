@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from adapters.base import DeferredAdapter, PayloadError, SignatureError, deferred
+from adapters.base import Adapter, DeferredAdapter, PayloadError, SignatureError, VerifiedMessage, deferred
 from adapters.registry import get_adapter
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.inbox import service as inbox
 from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from gateway.domains.inbox.schemas import WebhookAccepted
-from gateway.domains.platforms.service import WebhookTarget, webhook_target
+from gateway.domains.platforms.service import WebhookTarget, WebhookTargets
 from gateway.problems import (
     BadSignature,
     Conflict,
@@ -26,6 +26,8 @@ from gateway.problems import (
     TermViolationRejected,
     problem_responses,
 )
+from gateway.ratelimit import check_platform_rate
+from gateway.settings import Settings
 
 router = APIRouter(tags=["webhooks"])
 REPLAY_HEADER = "Webhook-Replayed"
@@ -85,23 +87,15 @@ def receive_webhook(
     An adapter whose webhooks only name what changed (e.g. CoopCycle) answers 202: the notification is
     stored and a job reads the facts from the platform's API.
     """
-    target = webhook_target(session, platform, now)
-    if target is None:
-        WEBHOOKS_REFUSED.labels("unknown", "unknown-platform").inc()
-        raise NotFound(f"no platform {platform!r} is configured on this gateway")
-    if target.insolvent:
-        WEBHOOKS_REFUSED.labels(target.slug, "insolvent").inc()
-        raise Forbidden(f"platform {platform} has been declared insolvent; the gateway takes no more of its webhooks")
-    adapter = get_adapter(target.adapter)
-    if adapter is None:
-        raise ServiceUnavailable(f"adapter {target.adapter!r} is not installed", headers={"Retry-After": "60"})
-    try:
-        message = adapter.verify(request.headers, body, target.secrets, now, settings.webhook_tolerance_seconds)
-    except SignatureError as exc:
-        WEBHOOKS_REFUSED.labels(target.slug, "signature").inc()
-        raise BadSignature(str(exc)) from exc
+    target, adapter, message = _verified(request, session, platform, body, settings, now)
+    check_platform_rate(request.app, target.slug)
 
-    stored = inbox.stored_answer(session, target.id, message.message_id)
+    found = inbox.lookup(session, target.id, message.message_id)
+    if found is None or found.insolvent:
+        # The platform changed since this process cached it: never an answer the fresh state would not give.
+        _targets(request).forget(platform)
+        _refuse_target(platform, None if found is None else target)
+    stored = found.stored
     if stored is None and (later := deferred(adapter)) is not None:
         return _defer(later, session, target, message.message_id, body, now)
     if stored is None:
@@ -126,6 +120,50 @@ def receive_webhook(
             raise
     WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
     return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+
+
+def _targets(request: Request) -> WebhookTargets:
+    """This app's cache of webhook targets (one per app, so tests and processes never share one)."""
+    state = request.app.state
+    targets: WebhookTargets | None = getattr(state, "webhook_targets", None)
+    if targets is None:
+        targets = state.webhook_targets = WebhookTargets(state.settings.platform_cache_seconds)
+    return targets
+
+
+def _refuse_target(platform: str, target: WebhookTarget | None) -> NoReturn:
+    if target is None:
+        WEBHOOKS_REFUSED.labels("unknown", "unknown-platform").inc()
+        raise NotFound(f"no platform {platform!r} is configured on this gateway")
+    WEBHOOKS_REFUSED.labels(target.slug, "insolvent").inc()
+    raise Forbidden(f"platform {platform} has been declared insolvent; the gateway takes no more of its webhooks")
+
+
+def _verified(
+    request: Request, session: Session, platform: str, body: bytes, settings: Settings, now: datetime
+) -> tuple[WebhookTarget, Adapter, VerifiedMessage]:
+    """The platform, its adapter and the verified message; a cached platform whose secrets do not verify is
+    read again before the signature is refused (a secret may have been added since)."""
+    targets = _targets(request)
+    target, cached = targets.get(session, platform, now)
+    while True:
+        if target is None or target.insolvent:
+            _refuse_target(platform, target)
+        adapter = get_adapter(target.adapter)
+        if adapter is None:
+            raise ServiceUnavailable(f"adapter {target.adapter!r} is not installed", headers={"Retry-After": "60"})
+        try:
+            return (
+                target,
+                adapter,
+                adapter.verify(request.headers, body, target.secrets, now, settings.webhook_tolerance_seconds),
+            )
+        except SignatureError as exc:
+            if cached:
+                target, cached = targets.get(session, platform, now, fresh=True)
+                continue
+            WEBHOOKS_REFUSED.labels(target.slug, "signature").inc()
+            raise BadSignature(str(exc)) from exc
 
 
 def _defer(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
@@ -16,9 +18,10 @@ from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.schemas import ContractOut, RiderOut
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
+from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.riders import service as riders
-from gateway.problems import InvalidPayload, ServiceUnavailable
+from gateway.problems import InvalidPayload, Problem, ServiceUnavailable
 from gateway.settings import Settings
 
 
@@ -39,6 +42,58 @@ def stored_answer(session: Session, platform_id: int, message_id: str) -> Answer
         )
     ).first()
     return None if row is None else Answer(row[0], dict(row[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    insolvent: bool
+    stored: Answer | None
+
+
+_INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
+_PLATFORM = Platform.__table__  # type: ignore[attr-defined]
+_LOOKUP = (
+    sa_select(_PLATFORM.c.insolvent_at, _INBOX.c.status_code, _INBOX.c.response)
+    .select_from(
+        _PLATFORM.outerjoin(
+            _INBOX, (_INBOX.c.platform_id == _PLATFORM.c.id) & (_INBOX.c.message_id == bindparam("message_id"))
+        )
+    )
+    .where(_PLATFORM.c.id == bindparam("platform_id"))
+)
+
+
+def lookup(session: Session, platform_id: int, message_id: str) -> Lookup | None:
+    """Whether the platform is insolvent now and the answer already given to this message id, in one query
+    (the platform itself may come from a cache). None when the platform no longer exists."""
+    row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
+    if row is None:
+        return None
+    stored = None if row[1] is None else Answer(row[1], dict(row[2]))
+    return Lookup(row[0] is not None, stored)
+
+
+def _record(
+    session: Session,
+    platform_id: int,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+    status: int,
+    body: dict[str, Any],
+) -> None:
+    """The answer under (platform, message id); DuplicateDelivery when another delivery committed it first."""
+    stmt = insert_for(session, _INBOX).on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
+    params = {
+        "platform_id": platform_id,
+        "message_id": message_id,
+        "event_type": event_type,
+        "received_at": now,
+        "status_code": status,
+        "response": body,
+    }
+    if session.connection().execute(stmt.returning(_INBOX.c.id), params).first() is None:
+        raise DuplicateDelivery(message_id)
 
 
 def handle(
@@ -65,22 +120,7 @@ def handle(
     else:
         result.contract = _lifecycle(session, target, data, message_id, now, settings)
     body = result.model_dump(mode="json")
-    table = InboxMessage.__table__  # type: ignore[attr-defined]
-    inserted = session.execute(
-        insert_for(session, table)
-        .values(
-            platform_id=target.id,
-            message_id=message_id,
-            event_type=event.type,
-            received_at=now,
-            status_code=200,
-            response=body,
-        )
-        .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
-        .returning(table.c.id)
-    ).first()
-    if inserted is None:
-        raise DuplicateDelivery(message_id)
+    _record(session, target.id, message_id, event.type, now, 200, body)
     return Answer(200, body)
 
 
@@ -99,22 +139,31 @@ def _book(
         raise ServiceUnavailable(
             f"agreement {target.agreement} of platform {target.slug} is not loaded", headers={"Retry-After": "60"}
         )
-    rider_pk = riders.rider_id_for(session, target.id, data.rider_id)
-    if rider_pk is None:
-        raise InvalidPayload(
-            f"unknown rider {data.rider_id!r}: enrol the rider (rider.enrolled) before booking a shift",
-            errors=[{"location": "data.rider_id", "message": "no enrolled rider with this id"}],
-        )
-    decision = contracts.decide(agreement, data, max_shift_hours)
-    return contracts.open_contract(
+    # The rider is looked up inside the contract's INSERT ... SELECT; a separate query only on the way out.
+    try:
+        decision = contracts.decide(agreement, data, max_shift_hours)
+    except Problem:
+        if riders.rider_id_for(session, target.id, data.rider_id) is None:
+            raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
+        raise
+    opened = contracts.open_contract(
         session,
         platform_id=target.id,
         platform_slug=target.slug,
-        rider_pk=rider_pk,
         data=data,
         decision=decision,
         message_id=message_id,
         now=now,
+    )
+    if opened is None:
+        raise _unknown_rider(data)
+    return opened
+
+
+def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
+    return InvalidPayload(
+        f"unknown rider {data.rider_id!r}: enrol the rider (rider.enrolled) before booking a shift",
+        errors=[{"location": "data.rider_id", "message": "no enrolled rider with this id"}],
     )
 
 
@@ -149,20 +198,5 @@ def record_deferred(session: Session, platform_id: int, message_id: str, event_t
     Raises DuplicateDelivery when another delivery of this message id committed first. Flushes only.
     """
     body = WebhookAccepted(webhook_id=message_id, type=event_type).model_dump(mode="json")
-    table = InboxMessage.__table__  # type: ignore[attr-defined]
-    inserted = session.execute(
-        insert_for(session, table)
-        .values(
-            platform_id=platform_id,
-            message_id=message_id,
-            event_type=event_type,
-            received_at=now,
-            status_code=202,
-            response=body,
-        )
-        .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
-        .returning(table.c.id)
-    ).first()
-    if inserted is None:
-        raise DuplicateDelivery(message_id)
+    _record(session, platform_id, message_id, event_type, now, 202, body)
     return Answer(202, body)

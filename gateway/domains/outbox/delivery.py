@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import httpx
+from sqlmodel import Session
 
 from gateway.domains.outbox.models import OutboxStatus
 from gateway.jobs import JobContext
@@ -90,7 +91,7 @@ class SendError(Exception):
 class Handler(Protocol):
     def send(self, ctx: JobContext, msg: Claimed) -> Outcome: ...
 
-    def record(self, session: Any, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None: ...
+    def record(self, session: Session, msg: Claimed, outcome: Outcome, status: str, now: datetime) -> None: ...
 
 
 _HANDLERS: dict[str, Handler] = {}

@@ -33,6 +33,7 @@ log = logging.getLogger("gateway.outbox")
 HANDLER_MODULES = ["gateway.domains.callbacks.delivery", "gateway.domains.declarations.delivery"]
 LOST = "lease expired before a result was recorded (the dispatcher stopped or overran its lease)"
 MAX_BATCHES_PER_RUN = 50
+CALLS_PER_MESSAGE = 5
 
 
 def load_handlers() -> dict[str, Handler]:
@@ -51,9 +52,10 @@ def dispatch(ctx: JobContext) -> int:
     """Send due outbox messages (declarations, platform callbacks): retries with backoff, dead letters."""
     prefixes = list(load_handlers())
     started = time.monotonic()
-    # Stop sending well before the lease ends, so that no message is sent by two dispatchers because
-    # this one was slow; what is left is handed back at once.
-    budget = ctx.settings.outbox_lease_seconds - 2 * ctx.settings.outbox_http_timeout_seconds
+    # Stop starting sends well before the lease ends (one message may take a few calls: token, POST, GET,
+    # a retry after 401), so that no message is sent by two dispatchers because this one was slow; what is
+    # left is handed back at once. The settings keep the lease at least 10 timeouts long.
+    budget = ctx.settings.outbox_lease_seconds - CALLS_PER_MESSAGE * ctx.settings.outbox_http_timeout_seconds
     done = 0
     for _ in range(MAX_BATCHES_PER_RUN):
         batch = claim(ctx, prefixes)

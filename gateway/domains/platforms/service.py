@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -51,6 +53,77 @@ def webhook_target(session: Session, slug: str, now: datetime) -> WebhookTarget 
     assert pid is not None
     secrets = [r[4] for r in rows if r[4] is not None]
     return WebhookTarget(pid, slug, adapter, agreement, secrets, insolvent_at is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _TargetEntry:
+    loaded_at: float
+    target: WebhookTarget
+    secrets: tuple[tuple[str, datetime | None], ...]  # with their expiry, filtered at each use
+
+
+class WebhookTargets:
+    """Webhook targets kept a few seconds in this process, so that a webhook costs no platform query.
+
+    Staleness cannot change an answer: a secret added since (rotation) fails verification against the kept
+    ones, and the caller asks again with `fresh=True`; a secret that expired since is dropped at use (its
+    expiry is kept with it); insolvency is final, and the inbox lookup every webhook makes reads it fresh.
+    Unknown platforms are not kept (a platform created a moment later is found at once).
+    """
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl_seconds
+        self.clock = clock
+        self._entries: dict[str, _TargetEntry] = {}
+
+    def get(
+        self, session: Session, slug: str, now: datetime, *, fresh: bool = False
+    ) -> tuple[WebhookTarget | None, bool]:
+        """The target and whether it came from the cache."""
+        entry = None if fresh or self.ttl <= 0 else self._entries.get(slug)
+        if entry is not None and self.clock() - entry.loaded_at < self.ttl:
+            return replace(entry.target, secrets=_active(entry.secrets, now)), True
+        loaded = _load_target(session, slug)
+        if loaded is None:
+            self._entries.pop(slug, None)
+            return None, False
+        target, all_secrets = loaded
+        if self.ttl > 0:
+            self._entries[slug] = _TargetEntry(self.clock(), target, all_secrets)
+        return replace(target, secrets=_active(all_secrets, now)), False
+
+    def forget(self, slug: str) -> None:
+        self._entries.pop(slug, None)
+
+
+def _active(secrets: tuple[tuple[str, datetime | None], ...], now: datetime) -> list[str]:
+    return [s for s, expires in secrets if expires is None or expires > now]
+
+
+def _load_target(session: Session, slug: str) -> tuple[WebhookTarget, tuple[tuple[str, datetime | None], ...]] | None:
+    """The platform and all its secrets with their expiry, in one query."""
+    rows = session.connection().execute(_TARGET_QUERY, {"slug": slug}).all()
+    if not rows:
+        return None
+    pid, adapter, agreement, insolvent_at = rows[0][:4]
+    assert pid is not None
+    secrets = tuple((r[4], r[5]) for r in rows if r[4] is not None)
+    return WebhookTarget(pid, slug, adapter, agreement, [], insolvent_at is not None), secrets
+
+
+_TARGET_QUERY = (
+    sa_select(
+        col(Platform.id),
+        col(Platform.adapter),
+        col(Platform.agreement),
+        col(Platform.insolvent_at),
+        col(WebhookSecret.secret),
+        col(WebhookSecret.expires_at),
+    )
+    .outerjoin(WebhookSecret, col(WebhookSecret.platform_id) == col(Platform.id))
+    .where(col(Platform.slug) == bindparam("slug"))
+    .order_by(col(WebhookSecret.id))
+)
 
 
 def get_platform(session: Session, slug: str) -> Platform | None:
@@ -111,3 +184,13 @@ def revoke_credentials(session: Session, platform: Platform, label: str, now: da
         session.add(r)
     session.flush()
     return len(rows)
+
+
+def rotate_secret(session: Session, platform: Platform, now: datetime, overlap: timedelta) -> tuple[str, datetime]:
+    """A new signing secret; the current ones keep verifying until `now + overlap`, then expire."""
+    until = now + overlap
+    for s in active_secrets(session, platform, now):
+        if s.expires_at is None or s.expires_at > until:
+            s.expires_at = until
+            session.add(s)
+    return add_secret(session, platform), until

@@ -1,10 +1,9 @@
 """coopcycle adapter: API accounts, notified deliveries (the fetch queue), work sessions
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-27
 
-Numbered 0005 because 0004 is reserved for concurrent work; if 0004 lands first, this revises it instead.
 """
 
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

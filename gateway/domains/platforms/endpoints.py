@@ -1,0 +1,54 @@
+"""What a platform manages itself: rotating its webhook signing secret."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from gateway.deps import NowDep, SessionDep, SettingsDep, scoped
+from gateway.domains.auth.credentials import PlatformPrincipal
+from gateway.domains.platforms.models import Platform
+from gateway.domains.platforms.service import rotate_secret
+from gateway.domains.staff.service import audit
+from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
+from gateway.ratelimit import TooManyRequests
+
+router = APIRouter(tags=["platforms"])
+
+
+class RotateIn(BaseModel):
+    overlap_hours: int | None = Field(
+        default=None, ge=0, le=168, description="How long the current secrets keep verifying (default: the setting)."
+    )
+
+
+class SecretRotatedOut(BaseModel):
+    secret: str = Field(description="The new whsec_ secret: sign with it from now on. Shown once.")
+    previous_valid_until: datetime = Field(description="Until when the previous secret(s) still verify.")
+
+
+@router.post(
+    "/v1/platforms/{platform}/webhook-secrets",
+    response_model=SecretRotatedOut,
+    status_code=201,
+    summary="Rotate the webhook signing secret without downtime (both verify during the overlap)",
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload, TooManyRequests),
+)
+def rotate(
+    platform: Annotated[str, Path(max_length=64)],
+    body: RotateIn,
+    principal: Annotated[PlatformPrincipal, scoped("secrets:rotate")],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> SecretRotatedOut:
+    p = session.get(Platform, principal.platform_id)
+    assert p is not None
+    hours = settings.secret_overlap_hours if body.overlap_hours is None else body.overlap_hours
+    secret, until = rotate_secret(session, p, now, timedelta(hours=hours))
+    audit(session, f"platform:{p.slug}", "webhook_secret.rotated", f"platform:{p.slug}", now, overlap_hours=hours)
+    session.commit()
+    return SecretRotatedOut(secret=secret, previous_valid_until=until)

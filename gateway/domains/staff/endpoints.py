@@ -1,0 +1,123 @@
+"""Staff operations on platforms and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from gateway.deps import NowDep, SessionDep, SettingsDep, staff_role
+from gateway.domains.auth.oauth import SCOPES, create_client
+from gateway.domains.platforms.service import get_platform, rotate_secret
+from gateway.domains.staff.service import StaffPrincipal, audit, audit_log
+from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+
+router = APIRouter(prefix="/v1/admin", tags=["staff"])
+PlatformSlug = Annotated[str, Path(max_length=64)]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+class OAuthClientIn(BaseModel):
+    scopes: list[str] = Field(default_factory=lambda: sorted(SCOPES), description=f"Among: {', '.join(SCOPES)}")
+
+
+class OAuthClientOut(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="Shown once; stored hashed.")
+    scopes: list[str]
+    token_url: str
+
+
+class StaffRotateOut(BaseModel):
+    secret: str
+    previous_valid_until: datetime
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditOut],
+    summary="Who changed what, when (newest first)",
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+)
+def get_audit(
+    _staff: Annotated[StaffPrincipal, staff_role("auditor")],
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query()] = None,
+) -> list[AuditOut]:
+    return [AuditOut.model_validate(e, from_attributes=True) for e in audit_log(session, limit, before)]
+
+
+@router.post(
+    "/platforms/{platform}/oauth-clients",
+    response_model=OAuthClientOut,
+    status_code=201,
+    summary="Issue an OAuth2 client (client credentials) to a platform",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+)
+def post_oauth_client(
+    platform: PlatformSlug,
+    body: OAuthClientIn,
+    staff: Annotated[StaffPrincipal, staff_role("platforms")],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> OAuthClientOut:
+    p = get_platform(session, platform)
+    if p is None:
+        raise NotFound(f"no platform {platform!r}")
+    try:
+        client_id, secret = create_client(session, p, settings.credential_pepper.get_secret_value(), body.scopes)
+    except ValueError as exc:
+        raise InvalidPayload(str(exc)) from exc
+    audit(
+        session,
+        staff.actor,
+        "oauth_client.created",
+        f"platform:{platform}",
+        now,
+        client_id=client_id,
+        scopes=body.scopes,
+    )
+    session.commit()
+    return OAuthClientOut(
+        client_id=client_id,
+        client_secret=secret,
+        scopes=sorted(set(body.scopes)),
+        token_url=f"{settings.public_url}/oauth2/token",
+    )
+
+
+@router.post(
+    "/platforms/{platform}/webhook-secrets",
+    response_model=StaffRotateOut,
+    status_code=201,
+    summary="Rotate a platform's webhook signing secret on its behalf",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+)
+def post_rotate(
+    platform: PlatformSlug,
+    staff: Annotated[StaffPrincipal, staff_role("platforms")],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    overlap_hours: Annotated[int | None, Query(ge=0, le=168)] = None,
+) -> StaffRotateOut:
+    p = get_platform(session, platform)
+    if p is None:
+        raise NotFound(f"no platform {platform!r}")
+    hours = settings.secret_overlap_hours if overlap_hours is None else overlap_hours
+    secret, until = rotate_secret(session, p, now, timedelta(hours=hours))
+    audit(session, staff.actor, "webhook_secret.rotated", f"platform:{platform}", now, overlap_hours=hours)
+    session.commit()
+    return StaffRotateOut(secret=secret, previous_valid_until=until)

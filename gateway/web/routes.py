@@ -1,0 +1,209 @@
+"""The rider's pages (server-rendered) and the same content as JSON for platforms that embed it.
+
+Both come from one view model (`gateway.web.view`): the page renders exactly what the JSON returns. Who the
+rider is comes from the session the access link (or the login) set; the HTML routes answer an unknown visitor
+with a page explaining how to get in (401) when a browser asks, and with a problem+json otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Path as PathParam, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session
+
+from gateway.agreements.loader import AgreementBook
+from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _bearer, rider_principal
+from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.riders.access import RiderPrincipal
+from gateway.domains.riders.endpoints import my_contract, rider_contracts
+from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.settings import Settings
+from gateway.web import view
+from gateway.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose
+
+HERE = Path(__file__).parent
+STATIC_URL = "/static/rider"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+# The pages show personal data: never cached, never framed, no script at all.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Vary": "Accept, Accept-Language, Cookie",
+}
+
+router = APIRouter(tags=["rider pages"])
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+LangQuery = Annotated[
+    str | None, Query(max_length=8, description="en, fr or nl; remembered in a cookie. Unknown values are ignored.")
+]
+JsonLang = Annotated[
+    Literal["en", "fr", "nl"] | None,
+    Query(description="The language of the texts; without it, the Accept-Language header decides (else English)."),
+]
+ContractRef = Annotated[str, PathParam(max_length=64, description="The contract's id.")]
+
+
+def page_language(request: Request, lang: LangQuery = None) -> Translator:
+    return Translator(choose(lang, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")))
+
+
+def json_language(request: Request, lang: JsonLang = None) -> Translator:
+    return Translator(choose(lang, None, request.headers.get("accept-language")))
+
+
+def optional_rider(
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> RiderPrincipal | Unauthorized:
+    """The rider, or the reason there is none (the page explains it instead of failing)."""
+    try:
+        return rider_principal(request, settings, now, credentials)
+    except Unauthorized as exc:
+        return exc
+
+
+PageLang = Annotated[Translator, Depends(page_language)]
+PageRider = Annotated[RiderPrincipal | Unauthorized, Depends(optional_rider)]
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _render(
+    request: Request, name: str, t: Translator, status: int = 200, *, signed_in: bool, **context: Any
+) -> HTMLResponse:
+    html = templates.get_template(name).render(
+        t=t,
+        static=STATIC_URL,
+        languages=[(code, t.language_name(code)) for code in LANGUAGES],
+        signed_in=signed_in,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers={**PAGE_HEADERS, "Content-Language": t.lang})
+    chosen = request.query_params.get("lang", "").lower()
+    if chosen in LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True, path="/")
+    return response
+
+
+def _sign_in_page(request: Request, t: Translator, settings: Settings, reason: Unauthorized) -> HTMLResponse:
+    if not wants_html(request):
+        raise reason
+    login = "/rider/login" if settings.oidc_discovery_url and settings.oidc_client_id else None
+    response = _render(request, "signin.html", t, 401, signed_in=False, page_title=t("page.login.title"), login_url=login)
+    response.headers.update(reason.headers)
+    return response
+
+
+def load_contract(session: Session, principal: RiderPrincipal, ref: str) -> ContractOut:
+    """One of the rider's contracts; another rider's is "not found", like one that does not exist."""
+    try:
+        contract_id = uuid.UUID(ref)
+    except ValueError:
+        raise NotFound(f"you have no contract {ref}") from None
+    return my_contract(contract_id, principal, session)
+
+
+def contract_content(session: Session, book: AgreementBook, principal: RiderPrincipal, ref: str, t: Translator) -> view.ContractView:
+    contract = load_contract(session, principal, ref)
+    return view.contract_view(contract, book.get(contract.agreement.id), t)
+
+
+def home_content(session: Session, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
+    return view.home_view(rider_contracts(session, principal), t)
+
+
+@router.get(
+    "/rider",
+    response_class=HTMLResponse,
+    summary="The rider's contracts (HTML page, in the rider's language)",
+    responses=problem_responses(Unauthorized),
+)
+def rider_home(request: Request, session: SessionDep, settings: SettingsDep, t: PageLang, rider: PageRider) -> HTMLResponse:
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    content = home_content(session, rider, t)
+    return _render(request, "home.html", t, signed_in=True, page_title=t("page.list.title"), view=content)
+
+
+@router.get(
+    "/rider/contracts/{contract_id}",
+    response_class=HTMLResponse,
+    summary="One of the rider's contracts (HTML page, in the rider's language)",
+    responses=problem_responses(Unauthorized, NotFound),
+)
+def rider_contract_page(
+    request: Request,
+    contract_id: ContractRef,
+    session: SessionDep,
+    settings: SettingsDep,
+    book: BookDep,
+    t: PageLang,
+    rider: PageRider,
+) -> HTMLResponse:
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    try:
+        content = contract_content(session, book, rider, contract_id, t)
+    except NotFound:
+        if not wants_html(request):
+            raise
+        return _render(request, "not_found.html", t, 404, signed_in=True, page_title=t("page.notfound.title"))
+    return _render(request, "contract.html", t, signed_in=True, page_title=content.title, v=content)
+
+
+@router.get(
+    "/v1/rider/view",
+    response_model=view.RiderHomeView,
+    summary="The signed-in rider's contracts, localized and in plain words (what the /rider page shows)",
+    responses=problem_responses(Unauthorized, InvalidPayload),
+)
+def rider_home_json(response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]) -> view.RiderHomeView:
+    response.headers.update({"Content-Language": t.lang, "Vary": "Accept-Language", "Cache-Control": "no-store"})
+    return home_content(session, principal, t)
+
+
+@router.get(
+    "/v1/rider/contracts/{contract_id}/view",
+    response_model=view.ContractView,
+    summary="One of the signed-in rider's contracts, localized and in plain words (what its page shows)",
+    responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
+)
+def rider_contract_json(
+    response: Response,
+    contract_id: ContractRef,
+    principal: RiderDep,
+    session: SessionDep,
+    book: BookDep,
+    t: Annotated[Translator, Depends(json_language)],
+) -> view.ContractView:
+    response.headers.update({"Content-Language": t.lang, "Vary": "Accept-Language", "Cache-Control": "no-store"})
+    return contract_content(session, book, principal, contract_id, t)
+
+
+def install(app: FastAPI) -> None:
+    """The rider's pages, their JSON and their stylesheet."""
+    app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="rider-static")

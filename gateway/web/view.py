@@ -1,0 +1,568 @@
+"""The rider's view of a contract: one content model, localized and in plain words, that the HTML page renders
+and the JSON API returns as is (platforms embed it). Built from the contract as the rider may read it
+(`ContractOut` without the invoice) and the agreement's terms in force on the day of the shift."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from gateway.agreements.model import Agreement
+from gateway.domains.contracts.schemas import ContractOut, CorrectionOut, PayLineOut, StatementOut
+from gateway.web.i18n import Translator
+
+_CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)
+DECLARED = {"accepted", "accepted_with_warning", "ended"}
+StepState = Literal["done", "pending", "problem"]
+
+
+class Amount(BaseModel):
+    amount: Decimal
+    currency: str
+    text: str = Field(description="The amount formatted for the language, e.g. 12,83 €.")
+
+
+class Status(BaseModel):
+    code: str = Field(description="open, active, completed, settled, paid, cancelled or blocked")
+    label: str
+    text: str = Field(description="What the status means for the rider, in plain words.")
+
+
+class Step(BaseModel):
+    """One step of the contract's life: done (with when), pending, or a problem (a refused declaration)."""
+
+    key: Literal["opened", "declared", "shift", "settled", "paid"]
+    label: str
+    state: StepState
+    at: datetime | None = None
+    when: str = Field(description="When it happened, or what is expected, in words.")
+
+
+class ShiftView(BaseModel):
+    day: str = Field(description="The booked start's day, in the agreement's time zone.")
+    booked: str = Field(description="The booked window, local times.")
+    booked_hours: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    zone: str | None
+    worked: str | None = Field(description="The window as worked (reported by the platform), local times.")
+    worked_hours: str | None
+    deliveries: str | None
+    notes: list[str] = Field(description="Cancellation, sent home early: what changed the shift.")
+
+
+class HoursView(BaseModel):
+    paid_hours: Decimal = Field(description="Hours paid (settled), or at least paid (before settlement).")
+    paid: str
+    worked: str | None
+    minimum: str
+    minimum_applied: bool | None = Field(description="Whether the minimum paid more than worked; None until settled.")
+    text: str
+
+
+class Source(BaseModel):
+    """The term of the agreement and the clause a line comes from."""
+
+    term: str
+    clause: str
+    clause_ref: str = Field(description="The clause's short reference, e.g. §2.")
+
+
+class PayLineView(BaseModel):
+    code: str
+    kind: str = Field(description="salary or expense")
+    label: str
+    text: str = Field(description="The line in plain words, with its clause.")
+    source: Source
+    amount: Amount
+
+
+class PayView(BaseModel):
+    settled: bool
+    text: str
+    hourly_gross: Amount
+    hourly_net: Amount
+    lines: list[PayLineView]
+    gross: Amount | None = None
+    contributions: Amount | None = Field(default=None, description="The employee's social security.")
+    withholding: Amount | None = None
+    net: Amount | None = None
+    expenses: Amount | None = None
+    payout: Amount | None = Field(default=None, description="net + expenses: what the rider receives.")
+
+
+class PaymentView(BaseModel):
+    status: Literal["pending", "scheduled", "paid", "nothing_due"]
+    due_on: date | None
+    paid_at: datetime | None
+    funded_by: str | None = Field(description="platform, or guarantee_fund when the platform had not paid")
+    text: str
+    guarantee: str = Field(description="The guarantee that the rider is paid on time whatever the platform does.")
+
+
+class ExpensesView(BaseModel):
+    lines: list[str]
+    total: Amount | None
+
+
+class InsuranceView(BaseModel):
+    in_force: bool
+    covers: list[str]
+    insurer: str | None
+    source: Source | None
+    text: str
+
+
+class CorrectionView(BaseModel):
+    code: str
+    action: str = Field(description="amended, rejected or blocked")
+    action_label: str
+    text: str
+    sources: list[Source] = Field(description="The terms broken; one correction can answer several (two floors).")
+
+
+class EventView(BaseModel):
+    kind: str
+    label: str
+    at: datetime
+    when: str
+
+
+class ContractView(BaseModel):
+    """Everything about one contract, for the rider, in their language."""
+
+    id: uuid.UUID
+    lang: str
+    title: str
+    platform: str
+    shift_code: str
+    agreement: str = Field(description="The agreement's title and version.")
+    status: Status
+    steps: list[Step]
+    restriction: str | None = Field(description="Why the rider must not work under this contract, if so.")
+    shift: ShiftView
+    hours: HoursView
+    pay: PayView
+    payment: PaymentView
+    expenses: ExpensesView
+    insurance: InsuranceView
+    corrections: list[CorrectionView]
+    history: list[EventView]
+
+
+class ContractSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    booked: str
+    platform: str
+    status: Status
+    amount: Amount | None = Field(description="What the rider receives, once settled.")
+    payment: str
+
+
+class RiderHomeView(BaseModel):
+    lang: str
+    contracts: list[ContractSummary]
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def clause_ref(clause: str) -> str:
+    """§2 for '§2 Minimum engagement': the clause as a sentence cites it."""
+    m = _CLAUSE_REF.match(clause)
+    return m.group(1).replace(" ", "") if m else clause
+
+
+def _source(term: str, clause: str) -> Source:
+    return Source(term=term, clause=clause, clause_ref=clause_ref(clause))
+
+
+class _Terms:
+    """The agreement's terms in force on the shift's day (values with their clause), by type."""
+
+    def __init__(self, agreement: Agreement | None, day: date) -> None:
+        self.agreement, self.day = agreement, day
+
+    def get(self, type_: str) -> tuple[str, dict[str, Any]] | None:
+        term = self.agreement.term(type_) if self.agreement else None
+        in_force = term.values.at(self.day) if term else None
+        return None if term is None or in_force is None else (term.name, in_force.value)
+
+    def source(self, type_: str) -> Source | None:
+        found = self.get(type_)
+        return None if found is None else _source(found[0], str(found[1]["clause"]))
+
+    def ref(self, type_: str) -> str:
+        s = self.source(type_)
+        return s.clause_ref if s else "—"
+
+
+def _amount(t: Translator, value: Decimal, currency: str) -> Amount:
+    return Amount(amount=value, currency=currency, text=t.money(value, currency))
+
+
+def _first_number(text: str | None) -> Decimal | None:
+    m = re.search(r"\d+(?:\.\d+)?", text or "")
+    return Decimal(m.group(0)) if m else None
+
+
+def _window(t: Translator, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return t("shift.window", start=t.time(start, tz), end=t.time(end, tz))
+    return t("shift.window", start=t.moment(start, tz), end=t.moment(end, tz))
+
+
+def _worked_hours(c: ContractOut) -> Decimal | None:
+    if c.statement is not None:
+        return c.statement.worked_hours
+    a = c.actual
+    if a.ended_at is None:
+        return None
+    start = a.started_at or c.shift.starts_at
+    return Decimal((a.ended_at - start).total_seconds()) / Decimal(3600)
+
+
+# --- sections --------------------------------------------------------------------------------------------
+
+
+def _status(t: Translator, c: ContractOut) -> Status:
+    code = c.status.value
+    return Status(code=code, label=t(f"status.{code}.label"), text=t(f"status.{code}.text"))
+
+
+def _steps(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[Step]:
+    def when(at: datetime | None) -> str:
+        return t.moment(at, tz) if at else t("step.not_yet")
+
+    steps = [Step(key="opened", label=t("step.opened"), state="done", at=c.opened_at, when=when(c.opened_at))]
+    d = c.declaration
+    if d.state.value == "refused":
+        steps.append(Step(key="declared", label=t("step.refused"), state="problem", at=d.decided_at, when=when(d.decided_at)))
+    elif d.state.value in DECLARED:
+        steps.append(Step(key="declared", label=t("step.declared"), state="done", at=d.decided_at, when=when(d.decided_at)))
+    else:
+        steps.append(Step(key="declared", label=t("step.declared"), state="pending", when=t("step.declaring")))
+    ended = next((e for e in reversed(c.history) if e.kind in ("ended", "cancelled", "closed")), None)
+    cancelled = c.actual.cancelled_at is not None
+    label = t("step.cancelled") if cancelled else t("step.shift")
+    if ended is not None:
+        steps.append(Step(key="shift", label=label, state="done", at=ended.at, when=when(ended.at)))
+    else:
+        steps.append(Step(key="shift", label=label, state="pending", when=t("step.booked_for", day=t.moment(c.shift.starts_at, tz))))
+    s = c.statement
+    settled = s.settled_at if s else None
+    steps.append(Step(key="settled", label=t("step.settled"), state="done" if settled else "pending", at=settled, when=when(settled)))
+    p = c.payout
+    if p is not None and p.paid_at is not None:
+        steps.append(Step(key="paid", label=t("step.paid"), state="done", at=p.paid_at, when=when(p.paid_at)))
+    else:
+        due = p.due_on if p else (s.payment_due if s else None)
+        text = t("step.due", date=t.day(due)) if due else t("step.not_yet")
+        steps.append(Step(key="paid", label=t("step.paid"), state="pending", when=text))
+    return steps
+
+
+def _shift(t: Translator, c: ContractOut, tz: ZoneInfo) -> ShiftView:
+    a = c.actual
+    worked = worked_hours = None
+    if a.ended_at is not None:
+        worked = _window(t, a.started_at or c.shift.starts_at, a.ended_at, tz)
+        hours = _worked_hours(c)
+        worked_hours = t.hours(hours) if hours is not None else None
+    elif a.started_at is not None:
+        worked = t("shift.since", start=t.moment(a.started_at, tz))
+    notes = []
+    if a.sent_home_early:
+        notes.append(t("shift.sent_home_early"))
+    if a.cancelled_at is not None:
+        notes.append(t("shift.cancelled", when=t.moment(a.cancelled_at, tz)))
+        if a.cancel_reason:
+            notes.append(t("shift.reason", reason=a.cancel_reason))
+    return ShiftView(
+        day=t.day(c.shift.starts_at.astimezone(tz).date()),
+        booked=_window(t, c.shift.starts_at, c.shift.ends_at, tz),
+        booked_hours=t.hours(c.shift.booked_hours),
+        starts_at=c.shift.starts_at,
+        ends_at=c.shift.ends_at,
+        timezone=c.shift.timezone,
+        zone=c.shift.zone,
+        worked=worked,
+        worked_hours=worked_hours,
+        deliveries=t.plural("shift.deliveries", a.deliveries) if a.deliveries is not None else None,
+        notes=notes,
+    )
+
+
+def _hours(t: Translator, c: ContractOut, terms: _Terms) -> HoursView:
+    s, ref, minimum = c.statement, terms.ref("minimum_engagement"), t.hours(c.minimum_paid_hours)
+    if s is None:
+        key = "hours.pending_minimum" if c.guaranteed_paid_hours > c.shift.booked_hours else "hours.pending"
+        text = t(key, booked=t.hours(c.shift.booked_hours), ref=ref, minimum=minimum, paid=t.hours(c.guaranteed_paid_hours))
+        return HoursView(
+            paid_hours=c.guaranteed_paid_hours, paid=t.hours(c.guaranteed_paid_hours), worked=None, minimum=minimum,
+            minimum_applied=None, text=text,
+        )  # fmt: skip
+    worked, paid = t.hours(s.worked_hours), t.hours(s.paid_hours)
+    if s.outcome == "cancelled_unpaid":
+        text = t("hours.cancelled_unpaid")
+    elif s.outcome == "cancelled_paid":
+        text = t("hours.cancelled_paid", ref=ref, paid=paid)
+    elif s.minimum_applied:
+        text = t("hours.minimum_applied", worked=worked, ref=ref, minimum=minimum, paid=paid)
+    else:
+        text = t("hours.worked", worked=worked, paid=paid)
+    return HoursView(
+        paid_hours=s.paid_hours, paid=paid, worked=worked, minimum=minimum, minimum_applied=s.minimum_applied, text=text
+    )
+
+
+def _item_name(t: Translator, name: str) -> str:
+    key = "expense_item." + re.sub(r"\W+", "_", name.strip().lower())
+    return t(key) if t.has(key) else name
+
+
+def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut) -> tuple[str, str]:
+    """(label, sentence) of a pay line, in plain words with its clause."""
+    cur, ref = s.currency, clause_ref(line.clause)
+    rate = t.money(line.rate, cur) if line.rate is not None else ""
+    hours = t.hours(line.hours) if line.hours is not None else ""
+    if line.code == "base":
+        return t("line.base.label"), t("line.base.text", worked=hours, rate=rate)
+    if line.code == "minimum_engagement" and s.outcome == "cancelled_paid":
+        return t("line.short_notice.label"), t("line.short_notice.text", ref=ref, hours=hours, rate=rate)
+    if line.code == "minimum_engagement":
+        return t("line.minimum.label"), t(
+            "line.minimum.text",
+            worked=t.hours(s.worked_hours),
+            ref=ref,
+            minimum=t.hours(s.paid_hours),
+            extra=hours,
+            rate=rate,
+        )
+    if line.code == "floor_top_up":
+        floor = t.money(s.hourly_gross, cur)
+        return t("line.top_up.label"), t("line.top_up.text", ref=ref, floor=floor, hours=hours or t.hours(s.paid_hours))
+    if line.code == "trips":
+        trips = c.actual.deliveries or 0
+        return t("line.trips.label"), t.plural("line.trips.text", trips, ref=ref, rate=rate)
+    if line.code == "expense":
+        item = _item_name(t, line.label)
+        if line.hours is not None:
+            return item, t("line.expense.per_hour", item=item, rate=rate, hours=hours, ref=ref)
+        return item, t("line.expense.per_shift", item=item, rate=rate, ref=ref)
+    return line.label, line.why
+
+
+def _pay(t: Translator, c: ContractOut) -> PayView:
+    cur = c.pay.currency
+    s = c.statement
+    gross, net = _amount(t, c.pay.hourly_gross, cur), _amount(t, c.pay.hourly_net, cur)
+    if s is None:
+        return PayView(
+            settled=False,
+            text=t("pay.pending", hours=t.hours(c.guaranteed_paid_hours), gross=gross.text, net=net.text),
+            hourly_gross=gross,
+            hourly_net=net,
+            lines=[],
+        )
+    lines = []
+    for line in s.lines:
+        label, text = _line_text(t, line, s, c)
+        lines.append(
+            PayLineView(
+                code=line.code,
+                kind=line.kind,
+                label=label,
+                text=text,
+                source=_source(line.term, line.clause),
+                amount=_amount(t, line.amount, s.currency),
+            )
+        )
+    return PayView(
+        settled=True,
+        text=t("pay.settled", paid=t.hours(s.paid_hours), gross=t.money(s.hourly_gross, s.currency)),
+        hourly_gross=gross,
+        hourly_net=net,
+        lines=lines,
+        gross=_amount(t, s.gross, s.currency),
+        contributions=_amount(t, s.employee_social_security, s.currency),
+        withholding=_amount(t, s.withholding, s.currency),
+        net=_amount(t, s.net, s.currency),
+        expenses=_amount(t, s.expenses, s.currency),
+        payout=_amount(t, s.payout, s.currency),
+    )
+
+
+def _payment(t: Translator, c: ContractOut, terms: _Terms, tz: ZoneInfo) -> PaymentView:
+    ref = terms.ref("payment_term")
+    guarantee = t("payment.guarantee", ref=ref)
+    p, s = c.payout, c.statement
+    if p is not None and p.paid_at is not None:
+        text = t("payment.paid", amount=t.money(p.amount, p.currency), date=t.day(p.paid_at.astimezone(tz).date()))
+        if p.funded_by == "guarantee_fund":
+            text += " " + t("payment.paid_by_fund")
+        return PaymentView(status="paid", due_on=p.due_on, paid_at=p.paid_at, funded_by=p.funded_by, text=text,
+                           guarantee=guarantee)  # fmt: skip
+    if p is not None:
+        text = t("payment.due", amount=t.money(p.amount, p.currency), date=t.day(p.due_on))
+        return PaymentView(status="scheduled", due_on=p.due_on, paid_at=None, funded_by=None, text=text,
+                           guarantee=guarantee)  # fmt: skip
+    if s is not None or c.status.value == "cancelled":
+        return PaymentView(status="nothing_due", due_on=None, paid_at=None, funded_by=None,
+                           text=t("payment.nothing_due"), guarantee=guarantee)  # fmt: skip
+    found = terms.get("payment_term")
+    if found is not None:
+        kind = "business" if found[1].get("kind") == "business" else "calendar"
+        text = t(f"payment.pending.{kind}", days=found[1].get("days"))
+    else:
+        text = t("payment.pending.unknown")
+    return PaymentView(status="pending", due_on=None, paid_at=None, funded_by=None, text=text, guarantee=guarantee)
+
+
+def _expenses(t: Translator, c: ContractOut, terms: _Terms, pay: PayView) -> ExpensesView:
+    if pay.settled:
+        lines = [line.text for line in pay.lines if line.kind == "expense"]
+        return ExpensesView(lines=lines or [t("expenses.none_paid")], total=pay.expenses)
+    found = terms.get("expenses")
+    if found is None:
+        return ExpensesView(lines=[t("expenses.none")], total=None)
+    ref = clause_ref(str(found[1]["clause"]))
+    lines = []
+    for item in found[1].get("items", []):
+        per = str(item.get("per", "shift"))
+        per_key = f"expenses.per.{per}" if t.has(f"expenses.per.{per}") else "expenses.per.shift"
+        lines.append(
+            t(
+                "expenses.expected",
+                item=_item_name(t, str(item["name"])),
+                rate=t.money(Decimal(str(item["amount"])), c.pay.currency),
+                per=t(per_key),
+                ref=ref,
+            )
+        )
+    return ExpensesView(lines=lines or [t("expenses.none")], total=None)
+
+
+def _insurance(t: Translator, terms: _Terms) -> InsuranceView:
+    found = terms.get("insurance")
+    if found is None:
+        return InsuranceView(in_force=False, covers=[], insurer=None, source=None, text=t("insurance.none"))
+    value = found[1]
+    covers = []
+    for cover in value.get("cover", []):
+        key = "insurance.cover." + re.sub(r"\W+", "_", str(cover).strip().lower())
+        covers.append(t(key) if t.has(key) else str(cover))
+    insurer_raw = str(value.get("insurer", ""))
+    insurer_key = f"insurance.insurer.{insurer_raw}"
+    insurer = t(insurer_key) if t.has(insurer_key) else insurer_raw
+    source = _source(found[0], str(value["clause"]))
+    text = t("insurance.in_force", covers=t.join(covers), insurer=insurer, ref=source.clause_ref)
+    return InsuranceView(in_force=True, covers=covers, insurer=insurer, source=source, text=text)
+
+
+def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionView:
+    cur, ref = c.pay.currency, clause_ref(k.clause)
+    offered = c.pay.offered
+    if k.code == "shift_shorter_than_minimum":
+        booked = _first_number(k.offered) or c.shift.booked_hours
+        applied = _first_number(k.applied) or c.guaranteed_paid_hours
+        text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(applied))
+    elif k.code == "per_trip_pay_forbidden" and offered is not None and offered.per_trip is not None:
+        text = t(f"correction.{k.code}", offer=t.money(offered.per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur))
+    elif k.code == "hourly_pay_below_floor" and offered is not None and offered.hourly_gross is not None:
+        text = t(f"correction.{k.code}", offer=t.money(offered.hourly_gross, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur))
+    elif k.code == "declaration_refused":
+        text = t(f"correction.{k.code}", reason=k.detail)
+    else:
+        text = k.detail
+    action_key = f"correction.action.{k.action}"
+    return CorrectionView(
+        code=k.code,
+        action=k.action,
+        action_label=t(action_key) if t.has(action_key) else k.action,
+        text=text,
+        sources=[_source(k.term, k.clause)],
+    )
+
+
+def _corrections(t: Translator, c: ContractOut) -> list[CorrectionView]:
+    """Each correction once: two terms answered by the same change (both hourly floors) make one sentence."""
+    out: dict[tuple[str, str], CorrectionView] = {}
+    for k in c.corrections:
+        v = _correction(t, k, c)
+        seen = out.setdefault((v.code, v.text), v)
+        if seen is not v:
+            seen.sources.extend(v.sources)
+    return list(out.values())
+
+
+def _history(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[EventView]:
+    out = []
+    for e in sorted(c.history, key=lambda e: e.at):
+        key = f"event.{e.kind}"
+        out.append(EventView(kind=e.kind, label=t(key) if t.has(key) else e.kind, at=e.at, when=t.moment(e.at, tz)))
+    return out
+
+
+def contract_view(c: ContractOut, agreement: Agreement | None, t: Translator) -> ContractView:
+    """The rider's whole view of one contract, in the language of `t`."""
+    tz = ZoneInfo(c.shift.timezone)
+    terms = _Terms(agreement, c.shift.starts_at.astimezone(tz).date())
+    pay = _pay(t, c)
+    corrections = _corrections(t, c)
+    refused = next((k for k in corrections if k.action == "blocked"), None)
+    title = agreement.title if agreement else c.agreement.id
+    return ContractView(
+        id=c.id,
+        lang=t.lang,
+        title=t("shift.title", day=t.day(c.shift.starts_at.astimezone(tz).date())),
+        platform=c.platform,
+        shift_code=c.shift_code,
+        agreement=t("agreement.name", title=title, version=c.agreement.version),
+        status=_status(t, c),
+        steps=_steps(t, c, tz),
+        restriction=refused.text if refused else None,
+        shift=_shift(t, c, tz),
+        hours=_hours(t, c, terms),
+        pay=pay,
+        payment=_payment(t, c, terms, tz),
+        expenses=_expenses(t, c, terms, pay),
+        insurance=_insurance(t, terms),
+        corrections=corrections,
+        history=_history(t, c, tz),
+    )
+
+
+def summary(c: ContractOut, t: Translator) -> ContractSummary:
+    tz = ZoneInfo(c.shift.timezone)
+    s, p = c.statement, c.payout
+    if p is not None and p.paid_at is not None:
+        payment = t("summary.paid", date=t.short_day(p.paid_at.astimezone(tz).date()))
+    elif p is not None:
+        payment = t("summary.due", date=t.short_day(p.due_on))
+    elif s is not None or c.status.value == "cancelled":
+        payment = t("summary.nothing_due")
+    else:
+        payment = t("summary.pending", hours=t.hours(c.guaranteed_paid_hours))
+    return ContractSummary(
+        id=c.id,
+        title=t.day(c.shift.starts_at.astimezone(tz).date()),
+        booked=_window(t, c.shift.starts_at, c.shift.ends_at, tz),
+        platform=c.platform,
+        status=_status(t, c),
+        amount=_amount(t, s.payout, s.currency) if s is not None and s.payout > 0 else None,
+        payment=payment,
+    )
+
+
+def home_view(contracts: list[ContractOut], t: Translator) -> RiderHomeView:
+    return RiderHomeView(lang=t.lang, contracts=[summary(c, t) for c in contracts])
