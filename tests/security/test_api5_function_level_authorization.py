@@ -56,3 +56,19 @@ def test_a_rider_session_cannot_call_platform_routes(
     token = rider.cookies["rider_session"]
     r = client.get("/v1/platforms/demo/shifts/S-1/contract", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
+
+
+def test_staff_are_managed_through_the_api_by_the_staff_role_only(
+    client: TestClient, staff_token: Callable[..., str]
+) -> None:
+    admin = {"Authorization": f"Bearer {staff_token('root', 'staff')}"}
+    auditor = {"Authorization": f"Bearer {staff_token('ada', 'auditor')}"}
+    assert client.post("/v1/admin/staff", json={"name": "x", "roles": ["fund"]}, headers=auditor).status_code == 403
+    created = client.post("/v1/admin/staff", json={"name": "fred", "roles": ["fund"]}, headers=admin)
+    assert created.status_code == 201
+    fred = {"Authorization": f"Bearer {created.json()['token']}"}
+    assert client.get("/v1/admin/fund", headers=fred).status_code == 200
+    assert client.post("/v1/admin/staff", json={"name": "y", "roles": ["god"]}, headers=admin).status_code == 422
+    assert client.delete("/v1/admin/staff/fred", headers=admin).status_code == 204
+    assert client.get("/v1/admin/fund", headers=fred).status_code == 401
+    assert client.delete("/v1/admin/staff/fred", headers=admin).status_code == 404

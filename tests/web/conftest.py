@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import PlatformHandle, event
@@ -58,6 +60,9 @@ def build_scenario(p: PlatformHandle, send: Send, run_job: Run) -> Scenario:
         pay={"hourly_gross": "11.00", "currency": "EUR"},
     )  # fmt: skip
     other = _book(p, send, "r-2", "OTHER-1", "2026-12-03T12:00:00+01:00", "2026-12-03T15:00:00+01:00")
+    # The declarations of employment go out (the embedded connector accepts them): the contracts show "declared".
+    with httpx.Client(timeout=5) as http:
+        run_job("outbox.dispatch", datetime.now(UTC), http=http, random=random.Random(0))
     return Scenario(p, paid, opened, other)
 
 

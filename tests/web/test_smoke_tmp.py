@@ -14,4 +14,4 @@ def test_smoke(scenario: Scenario, rider_session: Callable[..., TestClient], cli
     print(r.status_code, r.text[:3000])
     r = rc.get(f"/rider/contracts/{scenario.paid}", headers={"accept": "text/html"})
     print(r.status_code, r.text)
-    open("/tmp/page.html", "w").write(r.text)
+    __import__("pathlib").Path("/tmp/page.html").write_text(r.text)

@@ -88,9 +88,9 @@ def claim(ctx: JobContext, prefixes: list[str]) -> list[Claimed]:
     ]
     out: list[Claimed] = []
     with Session(ctx.engine, expire_on_commit=False) as session:
-        rows = claim_due(
-            session, OutboxMessage, where, col(OutboxMessage.next_attempt_at), ctx.settings.outbox_batch_size
-        )
+        # Oldest due first, and first queued first among equals, so deliveries keep their causal order.
+        order = (col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        rows = claim_due(session, OutboxMessage, where, order, ctx.settings.outbox_batch_size)
         for row in rows:
             assert row.id is not None
             if row.lease_token is not None and _lost(session, ctx, row, now):

@@ -11,8 +11,17 @@ from pydantic import BaseModel, Field
 from gateway.deps import NowDep, SessionDep, SettingsDep, staff_role
 from gateway.domains.auth.oauth import SCOPES, create_client
 from gateway.domains.platforms.service import get_platform, rotate_secret
-from gateway.domains.staff.service import StaffPrincipal, audit, audit_log
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.domains.staff.service import (
+    ROLES,
+    StaffError,
+    StaffPrincipal,
+    add_member,
+    audit,
+    audit_log,
+    members,
+    revoke,
+)
+from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 PlatformSlug = Annotated[str, Path(max_length=64)]
@@ -121,3 +130,73 @@ def post_rotate(
     audit(session, staff.actor, "webhook_secret.rotated", f"platform:{platform}", now, overlap_hours=hours)
     session.commit()
     return StaffRotateOut(secret=secret, previous_valid_until=until)
+
+
+class StaffIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[\w.@-]+$")
+    roles: list[str] = Field(min_length=1, description=f"Among: {', '.join(ROLES)}")
+
+
+class StaffOut(BaseModel):
+    name: str
+    roles: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class StaffCreatedOut(StaffOut):
+    token: str = Field(description="Shown once; stored hashed.")
+
+
+@router.get(
+    "/staff",
+    response_model=list[StaffOut],
+    summary="Staff members and their roles",
+    responses=problem_responses(Unauthorized, Forbidden),
+)
+def get_staff(_staff: Annotated[StaffPrincipal, staff_role("staff")], session: SessionDep) -> list[StaffOut]:
+    return [
+        StaffOut(name=m.name, roles=m.roles.split(), created_at=m.created_at, revoked_at=m.revoked_at)
+        for m in members(session)
+    ]
+
+
+@router.post(
+    "/staff",
+    response_model=StaffCreatedOut,
+    status_code=201,
+    summary="Add a staff member with roles",
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+)
+def post_staff(
+    body: StaffIn,
+    staff: Annotated[StaffPrincipal, staff_role("staff")],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> StaffCreatedOut:
+    try:
+        token = add_member(session, body.name, body.roles, settings.credential_pepper.get_secret_value())
+    except StaffError as exc:
+        raise InvalidPayload(str(exc)) from exc
+    audit(session, staff.actor, "staff.added", f"staff:{body.name}", now, roles=sorted(body.roles))
+    session.commit()
+    return StaffCreatedOut(name=body.name, roles=sorted(set(body.roles)), created_at=now, revoked_at=None, token=token)
+
+
+@router.delete(
+    "/staff/{name}",
+    status_code=204,
+    summary="Revoke a staff member's token",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict),
+)
+def delete_staff(
+    name: Annotated[str, Path(max_length=100)],
+    staff: Annotated[StaffPrincipal, staff_role("staff")],
+    session: SessionDep,
+    now: NowDep,
+) -> None:
+    if not revoke(session, name, now):
+        raise NotFound(f"no active staff member {name!r}")
+    audit(session, staff.actor, "staff.revoked", f"staff:{name}", now)
+    session.commit()

@@ -23,6 +23,7 @@ ROLES: dict[str, str] = {
     "dead-letters": "read the outbox and replay dead letters",
     "declarations": "read refused declarations",
     "auditor": "read the audit log",
+    "staff": "add and revoke staff members",
 }
 STAFF_TOKEN_PREFIX = "gws_"  # noqa: S105 - a format prefix, not a secret
 SUPERUSER = "admin-token"
@@ -124,3 +125,7 @@ def record_agreement_loads(session: Session, directory: Path, now: datetime) -> 
             )
             changes.append(f"{folder.name} ({fingerprint})")
     return changes
+
+
+def members(session: Session) -> list[StaffMember]:
+    return list(session.exec(select(StaffMember).order_by(col(StaffMember.name))).all())
