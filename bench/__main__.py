@@ -28,7 +28,11 @@ def run(argv: list[str]) -> None:
     if argv:
         sys.exit(f"unknown benchmark {argv[0]!r}; known: {', '.join(sorted(benches))}")
     for name in sorted(benches):
-        benches[name]([])
+        module = sys.modules[f"bench.{name}"]
+        if getattr(module, "DEFAULT", True):
+            benches[name]([])
+        else:  # long or disruptive (seeds a million rows, restarts PostgreSQL): only when named
+            print(f"\n(not run by default: python -m bench {name})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ concurrency with pre-signed requests (fresh webhook-ids, timestamps signed just 
   replay   one known webhook-id again and again: the stored first answer         (budget: >= 0.8 x bare)
   read     GET the contract by shift code with the API credential (bare: one indexed row by key)
 
-Run: `./dev bench booking` or `python -m bench booking [--seconds 8] [--workers 2] [--pool-size 8]`.
+Run: `./dev bench booking` or `python -m bench booking [--seconds 8] [--workers 2] [--pool-size 12]`.
 """
 
 from __future__ import annotations
@@ -153,9 +153,10 @@ def parse(argv: list[str], doc: str | None = __doc__) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured load before each run")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (gateway and bare alike)")
-    p.add_argument("--pool-size", type=int, default=16, help="database connections per worker")
+    # The defaults are docs/production.md's settings.
+    p.add_argument("--pool-size", type=int, default=12, help="database connections per worker")
     p.add_argument("--max-overflow", type=int, default=4, help="extra connections per worker for bursts")
-    p.add_argument("--no-pre-ping", dest="pre_ping", action="store_false", help="skip the ping on checkout")
+    p.add_argument("--pre-ping", action="store_true", help="ping each connection on checkout (one more round trip)")
     p.add_argument("--riders", type=int, default=1000)
     p.add_argument("--scenarios", default="new,replay,read")
     return p.parse_args(argv)

@@ -28,6 +28,7 @@ from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
+from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
 from gateway.web.routes import install as install_rider_pages
 
@@ -118,5 +119,6 @@ def create_app(
     app.include_router(declarations_router)
     app.include_router(staff_router)
     app.include_router(agreements_router)
+    app.include_router(reports_router)
     install_rider_pages(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import uuid
@@ -27,7 +28,9 @@ from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
+from gateway.reports.cli import reports_app
 from gateway.settings import REPO_ROOT, get_settings
+from gateway.web.cli import web_app
 
 app = typer.Typer(
     help="Gig-platform gateway.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -39,6 +42,7 @@ webhook_app = typer.Typer(help="Sign and send test webhooks as a platform would.
 app.add_typer(platforms_app, name="platforms")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(agreements_app, name="agreements")
+app.add_typer(reports_app, name="reports")
 jobs_app = typer.Typer(help="List the periodic jobs and run one now.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(outbox_app, name="outbox")
@@ -51,6 +55,7 @@ invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+app.add_typer(web_app, name="web")
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
@@ -101,6 +106,10 @@ def serve(
             typer.echo(f"agreement change recorded in the audit log: {change}")
         session.commit()
     host, port = host or settings.host, port or settings.port
+    if "public_url" not in settings.model_fields_set:
+        # Links handed to riders must reach this server: default the public URL to where it listens.
+        os.environ["GATEWAY_PUBLIC_URL"] = f"http://{host}:{port}"
+        get_settings.cache_clear()
     if demo:
         _print_demo(book, f"http://{host}:{port}")
     typer.echo(f"agreements loaded: {', '.join(book.ids())}")

@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path as PathParam, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
@@ -112,7 +113,9 @@ def _sign_in_page(request: Request, t: Translator, settings: Settings, reason: U
     if not wants_html(request):
         raise reason
     login = "/rider/login" if settings.oidc_discovery_url and settings.oidc_client_id else None
-    response = _render(request, "signin.html", t, 401, signed_in=False, page_title=t("page.login.title"), login_url=login)
+    response = _render(
+        request, "signin.html", t, 401, signed_in=False, page_title=t("page.login.title"), login_url=login
+    )
     response.headers.update(reason.headers)
     return response
 
@@ -126,7 +129,9 @@ def load_contract(session: Session, principal: RiderPrincipal, ref: str) -> Cont
     return my_contract(contract_id, principal, session)
 
 
-def contract_content(session: Session, book: AgreementBook, principal: RiderPrincipal, ref: str, t: Translator) -> view.ContractView:
+def contract_content(
+    session: Session, book: AgreementBook, principal: RiderPrincipal, ref: str, t: Translator
+) -> view.ContractView:
     contract = load_contract(session, principal, ref)
     return view.contract_view(contract, book.get(contract.agreement.id), t)
 
@@ -141,7 +146,9 @@ def home_content(session: Session, principal: RiderPrincipal, t: Translator) -> 
     summary="The rider's contracts (HTML page, in the rider's language)",
     responses=problem_responses(Unauthorized),
 )
-def rider_home(request: Request, session: SessionDep, settings: SettingsDep, t: PageLang, rider: PageRider) -> HTMLResponse:
+def rider_home(
+    request: Request, session: SessionDep, settings: SettingsDep, t: PageLang, rider: PageRider
+) -> HTMLResponse:
     if isinstance(rider, Unauthorized):
         return _sign_in_page(request, t, settings, rider)
     content = home_content(session, rider, t)
@@ -180,7 +187,9 @@ def rider_contract_page(
     summary="The signed-in rider's contracts, localized and in plain words (what the /rider page shows)",
     responses=problem_responses(Unauthorized, InvalidPayload),
 )
-def rider_home_json(response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]) -> view.RiderHomeView:
+def rider_home_json(
+    response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]
+) -> view.RiderHomeView:
     response.headers.update({"Content-Language": t.lang, "Vary": "Accept-Language", "Cache-Control": "no-store"})
     return home_content(session, principal, t)
 

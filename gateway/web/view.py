@@ -246,9 +246,13 @@ def _steps(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[Step]:
     steps = [Step(key="opened", label=t("step.opened"), state="done", at=c.opened_at, when=when(c.opened_at))]
     d = c.declaration
     if d.state.value == "refused":
-        steps.append(Step(key="declared", label=t("step.refused"), state="problem", at=d.decided_at, when=when(d.decided_at)))
+        steps.append(
+            Step(key="declared", label=t("step.refused"), state="problem", at=d.decided_at, when=when(d.decided_at))
+        )
     elif d.state.value in DECLARED:
-        steps.append(Step(key="declared", label=t("step.declared"), state="done", at=d.decided_at, when=when(d.decided_at)))
+        steps.append(
+            Step(key="declared", label=t("step.declared"), state="done", at=d.decided_at, when=when(d.decided_at))
+        )
     else:
         steps.append(Step(key="declared", label=t("step.declared"), state="pending", when=t("step.declaring")))
     ended = next((e for e in reversed(c.history) if e.kind in ("ended", "cancelled", "closed")), None)
@@ -257,10 +261,25 @@ def _steps(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[Step]:
     if ended is not None:
         steps.append(Step(key="shift", label=label, state="done", at=ended.at, when=when(ended.at)))
     else:
-        steps.append(Step(key="shift", label=label, state="pending", when=t("step.booked_for", day=t.moment(c.shift.starts_at, tz))))
+        steps.append(
+            Step(
+                key="shift",
+                label=label,
+                state="pending",
+                when=t("step.booked_for", day=t.moment(c.shift.starts_at, tz)),
+            )
+        )
     s = c.statement
     settled = s.settled_at if s else None
-    steps.append(Step(key="settled", label=t("step.settled"), state="done" if settled else "pending", at=settled, when=when(settled)))
+    steps.append(
+        Step(
+            key="settled",
+            label=t("step.settled"),
+            state="done" if settled else "pending",
+            at=settled,
+            when=when(settled),
+        )
+    )
     p = c.payout
     if p is not None and p.paid_at is not None:
         steps.append(Step(key="paid", label=t("step.paid"), state="done", at=p.paid_at, when=when(p.paid_at)))
@@ -306,7 +325,9 @@ def _hours(t: Translator, c: ContractOut, terms: _Terms) -> HoursView:
     s, ref, minimum = c.statement, terms.ref("minimum_engagement"), t.hours(c.minimum_paid_hours)
     if s is None:
         key = "hours.pending_minimum" if c.guaranteed_paid_hours > c.shift.booked_hours else "hours.pending"
-        text = t(key, booked=t.hours(c.shift.booked_hours), ref=ref, minimum=minimum, paid=t.hours(c.guaranteed_paid_hours))
+        text = t(
+            key, booked=t.hours(c.shift.booked_hours), ref=ref, minimum=minimum, paid=t.hours(c.guaranteed_paid_hours)
+        )
         return HoursView(
             paid_hours=c.guaranteed_paid_hours, paid=t.hours(c.guaranteed_paid_hours), worked=None, minimum=minimum,
             minimum_applied=None, text=text,
@@ -477,9 +498,16 @@ def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionVi
         applied = _first_number(k.applied) or c.guaranteed_paid_hours
         text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(applied))
     elif k.code == "per_trip_pay_forbidden" and offered is not None and offered.per_trip is not None:
-        text = t(f"correction.{k.code}", offer=t.money(offered.per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur))
+        text = t(
+            f"correction.{k.code}", offer=t.money(offered.per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur)
+        )
     elif k.code == "hourly_pay_below_floor" and offered is not None and offered.hourly_gross is not None:
-        text = t(f"correction.{k.code}", offer=t.money(offered.hourly_gross, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur))
+        text = t(
+            f"correction.{k.code}",
+            offer=t.money(offered.hourly_gross, cur),
+            ref=ref,
+            rate=t.money(c.pay.hourly_gross, cur),
+        )
     elif k.code == "declaration_refused":
         text = t(f"correction.{k.code}", reason=k.detail)
     else:

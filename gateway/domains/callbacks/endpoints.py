@@ -15,6 +15,8 @@ from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, 
 router = APIRouter(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
 _ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
 PlatformSlug = Annotated[str, Path(max_length=64)]
+# Bounded to the column's integer range: a larger id is a 422, not a database error.
+EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def endpoint_out(e: CallbackEndpoint) -> CallbackEndpointOut:
@@ -68,7 +70,7 @@ def create_endpoint(
     responses=_ERRORS,
 )
 def enable_endpoint(
-    platform: PlatformSlug, endpoint_id: int, principal: PrincipalDep, session: SessionDep
+    platform: PlatformSlug, endpoint_id: EndpointId, principal: PrincipalDep, session: SessionDep
 ) -> CallbackEndpointOut:
     e = callbacks.enable(session, _own(session, principal.platform_id, endpoint_id))
     session.commit()
@@ -82,7 +84,7 @@ def enable_endpoint(
     responses=_ERRORS,
 )
 def delete_endpoint(
-    platform: PlatformSlug, endpoint_id: int, principal: PrincipalDep, session: SessionDep
+    platform: PlatformSlug, endpoint_id: EndpointId, principal: PrincipalDep, session: SessionDep
 ) -> CallbackEndpointOut:
     e = _own(session, principal.platform_id, endpoint_id)
     out = endpoint_out(e)

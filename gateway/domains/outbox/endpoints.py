@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from gateway.deps import NowDep, SessionDep, StaffDep
 from gateway.domains.outbox import service as outbox
@@ -62,7 +62,9 @@ def list_messages(
     summary="Read an outbox message with every attempt (status, latency, error)",
     responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
 )
-def get_message(message_id: int, _staff: StaffDep, session: SessionDep) -> OutboxMessageDetail:
+def get_message(
+    message_id: Annotated[int, Path(ge=1, le=2**31 - 1)], _staff: StaffDep, session: SessionDep
+) -> OutboxMessageDetail:
     m = session.get(OutboxMessage, message_id)
     if m is None:
         raise NotFound(f"no outbox message {message_id}")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -35,7 +36,9 @@ class OutboxMessageDetail(OutboxMessageOut):
 
 
 class ReplayIn(BaseModel):
-    ids: list[int] = Field(default_factory=list, max_length=1000, description="Replay these messages.")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=1000, description="Replay these messages."
+    )
     since: datetime | None = Field(default=None, description="Or those created from this instant (with offset)...")
     until: datetime | None = Field(default=None, description="...until this one (exclusive; default: now).")
     include_sent: bool = Field(default=False, description="In a time range, replay sent messages too, not only dead.")

@@ -1,0 +1,115 @@
+"""What-if arithmetic on a small set computed by hand from the agreement (terms of 2027-01-01 on both sides).
+
+Belgian payroll profile: employee social security 13.07 %, no withholding, employer contributions 25 %, levy
+6.5 % of the invoice (invoice = cost / 0.935). Signed: the statutory minimum, 12.83 gross an hour, beats the
+10 EUR net floor (11.50 gross). Proposal: a 12 EUR net floor = 13.80 gross (13.80 - 1.80 = 12.00 net; 13.79 nets
+11.99), and a bike at 1.50 a shift.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from gateway.agreements.engine import Booking, HourlyOffer, Offer, PerTripOffer, ShiftOutcome
+from gateway.agreements.model import Agreement
+from gateway.reports.drafts import draft_takes_effect
+from gateway.reports.whatif import Evaluator, Figures, deciles, figures_of, run_whatif
+
+BXL = ZoneInfo("Europe/Brussels")
+JAN = date(2027, 1, 1)
+D = Decimal
+
+
+def shift(day: int, start: int, hours: int, offer: Offer | None = None, **kw: object) -> ShiftOutcome:
+    s = datetime(2026, 12, day, start, tzinfo=BXL)
+    return ShiftOutcome(Booking(s, s + timedelta(hours=hours), offer), **kw)  # type: ignore[arg-type]
+
+
+def test_the_proposal_takes_effect_on_its_first_date(signed: Agreement, proposal: Agreement) -> None:
+    assert draft_takes_effect(signed, proposal) == JAN
+    assert proposal.version == "2027.1-proposal"
+
+
+def test_a_shift_paid_at_the_floor_gains_the_difference_between_12_83_and_13_80(
+    signed: Agreement, proposal: Agreement
+) -> None:
+    three_hours = shift(1, 18, 3)
+    assert figures_of(signed, three_hours, JAN) == Figures(D("3"), D("38.49"), D("33.46"), D("0.36"), D("51.84"))
+    # 3 x 13.80 = 41.40 gross; 41.40 - 5.41 = 35.99 net; 0.36 phone + 1.50 bike;
+    # (41.40 + 10.35 + 1.86) / 0.935 = 57.34 invoiced.
+    assert figures_of(proposal, three_hours, JAN) == Figures(D("3"), D("41.40"), D("35.99"), D("1.86"), D("57.34"))
+
+
+def test_totals_gainers_and_losers_per_rider(signed: Agreement, no_statutory: Agreement) -> None:
+    shifts = [
+        ("r-floor", shift(1, 18, 3)),  # paid at the floor: 12.83 -> 11.50 gross an hour
+        ("r-floor", shift(2, 18, 2, PerTripOffer(D("4.50"), "EUR"))),  # 3 h paid at the floor as well
+        ("r-well-paid", shift(1, 12, 3, HourlyOffer(D("14.00"), "EUR"))),  # above both floors: unchanged
+    ]
+    r = run_whatif(signed, no_statutory, iter(shifts), at=JAN)
+    assert r.shifts == 3 and r.changed_shifts == 2
+    floor = next(x for x in r.riders if x.rider == "r-floor")
+    # 6 h x 12.83 = 76.98 gross -> 6 h x 11.50 = 69.00; net 2 x (38.49 - 5.03) = 66.92 -> 2 x (34.50 - 4.51) = 59.98
+    assert floor.signed.gross == D("76.98") and floor.draft.gross == D("69.00")
+    assert floor.signed.net == D("66.92") and floor.draft.net == D("59.98")
+    assert floor.change.net == D("-6.94")
+    assert [x.rider for x in r.losers] == ["r-floor"] and r.gainers == [] and r.unchanged == 1
+    assert r.signed.gross == D("118.98") and r.draft.gross == D("111.00")
+    assert r.draft.paid_hours == r.signed.paid_hours == D("9")
+    assert r.riders[0].rider == "r-floor"  # the largest loss first
+
+
+def test_the_proposal_makes_only_gainers_and_costs_the_platform_more(signed: Agreement, proposal: Agreement) -> None:
+    shifts = [(f"r-{i}", shift(1 + i % 20, 12, 3)) for i in range(10)] + [
+        ("r-high", shift(3, 12, 3, HourlyOffer(D("20.00"), "EUR")))
+    ]
+    r = run_whatif(signed, proposal, iter(shifts), at=JAN)
+    assert len(r.gainers) == 10 and r.losers == [] and r.unchanged == 1
+    assert r.draft.net - r.signed.net == 10 * (D("35.99") - D("33.46"))
+    assert r.draft.cost - r.signed.cost == 10 * (D("57.34") - D("51.84")) + (D("82.20") - D("80.60"))
+    assert r.deciles("net") == [D("2.53")] * 9  # 11 riders, 10 of them +2.53: D1 already at +2.53
+    assert r.memo_hits > 0  # the same 3-hour slot on different days: computed once
+
+
+def test_deciles_match_the_inclusive_method_of_statistics_quantiles() -> None:
+    rnd = random.Random(8)
+    values = [D(rnd.randrange(-5000, 9000)) / 100 for _ in range(137)]
+    expected = [D(str(q)).quantize(D("0.01")) for q in statistics.quantiles(values, n=10, method="inclusive")]
+    assert deciles(values) == expected
+    assert deciles([D("1.5")]) == [D("1.50")] * 9
+    assert deciles([]) == []
+
+
+def test_the_memo_gives_what_the_engine_gives_shift_by_shift(signed: Agreement, proposal: Agreement) -> None:
+    rnd = random.Random(2016)
+    offers: list[Offer | None] = [
+        None,
+        HourlyOffer(D("9.00"), "EUR"),
+        HourlyOffer(D("13.00"), "EUR"),
+        PerTripOffer(D("4.50"), "EUR"),
+    ]
+    shifts = []
+    # October 2026 holds the DST change (25 October): durations are real hours either side.
+    for _ in range(400):
+        start = datetime(2026, 10, 20, tzinfo=BXL) + timedelta(minutes=30 * rnd.randrange(48 * 10))
+        start = start.astimezone(BXL)
+        length = timedelta(minutes=rnd.choice([60, 120, 180, 240]))
+        deliveries = rnd.randrange(0, 4)
+        shifts.append(
+            ShiftOutcome(
+                Booking(start, start + length, rnd.choice(offers)),
+                actual_end=start + length - timedelta(minutes=rnd.choice([0, 0, 30])),
+                first_delivery_at=start + timedelta(minutes=rnd.choice([0, 15, 45])) if deliveries else None,
+                deliveries=deliveries,
+                cancelled_at=start - timedelta(hours=rnd.choice([2, 30])) if rnd.random() < 0.1 else None,
+                sent_home_early=rnd.random() < 0.1,
+            )
+        )
+    for at in (None, JAN):
+        memo, plain = Evaluator(signed, proposal, at, memo=True), Evaluator(signed, proposal, at, memo=False)
+        assert [memo(s) for s in shifts] == [plain(s) for s in shifts]
+        assert memo.hits > 0 and plain.hits == 0

@@ -1,0 +1,103 @@
+"""A rider on a phone: opens the link from the platform's app, reads a contract, switches language, is refused
+another rider's contract; and the pages pass an automated accessibility check (axe-core)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tests.web.conftest import Scenario
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+SERIOUS = {"serious", "critical"}
+
+
+def test_a_rider_opens_the_link_reads_the_contract_and_switches_language(
+    page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
+) -> None:
+    page.goto(access_link("r-1"))
+    assert page.url == f"{live_url}/rider"
+    assert page.locator("h1").inner_text() == "My contracts"
+    page.get_by_role("link", name="Sunday, 29 November 2026").click()
+    page.wait_for_url(f"**/rider/contracts/{scenario.contracts.paid}")
+    assert page.locator("h1").inner_text() == "Shift of Sunday, 29 November 2026"
+    hours = page.get_by_role("region", name="Hours paid")
+    assert "You worked 2 h 10; the agreement, §2, pays at least 3 h." in hours.inner_text()
+    assert "€33.82" in page.locator(".totals .total").inner_text()
+
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
+    page.wait_for_url("**?lang=fr")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1").inner_text() == "Shift du dimanche 29 novembre 2026"
+    assert "33,82\xa0€" in page.locator(".totals .total").inner_text()
+    assert page.get_by_role("link", name="Français").get_attribute("aria-current") == "true"
+    # The choice is remembered from page to page.
+    page.get_by_role("link", name="Tous mes contrats").click()
+    assert page.locator("h1").inner_text() == "Mes contrats"
+
+
+def test_another_riders_contract_is_refused(
+    page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
+) -> None:
+    page.goto(access_link("r-1"))
+    response = page.goto(f"{live_url}/rider/contracts/{scenario.contracts.other}")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Contract not found"
+    assert "OTHER-1" not in page.content()
+
+
+def test_without_a_session_the_page_says_how_to_open_it(page: Page, scenario: Scenario, live_url: str) -> None:
+    response = page.goto(f"{live_url}/rider/contracts/{scenario.contracts.paid}")
+    assert response is not None and response.status == 401
+    assert page.locator("h1").inner_text() == "Open your contracts"
+    assert "Open your platform's app" in page.locator("main").inner_text()
+
+
+def test_the_keyboard_reaches_the_content_first_with_a_visible_focus(
+    page: Page, scenario: Scenario, access_link: Callable[[str], str]
+) -> None:
+    page.goto(access_link("r-1"))
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => { const e = document.activeElement; const s = getComputedStyle(e);"
+        " return [e.textContent, s.outlineStyle, s.outlineWidth, e.getBoundingClientRect().top >= 0]; }"
+    )
+    assert focused[0] == "Skip to content" and focused[1] == "solid" and focused[2] == "3px" and focused[3]
+
+
+def _axe(page: Page, script: str) -> list[dict[str, Any]]:
+    page.evaluate(script)
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+        "'best-practice']}, resultTypes: ['violations']})"
+    )
+    return [v for v in result["violations"] if v["impact"] in SERIOUS]
+
+
+def _report(violations: list[dict[str, Any]]) -> str:
+    return json.dumps([{k: v[k] for k in ("id", "impact", "help")} | {"nodes": [n["target"] for n in v["nodes"]]}
+                       for v in violations], indent=1)  # fmt: skip
+
+
+def test_the_pages_have_no_serious_accessibility_violations(
+    page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str, axe_script: str
+) -> None:
+    page.goto(f"{live_url}/rider?lang=nl")  # the sign-in page first, before the session exists
+    pages = {"sign-in (nl)": _axe(page, axe_script)}
+    page.goto(access_link("r-1"))
+    c = scenario.contracts
+    for name, path in [
+        ("list (en)", "/rider?lang=en"),
+        ("paid contract (fr)", f"/rider/contracts/{c.paid}?lang=fr"),
+        ("open contract (nl)", f"/rider/contracts/{c.open}?lang=nl"),
+        ("not found (en)", f"/rider/contracts/{c.other}?lang=en"),
+    ]:
+        page.goto(live_url + path)
+        pages[name] = _axe(page, axe_script)
+    found = {name: _report(v) for name, v in pages.items() if v}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert re.match(r"^\d", page.evaluate("() => axe.version"))
