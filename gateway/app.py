@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
-from gateway.db.engine import engine_for
+from gateway.db.engine import settings_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
@@ -44,13 +45,35 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     scheduler = None
     if settings.scheduler:
-        engine = engine_for(settings.database_url, settings.db_pool_size)
+        engine = settings_engine(settings)
         scheduler = start_scheduler(JobContext(engine, settings, app.state.book, app.state.clock))
     try:
         yield
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+
+
+class OIDCStateMiddleware:
+    """Starlette's SessionMiddleware, on the rider login paths only: the webhook and API hot paths carry no
+    session and should not pay for one."""
+
+    def __init__(self, app: ASGIApp, secret_key: str, https_only: bool) -> None:
+        self.app = app
+        self.sessions = SessionMiddleware(
+            app,
+            secret_key=secret_key,
+            session_cookie="oidc_state",
+            max_age=600,
+            same_site="lax",
+            https_only=https_only,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/rider/"):
+            await self.sessions(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _truthful_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -99,11 +122,8 @@ def create_app(
     app.openapi = _truthful_openapi(app)  # type: ignore[method-assign]
     # Only the OIDC login keeps state (state and nonce) across the provider's redirect; signed, short-lived.
     app.add_middleware(
-        SessionMiddleware,
+        OIDCStateMiddleware,
         secret_key=settings.token_signing_key.get_secret_value(),
-        session_cookie="oidc_state",
-        max_age=600,
-        same_site="lax",
         https_only=settings.public_url.startswith("https"),
     )
     app.include_router(auth_router)

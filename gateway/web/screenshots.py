@@ -32,8 +32,12 @@ from gateway.web.demo import BOOKED_AT, RIDER, DemoContracts, populate
 def _signed(secret: str, body: bytes) -> dict[str, str]:
     msg_id = f"msg_{time.monotonic_ns()}"
     ts = int(BOOKED_AT.timestamp())
-    return {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(ts),
-            "webhook-signature": sign(secret, msg_id, ts, body)}  # fmt: skip
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign(secret, msg_id, ts, body),
+    }
 
 
 def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:

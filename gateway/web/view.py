@@ -329,9 +329,13 @@ def _hours(t: Translator, c: ContractOut, terms: _Terms) -> HoursView:
             key, booked=t.hours(c.shift.booked_hours), ref=ref, minimum=minimum, paid=t.hours(c.guaranteed_paid_hours)
         )
         return HoursView(
-            paid_hours=c.guaranteed_paid_hours, paid=t.hours(c.guaranteed_paid_hours), worked=None, minimum=minimum,
-            minimum_applied=None, text=text,
-        )  # fmt: skip
+            paid_hours=c.guaranteed_paid_hours,
+            paid=t.hours(c.guaranteed_paid_hours),
+            worked=None,
+            minimum=minimum,
+            minimum_applied=None,
+            text=text,
+        )
     worked, paid = t.hours(s.worked_hours), t.hours(s.paid_hours)
     if s.outcome == "cancelled_unpaid":
         text = t("hours.cancelled_unpaid")
@@ -431,15 +435,23 @@ def _payment(t: Translator, c: ContractOut, terms: _Terms, tz: ZoneInfo) -> Paym
         text = t("payment.paid", amount=t.money(p.amount, p.currency), date=t.day(p.paid_at.astimezone(tz).date()))
         if p.funded_by == "guarantee_fund":
             text += " " + t("payment.paid_by_fund")
-        return PaymentView(status="paid", due_on=p.due_on, paid_at=p.paid_at, funded_by=p.funded_by, text=text,
-                           guarantee=guarantee)  # fmt: skip
+        return PaymentView(
+            status="paid", due_on=p.due_on, paid_at=p.paid_at, funded_by=p.funded_by, text=text, guarantee=guarantee
+        )
     if p is not None:
         text = t("payment.due", amount=t.money(p.amount, p.currency), date=t.day(p.due_on))
-        return PaymentView(status="scheduled", due_on=p.due_on, paid_at=None, funded_by=None, text=text,
-                           guarantee=guarantee)  # fmt: skip
+        return PaymentView(
+            status="scheduled", due_on=p.due_on, paid_at=None, funded_by=None, text=text, guarantee=guarantee
+        )
     if s is not None or c.status.value == "cancelled":
-        return PaymentView(status="nothing_due", due_on=None, paid_at=None, funded_by=None,
-                           text=t("payment.nothing_due"), guarantee=guarantee)  # fmt: skip
+        return PaymentView(
+            status="nothing_due",
+            due_on=None,
+            paid_at=None,
+            funded_by=None,
+            text=t("payment.nothing_due"),
+            guarantee=guarantee,
+        )
     found = terms.get("payment_term")
     if found is not None:
         kind = "business" if found[1].get("kind") == "business" else "calendar"

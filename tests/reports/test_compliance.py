@@ -3,25 +3,30 @@ settled by the job, invoices paid on time, late and never, payouts paid on time 
 
 from __future__ import annotations
 
+import csv
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from gateway.agreements.loader import AgreementBook
-from gateway.agreements.model import Agreement
+from gateway.cli import app
 from gateway.domains.settlement.service import record_invoice_payment
 from gateway.reports import compliance_render
 from gateway.reports.compliance import ReportError, compliance, month_days
-from gateway.reports.sources import DatabaseShifts
-from gateway.reports.whatif import run_whatif
+from gateway.settings import get_settings
 from tests.conftest import Clock, PlatformHandle, event
+from tests.reports.conftest import PROPOSAL
+
+runner = CliRunner()
 
 Send = Callable[..., Any]
 Run = Callable[..., int]
@@ -111,20 +116,48 @@ def test_another_month_is_empty_and_a_bad_month_is_refused(
     assert month_days("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
 
 
-def test_whatif_replays_the_platforms_shifts_from_the_database(
-    december: PlatformHandle, engine: Engine, book: AgreementBook
+def test_the_cli_replays_the_platforms_shifts_and_writes_the_compliance_files(
+    december: PlatformHandle, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gateway.reports.drafts import draft_agreement
-    from tests.reports.conftest import AGREEMENTS, PROPOSAL
-
-    signed = book.get("be-delivery-2016")
-    assert isinstance(signed, Agreement)
-    source = DatabaseShifts(engine, "demo", date(2026, 12, 1), date(2026, 12, 31), signed.timezone)
-    assert source.count() == 3
-    r = run_whatif(signed, draft_agreement(AGREEMENTS, signed, PROPOSAL), source, at=date(2027, 1, 1))
-    assert [x.rider for x in r.riders] == ["r-1"] and r.shifts == 3
-    # S-1 and S-2 go from 12.83 to 13.80 gross an hour (3 h each); S-3's 14.00 is above both floors.
-    assert r.draft.gross - r.signed.gross == 6 * (D("13.80") - D("12.83"))
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        r = runner.invoke(
+            app,
+            [
+                "reports",
+                "whatif",
+                "--agreement",
+                "be-delivery-2016",
+                "--draft",
+                str(PROPOSAL),
+                "--platform",
+                "demo",
+                "--from",
+                "2026-12-01",
+                "--to",
+                "2026-12-31",
+                "--out",
+                str(tmp_path),
+                "--no-html",
+            ],
+        )
+        assert r.exit_code == 0, r.output
+        with (tmp_path / "whatif-be-delivery-2016-riders.csv").open(encoding="utf-8") as f:
+            rows = {row["rider"]: row for row in csv.DictReader(f)}
+        # S-1 and S-2 go from 12.83 to 13.80 gross an hour (3 h each); S-3's 14.00 is above both floors.
+        assert rows["r-1"]["shifts"] == "3" and D(rows["r-1"]["gross_change"]) == 6 * (D("13.80") - D("12.83"))
+        r = runner.invoke(
+            app, ["reports", "compliance", "--platform", "demo", "--month", "2026-12", "--out", str(tmp_path)]
+        )
+        assert r.exit_code == 0, r.output
+        assert "per_trip_pay_forbidden" in r.output
+        assert (tmp_path / "compliance-demo-2026-12.csv").is_file()
+        assert "<svg" in (tmp_path / "compliance-demo-2026-12.html").read_text(encoding="utf-8")
+        unknown = runner.invoke(app, ["reports", "compliance", "--platform", "ghost", "--month", "2026-12"])
+        assert unknown.exit_code == 1 and "no platform 'ghost'" in unknown.output
+    finally:
+        get_settings.cache_clear()
 
 
 def test_negotiators_read_the_report_over_the_api(

@@ -20,10 +20,29 @@ Send = Callable[..., Any]
 
 
 def book(p: PlatformHandle, send: Send, rider: str, code: str) -> dict[str, Any]:
-    assert send(p, event("rider.enrolled", rider_id=rider, name=f"Name {rider}", email=f"{rider}@example.org",
-                         member_id=f"M-{rider}")).status_code == 200
-    r = send(p, event("shift.booked", shift_code=code, rider_id=rider, starts_at="2026-12-01T10:00:00+01:00",
-                      ends_at="2026-12-01T13:00:00+01:00"))
+    assert (
+        send(
+            p,
+            event(
+                "rider.enrolled",
+                rider_id=rider,
+                name=f"Name {rider}",
+                email=f"{rider}@example.org",
+                member_id=f"M-{rider}",
+            ),
+        ).status_code
+        == 200
+    )
+    r = send(
+        p,
+        event(
+            "shift.booked",
+            shift_code=code,
+            rider_id=rider,
+            starts_at="2026-12-01T10:00:00+01:00",
+            ends_at="2026-12-01T13:00:00+01:00",
+        ),
+    )
     assert r.status_code == 200, r.text
     return dict(r.json()["contract"])
 
@@ -34,8 +53,12 @@ def oauth_client(engine: Engine, settings: Settings) -> Callable[..., tuple[str,
         with Session(engine, expire_on_commit=False) as session:
             p = get_platform(session, slug)
             assert p is not None
-            ids = create_client(session, p, settings.credential_pepper.get_secret_value(),
-                                scopes or ["contracts:read", "riders:links", "callbacks:manage", "secrets:rotate"])
+            ids = create_client(
+                session,
+                p,
+                settings.credential_pepper.get_secret_value(),
+                scopes or ["contracts:read", "riders:links", "callbacks:manage", "secrets:rotate"],
+            )
             session.commit()
         return ids
 
@@ -70,7 +93,9 @@ def rider_session(client: TestClient, access_token: Callable[..., str]) -> Calla
 
     def open_as(p: PlatformHandle, rider: str) -> TestClient:
         token = access_token(p.slug)
-        r = client.post(f"/v1/platforms/{p.slug}/riders/{rider}/access-links", headers={"Authorization": f"Bearer {token}"})
+        r = client.post(
+            f"/v1/platforms/{p.slug}/riders/{rider}/access-links", headers={"Authorization": f"Bearer {token}"}
+        )
         assert r.status_code == 201, r.text
         path = r.json()["url"].split("127.0.0.1:8000", 1)[1]
         rider_client = TestClient(client.app)

@@ -38,7 +38,8 @@ def test_rider_b_guessing_ids_finds_nothing(
 def test_platform_a_cannot_read_platform_b_contracts_or_links(
     client: TestClient, make_platform: Callable[..., PlatformHandle], send: Send, access_token: Callable[..., str]
 ) -> None:
-    alpha, beta = make_platform("alpha"), make_platform("beta")
+    alpha = make_platform("alpha")
+    make_platform("beta")
     c = book(alpha, send, "r-1", "S-1")
     beta_auth = {"Authorization": f"Bearer {access_token('beta')}"}
     assert client.get(f"/v1/platforms/alpha/contracts/{c['id']}", headers=beta_auth).status_code == 403

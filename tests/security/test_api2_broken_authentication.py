@@ -23,15 +23,28 @@ def _b64(d: dict[str, object]) -> str:
 
 def _claims(settings: Settings, **over: object) -> dict[str, object]:
     now = int(datetime.now(UTC).timestamp())
-    return {"iss": settings.public_url, "aud": tokens.AUD_PLATFORM_API, "sub": "x", "iat": now, "exp": now + 600,
-            "scope": "contracts:read", "plt": "demo", "pid": 1, **over}
+    return {
+        "iss": settings.public_url,
+        "aud": tokens.AUD_PLATFORM_API,
+        "sub": "x",
+        "iat": now,
+        "exp": now + 600,
+        "scope": "contracts:read",
+        "plt": "demo",
+        "pid": 1,
+        **over,
+    }
 
 
 def _get(client: TestClient, token: str) -> int:
-    return client.get("/v1/platforms/demo/shifts/S-1/contract", headers={"Authorization": f"Bearer {token}"}).status_code
+    return int(
+        client.get("/v1/platforms/demo/shifts/S-1/contract", headers={"Authorization": f"Bearer {token}"}).status_code
+    )
 
 
-def test_a_valid_access_token_is_accepted(client: TestClient, platform: PlatformHandle, access_token: Callable[..., str]) -> None:
+def test_a_valid_access_token_is_accepted(
+    client: TestClient, platform: PlatformHandle, access_token: Callable[..., str]
+) -> None:
     assert _get(client, access_token("demo")) == 404  # authenticated; there is just no such shift
 
 
@@ -47,15 +60,32 @@ def test_expired_token_is_refused(
 def test_wrong_audience_is_refused(client: TestClient, platform: PlatformHandle, settings: Settings) -> None:
     key = settings.token_signing_key.get_secret_value()
     now = datetime.now(UTC)
-    rider_link = tokens.issue(key, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, subject="1",
-                              ttl=timedelta(minutes=5), now=now, plt="demo", pid=1, scope="contracts:read")
+    rider_link = tokens.issue(
+        key,
+        issuer=settings.public_url,
+        audience=tokens.AUD_RIDER_LINK,
+        subject="1",
+        ttl=timedelta(minutes=5),
+        now=now,
+        plt="demo",
+        pid=1,
+        scope="contracts:read",
+    )
     assert _get(client, rider_link) == 401
 
 
 def test_wrong_signature_is_refused(client: TestClient, platform: PlatformHandle, settings: Settings) -> None:
-    forged = tokens.issue("another-key-of-enough-length-0123456789", issuer=settings.public_url,
-                          audience=tokens.AUD_PLATFORM_API, subject="x", ttl=timedelta(minutes=5),
-                          now=datetime.now(UTC), plt="demo", pid=1, scope="contracts:read")
+    forged = tokens.issue(
+        "another-key-of-enough-length-0123456789",
+        issuer=settings.public_url,
+        audience=tokens.AUD_PLATFORM_API,
+        subject="x",
+        ttl=timedelta(minutes=5),
+        now=datetime.now(UTC),
+        plt="demo",
+        pid=1,
+        scope="contracts:read",
+    )
     assert _get(client, forged) == 401
 
 
@@ -98,12 +128,19 @@ def test_a_token_without_the_scope_is_forbidden(
     ],
 )
 def test_token_endpoint_errors_follow_rfc_6749(
-    client: TestClient, platform: PlatformHandle, oauth_client: Callable[..., tuple[str, str]],
-    data: dict[str, str], auth: object, status: int, error: str,
+    client: TestClient,
+    platform: PlatformHandle,
+    oauth_client: Callable[..., tuple[str, str]],
+    data: dict[str, str],
+    auth: object,
+    status: int,
+    error: str,
 ) -> None:
     cid, secret = oauth_client("demo")
-    basic = {"good": (cid, secret), "wrong-secret": (cid, secret + "x")}.get(auth, auth) if isinstance(auth, str) else auth
-    r = client.post("/oauth2/token", data=data, auth=basic)  # type: ignore[arg-type]
+    basic = (
+        {"good": (cid, secret), "wrong-secret": (cid, secret + "x")}.get(auth, auth) if isinstance(auth, str) else auth
+    )
+    r = client.post("/oauth2/token", data=data, auth=basic)
     assert r.status_code == status
     assert r.json()["error"] == error and r.headers["cache-control"] == "no-store"
 
@@ -117,15 +154,20 @@ def test_retired_api_keys_are_refused_when_turned_off(
     assert r.status_code == 401 and "retired" in r.json()["detail"]
 
 
-def test_forged_or_expired_rider_links_do_not_open_a_session(
-    client: TestClient, settings: Settings
-) -> None:
+def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient, settings: Settings) -> None:
     now = datetime.now(UTC)
     key = settings.token_signing_key.get_secret_value()
-    expired = tokens.issue(key, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, subject="1",
-                           ttl=timedelta(seconds=-1), now=now)
-    api = tokens.issue(key, issuer=settings.public_url, audience=tokens.AUD_PLATFORM_API, subject="1",
-                       ttl=timedelta(minutes=5), now=now)
+    expired = tokens.issue(
+        key, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, subject="1", ttl=timedelta(seconds=-1), now=now
+    )
+    api = tokens.issue(
+        key,
+        issuer=settings.public_url,
+        audience=tokens.AUD_PLATFORM_API,
+        subject="1",
+        ttl=timedelta(minutes=5),
+        now=now,
+    )
     for bad in (expired, api, "not-a-token"):
         r = client.get(f"/r/{bad}", follow_redirects=False)
         assert r.status_code == 401 and "rider_session" not in r.cookies

@@ -11,8 +11,20 @@ from fastapi.testclient import TestClient
 from tests.conftest import PlatformHandle, event
 from tests.security.conftest import book
 
-FORBIDDEN_KEYS = {"key_hash", "secret_hash", "token_hash", "platform_id", "email", "name", "password", "secret",
-                  "client_secret", "explanation_internal", "opened_by_message", "rider_pk"}
+FORBIDDEN_KEYS = {
+    "key_hash",
+    "secret_hash",
+    "token_hash",
+    "platform_id",
+    "email",
+    "name",
+    "password",
+    "secret",
+    "client_secret",
+    "explanation_internal",
+    "opened_by_message",
+    "rider_pk",
+}
 
 
 def _keys(doc: Any) -> Iterator[str]:
@@ -26,7 +38,10 @@ def _keys(doc: Any) -> Iterator[str]:
 
 
 def test_no_response_of_a_whole_flow_leaks_internal_or_personal_fields(
-    client: TestClient, platform: PlatformHandle, send: Callable[..., Any], run_job: Callable[..., int],
+    client: TestClient,
+    platform: PlatformHandle,
+    send: Callable[..., Any],
+    run_job: Callable[..., int],
     rider_session: Callable[..., TestClient],
 ) -> None:
     answers = [book(platform, send, "amina", "S-1")]
@@ -43,7 +58,9 @@ def test_no_response_of_a_whole_flow_leaks_internal_or_personal_fields(
 
 
 def test_the_rider_view_leaves_out_the_platform_invoice(
-    platform: PlatformHandle, send: Callable[..., Any], run_job: Callable[..., int],
+    platform: PlatformHandle,
+    send: Callable[..., Any],
+    run_job: Callable[..., int],
     rider_session: Callable[..., TestClient],
 ) -> None:
     book(platform, send, "amina", "S-1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,23 +20,33 @@ STAFF_ROUTES = [
 
 @pytest.mark.parametrize(("method", "path", "role"), STAFF_ROUTES)
 def test_staff_route_needs_its_role_and_nothing_else_grants_it(
-    client: TestClient, platform: PlatformHandle, staff_token: Callable[..., str], access_token: Callable[..., str],
-    rider_session: Callable[..., TestClient], method: str, path: str, role: str,
+    client: TestClient,
+    platform: PlatformHandle,
+    staff_token: Callable[..., str],
+    access_token: Callable[..., str],
+    rider_session: Callable[..., TestClient],
+    method: str,
+    path: str,
+    role: str,
 ) -> None:
     other_role = "auditor" if role != "auditor" else "fund"
     wrong = staff_token("wrong", other_role)
     right = staff_token("right", role)
-    kwargs = {"json": {}} if method == "post" else {}
+    kwargs: dict[str, Any] = {"json": {}} if method == "post" else {}
     assert client.request(method, path, headers={"Authorization": f"Bearer {wrong}"}, **kwargs).status_code == 403
-    assert client.request(method, path, headers={"Authorization": f"Bearer {access_token('demo')}"}, **kwargs).status_code == 401
+    assert (
+        client.request(method, path, headers={"Authorization": f"Bearer {access_token('demo')}"}, **kwargs).status_code
+        == 401
+    )
     assert client.request(method, path, headers=platform.auth, **kwargs).status_code == 401
     assert client.request(method, path, **kwargs).status_code == 401
-    assert client.request(method, path, headers={"Authorization": f"Bearer {right}"}, **kwargs).status_code in (200, 201)
+    assert client.request(method, path, headers={"Authorization": f"Bearer {right}"}, **kwargs).status_code in (
+        200,
+        201,
+    )
 
 
-def test_a_revoked_staff_member_is_refused(
-    client: TestClient, staff_token: Callable[..., str], engine: object
-) -> None:
+def test_a_revoked_staff_member_is_refused(client: TestClient, staff_token: Callable[..., str], engine: object) -> None:
     from datetime import UTC, datetime
 
     from sqlmodel import Session

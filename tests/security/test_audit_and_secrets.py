@@ -73,8 +73,11 @@ def test_cli_administration_is_audited(cli_env: None, engine: Engine) -> None:
     assert runner.invoke(cli, ["staff", "add", "zoe", "--role", "fund"]).exit_code == 0
     with Session(engine) as session:
         actions = [(e.action, e.target) for e in reversed(audit_log(session))]
-    assert actions == [("platform.created", "platform:acme"), ("webhook_secret.rotated", "platform:acme"),
-                       ("staff.added", "staff:zoe")]
+    assert actions == [
+        ("platform.created", "platform:acme"),
+        ("webhook_secret.rotated", "platform:acme"),
+        ("staff.added", "staff:zoe"),
+    ]
 
 
 def test_staff_add_refuses_unknown_roles(cli_env: None) -> None:
@@ -83,12 +86,19 @@ def test_staff_add_refuses_unknown_roles(cli_env: None) -> None:
 
 
 def test_secrets_never_reach_the_logs(
-    caplog: pytest.LogCaptureFixture, client: TestClient, platform: PlatformHandle, send: Callable[..., Any],
-    oauth_client: Callable[..., tuple[str, str]], staff_token: Callable[..., str], settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    client: TestClient,
+    platform: PlatformHandle,
+    send: Callable[..., Any],
+    oauth_client: Callable[..., tuple[str, str]],
+    staff_token: Callable[..., str],
+    settings: Settings,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     cid, secret = oauth_client("demo")
-    token = client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(cid, secret)).json()["access_token"]
+    token = client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(cid, secret)).json()[
+        "access_token"
+    ]
     staff = staff_token("s", "fund")
     send(platform, event("rider.enrolled", rider_id="r", name="Rita", email="rita@example.org"))
     client.get("/v1/platforms/demo/shifts/X/contract", headers={"Authorization": f"Bearer {token}"})
@@ -96,9 +106,17 @@ def test_secrets_never_reach_the_logs(
     client.get("/v1/admin/fund", headers={"Authorization": "Bearer wrong-but-secret-looking-token"})
     bad = signed_headers(platform.secret, b"{}")
     client.post("/v1/platforms/demo/webhooks", content=b"{}", headers=bad | {"webhook-signature": "v1,AAAA"})
-    secrets = [platform.secret, platform.api_key, secret, token, staff, "wrong-but-secret-looking-token",
-               settings.token_signing_key.get_secret_value(), settings.credential_pepper.get_secret_value(),
-               "rita@example.org"]
+    secrets = [
+        platform.secret,
+        platform.api_key,
+        secret,
+        token,
+        staff,
+        "wrong-but-secret-looking-token",
+        settings.token_signing_key.get_secret_value(),
+        settings.credential_pepper.get_secret_value(),
+        "rita@example.org",
+    ]
     assert caplog.records, "the flow logged nothing: the test would prove nothing"
     for s in secrets:
         assert s not in caplog.text
@@ -114,8 +132,9 @@ def test_rotated_secret_overlap_then_expiry(
     client: TestClient, platform: PlatformHandle, access_token: Callable[..., str], clock: Clock
 ) -> None:
     token = access_token("demo")
-    r = client.post("/v1/platforms/demo/webhook-secrets", json={"overlap_hours": 1},
-                    headers={"Authorization": f"Bearer {token}"})
+    r = client.post(
+        "/v1/platforms/demo/webhook-secrets", json={"overlap_hours": 1}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 201
     new = r.json()["secret"]
     body = event("rider.enrolled", rider_id="r", name="R", email="r@example.org")

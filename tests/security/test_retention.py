@@ -15,8 +15,16 @@ def test_purge_deletes_old_webhook_answers_and_erases_idle_riders(
     platform: PlatformHandle, send: Callable[..., Any], run_job: Callable[..., int], engine: Engine
 ) -> None:
     send(platform, event("rider.enrolled", rider_id="old", name="Olga", email="olga@example.org"))
-    send(platform, event("shift.booked", shift_code="S-1", rider_id="old", starts_at="2026-12-01T10:00:00+01:00",
-                         ends_at="2026-12-01T13:00:00+01:00"))
+    send(
+        platform,
+        event(
+            "shift.booked",
+            shift_code="S-1",
+            rider_id="old",
+            starts_at="2026-12-01T10:00:00+01:00",
+            ends_at="2026-12-01T13:00:00+01:00",
+        ),
+    )
     assert run_job("privacy.purge", datetime.now(UTC) + timedelta(days=10)) == 0  # nothing is old yet
     assert run_job("privacy.purge", datetime.now(UTC) + timedelta(days=31)) == 2  # the two webhook answers
     assert count_rows(engine, "inbox_message") == 0

@@ -27,29 +27,47 @@ KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"})
 
 @pytest.fixture
 def oidc_app(app: FastAPI, settings: Settings) -> FastAPI:
-    app.state.settings = settings.model_copy(update={
-        "oidc_discovery_url": f"{ISSUER}/.well-known/openid-configuration",
-        "oidc_client_id": CLIENT_ID,
-        "oidc_client_secret": SecretStr("s3cret"),
-    })
+    app.state.settings = settings.model_copy(
+        update={
+            "oidc_discovery_url": f"{ISSUER}/.well-known/openid-configuration",
+            "oidc_client_id": CLIENT_ID,
+            "oidc_client_secret": SecretStr("s3cret"),
+        }
+    )
     return app
 
 
 def _provider(nonce_box: dict[str, str], claims: dict[str, Any]) -> respx.MockRouter:
     router = respx.mock(assert_all_called=False)
-    router.get(f"{ISSUER}/.well-known/openid-configuration").respond(json={
-        "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token",
-        "jwks_uri": f"{ISSUER}/jwks", "id_token_signing_alg_values_supported": ["RS256"],
-    })
+    router.get(f"{ISSUER}/.well-known/openid-configuration").respond(
+        json={
+            "issuer": ISSUER,
+            "authorization_endpoint": f"{ISSUER}/authorize",
+            "token_endpoint": f"{ISSUER}/token",
+            "jwks_uri": f"{ISSUER}/jwks",
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+    )
     router.get(f"{ISSUER}/jwks").respond(json={"keys": [KEY.as_dict(private=False)]})
 
     def token(request: httpx.Request) -> httpx.Response:
         now = int(time.time())
-        id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, {
-            "iss": ISSUER, "aud": CLIENT_ID, "sub": "person-1", "iat": now, "exp": now + 300,
-            "nonce": nonce_box["nonce"], **claims}, KEY)
-        return httpx.Response(200, json={"access_token": "at", "token_type": "Bearer", "expires_in": 300,
-                                         "id_token": id_token})
+        id_token = jwt.encode(
+            {"alg": "RS256", "kid": "k1"},
+            {
+                "iss": ISSUER,
+                "aud": CLIENT_ID,
+                "sub": "person-1",
+                "iat": now,
+                "exp": now + 300,
+                "nonce": nonce_box["nonce"],
+                **claims,
+            },
+            KEY,
+        )
+        return httpx.Response(
+            200, json={"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
+        )
 
     router.post(f"{ISSUER}/token").mock(side_effect=token)
     return router
@@ -63,7 +81,10 @@ def _login(client: TestClient, claims: dict[str, Any]) -> httpx.Response:
         q = parse_qs(urlparse(start.headers["location"]).query)
         assert q["client_id"] == [CLIENT_ID] and "openid" in q["scope"][0]
         box["nonce"] = q["nonce"][0]
-        return client.get(f"/rider/oidc/callback?code=abc&state={q['state'][0]}", follow_redirects=False)
+        done: httpx.Response = client.get(
+            f"/rider/oidc/callback?code=abc&state={q['state'][0]}", follow_redirects=False
+        )
+        return done
 
 
 def test_member_logs_in_and_sees_only_their_contracts(

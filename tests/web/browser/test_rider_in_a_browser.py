@@ -79,8 +79,13 @@ def _axe(page: Page, script: str) -> list[dict[str, Any]]:
 
 
 def _report(violations: list[dict[str, Any]]) -> str:
-    return json.dumps([{k: v[k] for k in ("id", "impact", "help")} | {"nodes": [n["target"] for n in v["nodes"]]}
-                       for v in violations], indent=1)  # fmt: skip
+    return json.dumps(
+        [
+            {k: v[k] for k in ("id", "impact", "help")} | {"nodes": [n["target"] for n in v["nodes"]]}
+            for v in violations
+        ],
+        indent=1,
+    )
 
 
 def test_the_pages_have_no_serious_accessibility_violations(
