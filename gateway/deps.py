@@ -131,10 +131,6 @@ def staff_role(role: str) -> Any:
     return Depends(check)
 
 
-# Any staff member with the role of the operation; kept for routes that predate named roles.
-StaffDep = Annotated[StaffPrincipal, staff_role("fund")]
-
-
 def rider_principal(
     request: Request,
     settings: SettingsDep,

@@ -51,9 +51,11 @@ def histogram(values: Sequence[Decimal], title: str, xlabel: str, marks: Sequenc
         patches = cast("BarContainer", container).patches
         for patch, left in zip(patches, edges[:-1], strict=True):
             right = left + patch.get_width()
-            if right <= 0:
+            if left <= 0 <= right:
+                patch.set_facecolor(SIGNED_COLOUR)  # the bin of "unchanged"
+            elif right < 0:
                 patch.set_facecolor(LOSS_COLOUR)
-            elif left >= 0:
+            else:
                 patch.set_facecolor(GAIN_COLOUR)
         for m in marks:
             ax.axvline(float(m), color="black", linewidth=0.6, linestyle=":")

@@ -113,8 +113,10 @@ class Translator:
         minutes = int((hours * 60).to_integral_value())
         h, m = divmod(minutes, 60)
         if m == 0:
-            return self("duration.hours", h=h)
-        return self("duration.minutes", m=m) if h == 0 else self("duration.hours_minutes", h=h, m=f"{m:02d}")
+            text = self("duration.hours", h=h)
+        else:
+            text = self("duration.minutes", m=m) if h == 0 else self("duration.hours_minutes", h=h, m=f"{m:02d}")
+        return text.replace(" ", "\u00a0")  # never "3" at the end of a line and "h" on the next
 
     def day(self, d: date) -> str:
         return format_date(d, "full", locale=self.locale)

@@ -282,3 +282,30 @@ def test_draft_invoices_are_issued_to_the_platform_by_the_job(
     assert run_job("invoices.issue", at("2026-12-01T14:00:00+01:00")) == 1
     assert read(client, enrolled)["invoice"]["status"] == "issued"
     assert run_job("invoices.issue", at("2026-12-01T15:00:00+01:00")) == 0
+
+
+def _outbox(engine: Engine) -> list[tuple[str, Any]]:
+    import json
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, payload FROM outbox_message ORDER BY id")).all()
+    return [(k, p if isinstance(p, dict) else json.loads(p)) for k, p in rows]
+
+
+def test_settling_a_shift_that_ended_off_its_booked_end_declares_the_real_end(
+    enrolled: PlatformHandle, send: Send, run_job: Run, engine: Engine
+) -> None:
+    book(enrolled, send)
+    work(enrolled, send, end="2026-12-01T12:40:00+01:00")  # booked to end at 12:00
+    run_job("contracts.settle", at("2026-12-01T14:00:00+01:00"))
+    outs = [p for k, p in _outbox(engine) if k == "declaration.out"]
+    assert outs == [{"ended_at": "2026-12-01T11:40:00+00:00"}]
+
+
+def test_a_shift_that_ended_as_booked_needs_no_out_declaration(
+    enrolled: PlatformHandle, send: Send, run_job: Run, engine: Engine
+) -> None:
+    book(enrolled, send)
+    work(enrolled, send, end="2026-12-01T12:00:00+01:00")
+    run_job("contracts.settle", at("2026-12-01T14:00:00+01:00"))
+    assert [k for k, _ in _outbox(engine) if k.startswith("declaration.")] == ["declaration.in"]

@@ -15,6 +15,9 @@ STAFF_ROUTES = [
     ("post", "/v1/admin/platforms/demo/insolvency", "insolvency"),
     ("get", "/v1/admin/audit", "auditor"),
     ("post", "/v1/admin/platforms/demo/oauth-clients", "platforms"),
+    ("get", "/v1/admin/outbox/messages", "dead-letters"),
+    ("get", "/v1/admin/declarations", "declarations"),
+    ("get", "/v1/admin/staff", "staff"),
 ]
 
 

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from gateway.deps import SessionDep, StaffDep
+from gateway.deps import SessionDep, staff_role
 from gateway.domains.declarations import service as declarations
 from gateway.domains.declarations.models import DeclarationState
 from gateway.domains.declarations.schemas import DeclarationListItem
-from gateway.problems import InvalidPayload, Unauthorized, problem_responses
+from gateway.domains.staff.service import StaffPrincipal
+from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
 
 router = APIRouter(prefix="/v1/admin/declarations", tags=["staff"])
 
@@ -19,10 +20,10 @@ router = APIRouter(prefix="/v1/admin/declarations", tags=["staff"])
     "",
     response_model=list[DeclarationListItem],
     summary="List declarations by state (default: refused and failed ones)",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
 )
 def list_declarations(
-    _staff: StaffDep,
+    _staff: Annotated[StaffPrincipal, staff_role("declarations")],
     session: SessionDep,
     state: Annotated[list[DeclarationState] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

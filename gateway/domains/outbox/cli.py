@@ -12,6 +12,7 @@ from gateway.db.base import utcnow
 from gateway.db.engine import get_engine
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.staff.service import audit, cli_actor
 
 outbox_app = typer.Typer(help="Outbound delivery: dead letters, attempts, replay.", no_args_is_help=True)
 
@@ -87,5 +88,6 @@ def replay_cmd(
         except outbox.ReplayError as exc:
             _fail(str(exc))
             return
+        audit(session, cli_actor(), "outbox.replayed", "outbox", utcnow(), ids=chosen[:100], count=len(chosen))
         session.commit()
     typer.echo(f"replayed {len(chosen)} message(s)" + (f": {', '.join(map(str, chosen))}" if chosen else ""))

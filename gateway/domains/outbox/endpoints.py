@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from gateway.deps import NowDep, SessionDep, StaffDep
+from gateway.deps import NowDep, SessionDep, staff_role
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
 from gateway.domains.outbox.schemas import (
@@ -16,7 +16,8 @@ from gateway.domains.outbox.schemas import (
     ReplayIn,
     ReplayOut,
 )
-from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.domains.staff.service import StaffPrincipal, audit
+from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
 
 router = APIRouter(prefix="/v1/admin/outbox", tags=["outbound"])
 
@@ -44,10 +45,10 @@ def _out(m: OutboxMessage) -> OutboxMessageOut:
     "/messages",
     response_model=list[OutboxMessageOut],
     summary="List outbox messages (dead letters by default)",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
 )
 def list_messages(
-    _staff: StaffDep,
+    staff: Annotated[StaffPrincipal, staff_role("dead-letters")],
     session: SessionDep,
     status: Status = "dead",
     kind: Annotated[str | None, Query(max_length=64, description="Kind prefix, e.g. callback.")] = None,
@@ -60,10 +61,12 @@ def list_messages(
     "/messages/{message_id}",
     response_model=OutboxMessageDetail,
     summary="Read an outbox message with every attempt (status, latency, error)",
-    responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
 )
 def get_message(
-    message_id: Annotated[int, Path(ge=1, le=2**31 - 1)], _staff: StaffDep, session: SessionDep
+    message_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    staff: Annotated[StaffPrincipal, staff_role("dead-letters")],
+    session: SessionDep,
 ) -> OutboxMessageDetail:
     m = session.get(OutboxMessage, message_id)
     if m is None:
@@ -76,14 +79,17 @@ def get_message(
     "/replay",
     response_model=ReplayOut,
     summary="Send finished messages again: by id, or dead letters created in a time range",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
 )
-def replay(body: ReplayIn, _staff: StaffDep, session: SessionDep, now: NowDep) -> ReplayOut:
+def replay(
+    body: ReplayIn, staff: Annotated[StaffPrincipal, staff_role("dead-letters")], session: SessionDep, now: NowDep
+) -> ReplayOut:
     try:
         ids = outbox.replay(
             session, now, ids=body.ids, since=body.since, until=body.until, include_sent=body.include_sent
         )
     except outbox.ReplayError as exc:
         raise InvalidPayload(str(exc)) from exc
+    audit(session, staff.actor, "outbox.replayed", "outbox", now, ids=ids[:100], count=len(ids))
     session.commit()
     return ReplayOut(replayed=ids)

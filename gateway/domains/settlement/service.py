@@ -85,6 +85,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
             now,
             "cancelled with enough notice: nothing is due",
         )
+        _declare_end(session, contract, contract.cancelled_at or now, now)
         return None
     settlement = Settlement(
         contract_id=contract.id,
@@ -148,11 +149,18 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         now,
         f"{result.paid_hours:.2f} h paid; {result.payout} {result.currency} due by {due.isoformat()}",
     )
+    if contract.actual_end is not None and contract.actual_end != contract.ends_at:
+        _declare_end(session, contract, contract.actual_end, now)
     outbox.enqueue(
         session, ("callback.contract.settled",), _settled_payload(contract, settlement, due), now, contract.id
     )
     session.flush()
     return settlement
+
+
+def _declare_end(session: Session, contract: Contract, ended_at: datetime, now: datetime) -> None:
+    """The IN declared the booked end; when the work ended otherwise (or never began), declare the real end."""
+    outbox.enqueue(session, ("declaration.out",), {"ended_at": ended_at.isoformat()}, now, contract.id)
 
 
 def _settled_payload(contract: Contract, s: Settlement, due: date) -> dict[str, Any]:

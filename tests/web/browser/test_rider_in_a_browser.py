@@ -26,7 +26,7 @@ def test_a_rider_opens_the_link_reads_the_contract_and_switches_language(
     page.wait_for_url(f"**/rider/contracts/{scenario.contracts.paid}")
     assert page.locator("h1").inner_text() == "Shift of Sunday, 29 November 2026"
     hours = page.get_by_role("region", name="Hours paid")
-    assert "You worked 2 h 10; the agreement, §2, pays at least 3 h." in hours.inner_text()
+    assert "You worked 2\xa0h\xa010; the agreement, §2, pays at least 3\xa0h." in hours.inner_text()
     assert "€33.82" in page.locator(".totals .total").inner_text()
 
     page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
