@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +30,10 @@ from gateway.db.migrate import upgrade
 from gateway.domains.auth.credentials import issue_credential
 from gateway.domains.platforms import service as platforms
 from gateway.settings import REPO_ROOT, Settings
+
+# The app's clock in tests: a fixed instant, so tests that settle or pay at fixed dates do not rot as the
+# calendar moves on. Webhooks are signed at the same instant (the signature tolerance reads the app's clock).
+TEST_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 PG_ADMIN = os.environ.get("GATEWAY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -90,7 +93,7 @@ class Clock:
         self.fixed: datetime | None = None
 
     def __call__(self) -> datetime:
-        return self.fixed or datetime.now(UTC)
+        return self.fixed or TEST_NOW
 
 
 @pytest.fixture
@@ -141,7 +144,7 @@ def platform(make_platform: Callable[..., PlatformHandle]) -> PlatformHandle:
 
 def signed_headers(secret: str, body: bytes, msg_id: str | None = None, ts: int | None = None) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    ts = int(time.time()) if ts is None else ts
+    ts = int(TEST_NOW.timestamp()) if ts is None else ts
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
@@ -155,11 +158,11 @@ def event(type_: str, **data: Any) -> bytes:
 
 
 @pytest.fixture
-def send(client: TestClient) -> Callable[..., Any]:
-    """Post a signed webhook as `platform` would."""
+def send(client: TestClient, clock: Clock) -> Callable[..., Any]:
+    """Post a signed webhook as `platform` would, signed at the app clock's instant."""
 
     def post(p: PlatformHandle, body: bytes, msg_id: str | None = None, **headers: str) -> Any:
-        h = signed_headers(p.secret, body, msg_id)
+        h = signed_headers(p.secret, body, msg_id, ts=int(clock().timestamp()))
         h.update(headers)
         return client.post(f"/v1/platforms/{p.slug}/webhooks", content=body, headers=h)
 

@@ -25,7 +25,7 @@ from adapters.registry import registry
 from adapters.standard.signature import sign as standard_sign
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.platforms import service as platforms
-from tests.conftest import count_rows
+from tests.conftest import TEST_NOW, count_rows
 
 PROBLEM = "application/problem+json"
 
@@ -84,7 +84,7 @@ class Platform:
         return self.client.post(f"/v1/platforms/{self.slug}/webhooks", content=body, headers=headers)
 
     def signed(self, body: bytes, secret: str | None = None) -> dict[str, str]:
-        return self.kit.sign(secret or self.secret, body, datetime.now(UTC))
+        return self.kit.sign(secret or self.secret, body, TEST_NOW)
 
 
 @pytest.fixture(params=SLUGS)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from gateway.domains.fund import service as fund
 from gateway.domains.settlement.service import record_invoice_payment
-from tests.conftest import PlatformHandle, count_rows, event
+from tests.conftest import TEST_NOW, PlatformHandle, count_rows, event
 
 Send = Callable[..., Any]
 Run = Callable[..., int]
@@ -111,7 +111,7 @@ def test_settlement_waits_for_out_of_order_events_and_uses_them(
     # The start arrives after the end (a retry that was delayed): still recorded before settlement.
     late = send(enrolled, event("shift.started", shift_code="S-1", at="2026-12-01T09:30:00+01:00"))
     assert late.status_code == 200 and late.json()["contract"]["status"] == "completed"
-    assert run_job("contracts.settle", datetime.now(UTC)) == 0  # the out-of-order window is still open
+    assert run_job("contracts.settle", TEST_NOW) == 0  # the out-of-order window is still open
     run_job("contracts.settle", at("2026-12-01T15:00:00+01:00"))
     assert read(client, enrolled)["statement"]["worked_hours"] == "4.50"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from gateway.domains.platforms import service as platforms
-from tests.conftest import PlatformHandle, count_rows, event, signed_headers
+from tests.conftest import TEST_NOW, PlatformHandle, count_rows, event, signed_headers
 
 ENROL = event("rider.enrolled", rider_id="r-1", name="Amina", email="amina@example.org")
 
@@ -41,7 +40,7 @@ def test_signature_with_another_platforms_secret_is_refused(
 
 
 def test_stale_timestamp_is_refused(client: TestClient, platform: PlatformHandle) -> None:
-    h = signed_headers(platform.secret, ENROL, ts=int(time.time()) - 3600)
+    h = signed_headers(platform.secret, ENROL, ts=int(TEST_NOW.timestamp()) - 3600)
     _refused(client.post("/v1/platforms/demo/webhooks", content=ENROL, headers=h))
 
 

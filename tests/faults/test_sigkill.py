@@ -73,7 +73,9 @@ def _booking(i: int) -> bytes:
 
 def _send(url: str, p: PlatformHandle, msg_id: str, body: bytes) -> int | None:
     try:
-        return httpx.post(url, content=body, headers=signed_headers(p.secret, body, msg_id), timeout=10).status_code
+        # A real gateway process reads the real clock: sign at the real time, not the tests' fixed instant.
+        headers = signed_headers(p.secret, body, msg_id, ts=int(time.time()))
+        return httpx.post(url, content=body, headers=headers, timeout=10).status_code
     except httpx.TransportError:
         return None
 

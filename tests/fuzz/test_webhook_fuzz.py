@@ -7,7 +7,6 @@ and the database, not only the signature check. Bounded by max_examples; no dead
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
@@ -16,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.standard.signature import sign
-from tests.conftest import PlatformHandle
+from tests.conftest import TEST_NOW, PlatformHandle
 
 EXAMPLES = 60
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -74,7 +73,7 @@ _bodies = _documents.map(lambda d: json.dumps(d).encode()) | st.binary(max_size=
 
 
 def _post(client: TestClient, p: PlatformHandle, body: bytes, msg_id: str, extra: dict[str, str]) -> Any:
-    ts = int(time.time())
+    ts = int(TEST_NOW.timestamp())
     headers = {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(ts)}
     headers["webhook-signature"] = sign(p.secret, msg_id, ts, body)
     headers.update(extra)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -104,12 +103,6 @@ def rider_session(client: TestClient, access_token: Callable[..., str]) -> Calla
         return rider_client
 
     return open_as
-
-
-def later(td: timedelta) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC) + td
 
 
 __all__ = ["FastAPI", "book"]

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from gateway.domains.auth import tokens
 from gateway.settings import Settings
-from tests.conftest import Clock, PlatformHandle
+from tests.conftest import TEST_NOW, Clock, PlatformHandle
 
 
 def _b64(d: dict[str, object]) -> str:
@@ -52,14 +52,14 @@ def test_expired_token_is_refused(
     client: TestClient, platform: PlatformHandle, access_token: Callable[..., str], clock: Clock
 ) -> None:
     token = access_token("demo")
-    clock.fixed = datetime.now(UTC) + timedelta(minutes=16)
+    clock.fixed = TEST_NOW + timedelta(minutes=16)
     r = client.get("/v1/platforms/demo/shifts/S-1/contract", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
 
 
 def test_wrong_audience_is_refused(client: TestClient, platform: PlatformHandle, settings: Settings) -> None:
     key = settings.token_signing_key.get_secret_value()
-    now = datetime.now(UTC)
+    now = TEST_NOW
     rider_link = tokens.issue(
         key,
         issuer=settings.public_url,
@@ -81,7 +81,7 @@ def test_wrong_signature_is_refused(client: TestClient, platform: PlatformHandle
         audience=tokens.AUD_PLATFORM_API,
         subject="x",
         ttl=timedelta(minutes=5),
-        now=datetime.now(UTC),
+        now=TEST_NOW,
         plt="demo",
         pid=1,
         scope="contracts:read",
@@ -107,7 +107,7 @@ def test_rider_session_is_not_a_platform_token(
 ) -> None:
     from gateway.domains.riders.access import session_token
 
-    assert _get(client, session_token(settings, [1], "link", datetime.now(UTC))) == 401
+    assert _get(client, session_token(settings, [1], "link", TEST_NOW)) == 401
 
 
 def test_a_token_without_the_scope_is_forbidden(
@@ -155,7 +155,7 @@ def test_retired_api_keys_are_refused_when_turned_off(
 
 
 def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient, settings: Settings) -> None:
-    now = datetime.now(UTC)
+    now = TEST_NOW
     key = settings.token_signing_key.get_secret_value()
     expired = tokens.issue(
         key, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, subject="1", ttl=timedelta(seconds=-1), now=now

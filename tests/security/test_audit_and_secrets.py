@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from gateway.cli import app as cli
 from gateway.domains.staff.service import audit_log, record_agreement_loads
 from gateway.settings import REPO_ROOT, Settings, get_settings
-from tests.conftest import Clock, PlatformHandle, event, signed_headers
+from tests.conftest import TEST_NOW, Clock, PlatformHandle, event, signed_headers
 
 
 def test_staff_actions_are_audited_with_who_what_when(
@@ -144,7 +144,7 @@ def test_rotated_secret_overlap_then_expiry(
         h = signed_headers(secret, body, ts=int(at.timestamp()))
         return int(client.post("/v1/platforms/demo/webhooks", content=body, headers=h).status_code)
 
-    now = datetime.now(UTC)
+    now = TEST_NOW
     assert post(platform.secret, now) == 200 and post(new, now) == 200
     later = now + timedelta(hours=1, minutes=1)
     assert post(platform.secret, later) == 401

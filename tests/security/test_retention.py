@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from tests.conftest import PlatformHandle, count_rows, event
+from tests.conftest import TEST_NOW, PlatformHandle, count_rows, event
 
 
 def test_purge_deletes_old_webhook_answers_and_erases_idle_riders(
@@ -25,8 +25,8 @@ def test_purge_deletes_old_webhook_answers_and_erases_idle_riders(
             ends_at="2026-12-01T13:00:00+01:00",
         ),
     )
-    assert run_job("privacy.purge", datetime.now(UTC) + timedelta(days=10)) == 0  # nothing is old yet
-    assert run_job("privacy.purge", datetime.now(UTC) + timedelta(days=31)) == 2  # the two webhook answers
+    assert run_job("privacy.purge", TEST_NOW + timedelta(days=10)) == 0  # nothing is old yet
+    assert run_job("privacy.purge", TEST_NOW + timedelta(days=31)) == 2  # the two webhook answers
     assert count_rows(engine, "inbox_message") == 0
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM rider")).scalar_one() == "Olga"  # worked recently: kept
