@@ -26,17 +26,18 @@ SessionDep = Annotated[Session, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="A platform API credential (gwk_...).")
 
 
-def settings_dep(request: Request) -> Settings:
+# Pure lookups are `async`: FastAPI runs a sync dependency in the threadpool, a thread hop per request for nothing.
+async def settings_dep(request: Request) -> Settings:
     s: Settings = request.app.state.settings
     return s
 
 
-def book_dep(request: Request) -> AgreementBook:
+async def book_dep(request: Request) -> AgreementBook:
     b: AgreementBook = request.app.state.book
     return b
 
 
-def clock_dep(request: Request) -> datetime:
+async def clock_dep(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
@@ -52,7 +53,18 @@ def get_engine() -> Engine:
     return settings_engine(get_settings())
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency. The route commits; anything not committed is rolled back on exit."""
-    with Session(settings_engine(request.app.state.settings), expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency. The route commits; anything not committed is rolled back on exit.
+
+    Async so that opening costs no thread hop (a Session connects lazily, in the route's thread). Closing a
+    session still in a transaction talks to the database (rollback), so that runs in the threadpool; a route
+    that committed or rolled back itself saves the hop.
+    """
+    session = Session(settings_engine(request.app.state.settings), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()  # nothing to roll back: no database round trip

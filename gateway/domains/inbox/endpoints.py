@@ -118,6 +118,7 @@ def receive_webhook(
             session.rollback()
             WEBHOOKS_REFUSED.labels(target.slug, exc.slug).inc()
             raise
+    session.rollback()  # end the read here, in this thread: the session then closes without a round trip
     WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
     return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
 
