@@ -129,3 +129,28 @@ def claim_due(
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.exec(stmt).all())
+
+
+def drain(
+    ctx: JobContext,
+    model: type[M],
+    where: Callable[[datetime], Sequence[ColumnElement[bool]]],
+    order_by: Any,
+    handle: Callable[[Session, M, datetime], bool | None],
+    batch: int = 50,
+) -> int:
+    """Claim due rows a batch at a time (one transaction a batch) and handle each, until the work is done.
+
+    `handle` may return False for a row it leaves for later (not due yet): it is not counted, and a full batch
+    of such rows ends the run rather than claiming them again forever.
+    """
+    done = 0
+    while True:
+        now = ctx.now()
+        with Session(ctx.engine, expire_on_commit=False) as session:
+            rows = claim_due(session, model, where(now), order_by, batch)
+            handled = sum(1 for row in rows if handle(session, row, now) is not False)
+            session.commit()
+        done += handled
+        if len(rows) < batch or handled == 0:
+            return done

@@ -7,9 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from gateway.settings import Settings, get_settings
 

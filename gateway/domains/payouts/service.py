@@ -17,9 +17,7 @@ from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.service import invoice_of
-from gateway.jobs import JobContext, claim_due, job
-
-BATCH = 50
+from gateway.jobs import JobContext, drain, job
 
 
 class PaymentRail(Protocol):
@@ -103,23 +101,18 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
 def execute_due(ctx: JobContext) -> int:
     """Pay every scheduled payout whose due date has come (in its own time zone)."""
     payments = rail(ctx)
-    paid = 0
-    while True:
-        now = ctx.now()
-        # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
-        horizon = (now + timedelta(hours=14)).date()
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            batch = claim_due(
-                session,
-                Payout,
-                [col(Payout.status) == "scheduled", col(Payout.due_on) <= horizon],
-                (col(Payout.due_on), col(Payout.id)),
-                BATCH,
-            )
-            due = [p for p in batch if is_due(p, now)]
-            for payout in due:
-                pay(session, payout, payments, now, "job payouts.execute")
-            session.commit()
-        paid += len(due)
-        if len(due) < BATCH:
-            return paid
+
+    def pay_if_due(session: Session, payout: Payout, now: datetime) -> bool:
+        if not is_due(payout, now):
+            return False
+        pay(session, payout, payments, now, "job payouts.execute")
+        return True
+
+    # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
+    return drain(
+        ctx,
+        Payout,
+        lambda now: [col(Payout.status) == "scheduled", col(Payout.due_on) <= (now + timedelta(hours=14)).date()],
+        (col(Payout.due_on), col(Payout.id)),
+        pay_if_due,
+    )

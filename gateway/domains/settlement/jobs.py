@@ -11,58 +11,43 @@ from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.outbox import service as outbox
 from gateway.domains.settlement.models import Invoice
 from gateway.domains.settlement.service import settle
-from gateway.jobs import JobContext, claim_due, job
-
-BATCH = 50
+from gateway.jobs import JobContext, drain, job
 
 
 @job("contracts.settle", every_seconds=60)
 def settle_completed(ctx: JobContext) -> int:
     """Settle completed contracts once their out-of-order window has passed."""
-    done = 0
-    while True:
-        now = ctx.now()
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            batch = claim_due(
-                session,
-                Contract,
-                [col(Contract.status) == ContractStatus.completed.value, col(Contract.settle_after) <= now],
-                col(Contract.settle_after),
-                BATCH,
-            )
-            for contract in batch:
-                settle(session, contract, ctx.book, now, "job contracts.settle")
-            session.commit()
-        done += len(batch)
-        if len(batch) < BATCH:
-            return done
+
+    def settle_one(session: Session, contract: Contract, now: datetime) -> None:
+        settle(session, contract, ctx.book, now, "job contracts.settle")
+
+    return drain(
+        ctx,
+        Contract,
+        lambda now: [col(Contract.status) == ContractStatus.completed.value, col(Contract.settle_after) <= now],
+        col(Contract.settle_after),
+        settle_one,
+    )
 
 
 @job("contracts.close_stale", every_seconds=300)
 def close_stale(ctx: JobContext) -> int:
     """Close and settle shifts that never reported their end: paid as booked, at least the minimum."""
-    done = 0
-    while True:
-        now = ctx.now()
-        cutoff = now - timedelta(seconds=ctx.settings.close_grace_seconds)
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            batch = claim_due(
-                session,
-                Contract,
-                [
-                    col(Contract.status).in_([ContractStatus.open.value, ContractStatus.active.value]),
-                    col(Contract.ends_at) <= cutoff,
-                ],
-                col(Contract.ends_at),
-                BATCH,
-            )
-            for contract in batch:
-                close_as_booked(session, contract, now, "job contracts.close_stale", "no end was reported")
-                settle(session, contract, ctx.book, now, "job contracts.close_stale")
-            session.commit()
-        done += len(batch)
-        if len(batch) < BATCH:
-            return done
+
+    def close(session: Session, contract: Contract, now: datetime) -> None:
+        close_as_booked(session, contract, now, "job contracts.close_stale", "no end was reported")
+        settle(session, contract, ctx.book, now, "job contracts.close_stale")
+
+    return drain(
+        ctx,
+        Contract,
+        lambda now: [
+            col(Contract.status).in_([ContractStatus.open.value, ContractStatus.active.value]),
+            col(Contract.ends_at) <= now - timedelta(seconds=ctx.settings.close_grace_seconds),
+        ],
+        col(Contract.ends_at),
+        close,
+    )
 
 
 def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:
@@ -76,22 +61,14 @@ def close_as_booked(session: Session, contract: Contract, now: datetime, source:
 @job("invoices.issue", every_seconds=3600)
 def issue_invoices(ctx: JobContext) -> int:
     """Issue draft invoices to their platforms (one callback each)."""
-    done = 0
-    while True:
-        now = ctx.now()
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            batch = claim_due(session, Invoice, [col(Invoice.status) == "draft"], col(Invoice.issued_at), BATCH)
-            for invoice in batch:
-                invoice.status = "issued"
-                invoice.issued_at = now
-                session.add(invoice)
-                outbox.enqueue(
-                    session, ("callback.invoice.issued",), invoice_payload(invoice), now, invoice.contract_id
-                )
-            session.commit()
-        done += len(batch)
-        if len(batch) < BATCH:
-            return done
+
+    def issue(session: Session, invoice: Invoice, now: datetime) -> None:
+        invoice.status = "issued"
+        invoice.issued_at = now
+        session.add(invoice)
+        outbox.enqueue(session, ("callback.invoice.issued",), invoice_payload(invoice), now, invoice.contract_id)
+
+    return drain(ctx, Invoice, lambda _now: [col(Invoice.status) == "draft"], col(Invoice.issued_at), issue)
 
 
 def invoice_payload(invoice: Invoice) -> dict[str, str]:
