@@ -178,6 +178,10 @@ def with_servers(
 def main(argv: list[str]) -> None:
     args = parse(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
+    if "read" in scenarios and "new" not in scenarios:
+        # Reads read the contracts that the new-bookings run opened.
+        print("read needs the contracts of the new-bookings run: running new first")
+        scenarios.insert(scenarios.index("read"), "new")
     print(
         f"booking bench: PostgreSQL, {args.workers} uvicorn workers each, pool {args.pool_size}+{args.max_overflow} "
         f"a worker (pre-ping {'on' if args.pre_ping else 'off'}), {args.connections} connections, "
