@@ -1,7 +1,7 @@
 """coopcycle adapter: API accounts, notified deliveries (the fetch queue), work sessions
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 Create Date: 2026-11-27
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
