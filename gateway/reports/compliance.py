@@ -18,6 +18,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.payroll import CENT, net_of
 from gateway.domains.contracts.models import Contract, Violation
+from gateway.domains.fund import service as fund
 from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
@@ -137,7 +138,7 @@ def _invoices(session: Session, scope: _Scope, today: date) -> InvoicesOut:
 
 
 def _fund(session: Session, scope: _Scope) -> FundOut:
-    debt = f"platform:{scope.platform.slug}:debt"
+    debt = fund.debt_account(scope.platform.slug)
     rows = session.exec(
         select(col(LedgerEntry.kind), col(LedgerEntry.amount))
         .join(Contract, col(Contract.id) == col(LedgerEntry.contract_id))
