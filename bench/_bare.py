@@ -7,11 +7,15 @@ is measured against this, side by side, in one run (`python -m bench booking`).
 
 from __future__ import annotations
 
+import gc
 import hmac
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -24,7 +28,17 @@ SECRET = os.environ.get("BENCH_BARE_SECRET", "")
 TOKEN = os.environ.get("BENCH_BARE_TOKEN", "")
 _size, _overflow, _ping = (int(x) for x in os.environ.get("BENCH_BARE_POOL", "10,10,1").split(","))
 engine = make_engine(os.environ.get("BENCH_BARE_DATABASE_URL", "sqlite://"), _size, _overflow, bool(_ping))
-app = FastAPI(title="bare")
+_threads = int(os.environ.get("BENCH_BARE_THREADS", "40"))
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # The gateway's production settings apply to the bare endpoint too: the same threads per process ...
+    to_thread.current_default_thread_limiter().total_tokens = _threads
+    yield
+
+
+app = FastAPI(title="bare", lifespan=_lifespan)
 INSERT = text(
     "INSERT INTO bench_bare_row (message_id, body, received_at) VALUES (:m, CAST(:b AS jsonb), :t) RETURNING id"
 )
@@ -61,3 +75,6 @@ def read(message_id: str, authorization: Annotated[str, Header()] = "") -> JSONR
     if row is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     return JSONResponse({"id": row[0], "webhook_id": row[1], "body": row[2], "received_at": row[3].isoformat()})
+
+
+gc.freeze()  # ... and the same frozen start-up objects (as gateway/main.py)

@@ -133,6 +133,7 @@ class Pool:
     size: int
     overflow: int
     pre_ping: bool
+    threads: int = 4
 
 
 def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
@@ -143,6 +144,7 @@ def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
         "GATEWAY_DB_POOL_SIZE": str(pool.size),
         "GATEWAY_DB_MAX_OVERFLOW": str(pool.overflow),
         "GATEWAY_DB_POOL_PRE_PING": str(pool.pre_ping).lower(),
+        "GATEWAY_REQUEST_THREADS": str(pool.threads),
         "GATEWAY_CREDENTIAL_PEPPER": PEPPER,
         "GATEWAY_TOKEN_SIGNING_KEY": "bench-signing-key-" + uuid.uuid4().hex,
         "GATEWAY_SCHEDULER": "false",
@@ -158,6 +160,7 @@ def bare_env(url: str, secret: str, api_key: str, pool: Pool) -> dict[str, str]:
         "BENCH_BARE_SECRET": secret,
         "BENCH_BARE_TOKEN": api_key,
         "BENCH_BARE_POOL": f"{pool.size},{pool.overflow},{int(pool.pre_ping)}",
+        "BENCH_BARE_THREADS": str(pool.threads),
     }
 
 

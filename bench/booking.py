@@ -154,6 +154,7 @@ def parse(argv: list[str], doc: str | None = __doc__) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (gateway and bare alike)")
     # The defaults are docs/production.md's settings.
+    p.add_argument("--threads", type=int, default=4, help="request threads per worker (GATEWAY_REQUEST_THREADS)")
     p.add_argument("--pool-size", type=int, default=12, help="database connections per worker")
     p.add_argument("--max-overflow", type=int, default=4, help="extra connections per worker for bursts")
     p.add_argument("--pre-ping", action="store_true", help="ping each connection on checkout (one more round trip)")
@@ -168,7 +169,7 @@ def with_servers(
     wrk_path()
     with pg_schema() as url:
         plat = create_platform(url, riders=args.riders)
-        pool = Pool(args.pool_size, args.max_overflow, args.pre_ping)
+        pool = Pool(args.pool_size, args.max_overflow, args.pre_ping, args.threads)
         gw = Server("gateway", "gateway.main:app", gateway_env(url, pool, **gateway_extra), args.workers)
         bare = Server("bare", "bench._bare:app", bare_env(url, plat.secret, plat.api_key, pool), args.workers)
         with gw, bare:
@@ -183,7 +184,8 @@ def main(argv: list[str]) -> None:
         print("read needs the contracts of the new-bookings run: running new first")
         scenarios.insert(scenarios.index("read"), "new")
     print(
-        f"booking bench: PostgreSQL, {args.workers} uvicorn workers each, pool {args.pool_size}+{args.max_overflow} "
+        f"booking bench: PostgreSQL, {args.workers} uvicorn workers each, {args.threads} request threads and "
+        f"pool {args.pool_size}+{args.max_overflow} "
         f"a worker (pre-ping {'on' if args.pre_ping else 'off'}), {args.connections} connections, "
         f"{args.seconds:g} s a run"
     )

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,6 +44,8 @@ correction with its term and clause. Errors are RFC 9457 problem details (`appli
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Sync handlers run on this event loop's worker threads: bounded by the setting, not anyio's default of 40.
+    to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     scheduler = None
     if settings.scheduler:
         engine = settings_engine(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from gateway.agreements.engine import terms_in_force
 from gateway.agreements.model import Agreement, AgreementError
@@ -20,8 +20,9 @@ from gateway.agreements.schemas import (
 )
 from gateway.deps import BookDep
 from gateway.problems import InvalidPayload, NotFound, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(tags=["agreements"])
+router = api_router(tags=["agreements"])
 _PROVENANCE = ("clause", "note", "enforcement", "version")
 AgreementId = Annotated[str, Path(max_length=100, pattern="^[a-z0-9][a-z0-9-]*$")]
 

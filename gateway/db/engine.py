@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Request
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
-from starlette.concurrency import run_in_threadpool
 
 from gateway.settings import Settings, get_settings
 
@@ -65,6 +65,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            # Not on the request threads: a request waiting for one of those while it holds a connection could
+            # wait on requests that hold the threads and wait for a connection.
+            await to_thread.run_sync(session.close, limiter=_closing_limiter(request))
         else:
             session.close()  # nothing to roll back: no database round trip
+
+
+def _closing_limiter(request: Request) -> CapacityLimiter:
+    """Threads that only close sessions (one per connection the pool may lend), made once per app."""
+    state = request.app.state
+    limiter: CapacityLimiter | None = getattr(state, "closing_limiter", None)
+    if limiter is None:
+        s: Settings = state.settings
+        limiter = state.closing_limiter = CapacityLimiter(s.db_pool_size + (s.db_max_overflow or s.db_pool_size))
+    return limiter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from gateway.agreements.model import AgreementError
 from gateway.deps import BookDep, NowDep, SessionDep, staff_role
@@ -12,8 +12,9 @@ from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Forbidden, InvalidPayload, NotFound, ServiceUnavailable, Unauthorized, problem_responses
 from gateway.reports.compliance import ReportError, UnknownPlatform, compliance
 from gateway.reports.schemas import ComplianceOut
+from gateway.routing import api_router
 
-router = APIRouter(tags=["reports"])
+router = api_router(tags=["reports"])
 Negotiator = Annotated[StaffPrincipal, staff_role("agreements")]
 
 

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
@@ -25,6 +25,7 @@ from gateway.domains.contracts.schemas import ContractOut
 from gateway.domains.riders.access import RiderPrincipal
 from gateway.domains.riders.endpoints import my_contract, rider_contracts
 from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.routing import api_router
 from gateway.settings import Settings
 from gateway.web import view
 from gateway.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose
@@ -44,7 +45,7 @@ PAGE_HEADERS = {
     "Vary": "Accept, Accept-Language, Cookie",
 }
 
-router = APIRouter(tags=["rider pages"])
+router = api_router(tags=["rider pages"])
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -63,15 +64,15 @@ JsonLang = Annotated[
 ContractRef = Annotated[str, PathParam(max_length=64, description="The contract's id.")]
 
 
-def page_language(request: Request, lang: LangQuery = None) -> Translator:
+async def page_language(request: Request, lang: LangQuery = None) -> Translator:
     return Translator(choose(lang, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")))
 
 
-def json_language(request: Request, lang: JsonLang = None) -> Translator:
+async def json_language(request: Request, lang: JsonLang = None) -> Translator:
     return Translator(choose(lang, None, request.headers.get("accept-language")))
 
 
-def optional_rider(
+async def optional_rider(
     request: Request,
     settings: SettingsDep,
     now: NowDep,
@@ -79,7 +80,7 @@ def optional_rider(
 ) -> RiderPrincipal | Unauthorized:
     """The rider, or the reason there is none (the page explains it instead of failing)."""
     try:
-        return rider_principal(request, settings, now, credentials)
+        return await rider_principal(request, settings, now, credentials)
     except Unauthorized as exc:
         return exc
 

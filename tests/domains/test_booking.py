@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -243,3 +244,53 @@ def test_body_over_the_limit_is_refused_with_413(enrolled: PlatformHandle, send:
 def test_unknown_platform_gets_404_problem(client: Any) -> None:
     r = client.post("/v1/platforms/nobody/webhooks", content=b"{}")
     assert r.status_code == 404 and r.json()["detail"] == "no platform 'nobody' is configured on this gateway"
+
+
+_WRITTEN = {
+    "contract": "SELECT shift_code, status, starts_at, ends_at, zone, agreement, agreement_version, timezone, currency, "
+    "minimum_paid_hours, guaranteed_paid_hours, pay_basis, hourly_gross, hourly_net, CAST(offered_pay AS TEXT), "
+    "CAST(explanation AS TEXT), opened_at, status_changed_at, sent_home_early FROM contract ORDER BY shift_code",
+    "violation": "SELECT c.shift_code, v.term, v.clause, v.code, v.action, v.detail, v.offered, v.applied, v.created_at "
+    "FROM violation v JOIN contract c ON c.id = v.contract_id ORDER BY v.id",
+    "outbox": "SELECT o.kind, c.shift_code, o.status, o.attempts, o.failures, o.created_at, o.next_attempt_at "
+    "FROM outbox_message o JOIN contract c ON c.id = o.contract_id ORDER BY o.id",
+    "inbox": "SELECT event_type, status_code, received_at FROM inbox_message ORDER BY id",
+}
+
+
+def _written(engine: Engine) -> dict[str, list[Any]]:
+    with engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(sql))] for name, sql in _WRITTEN.items()}
+
+
+def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes(
+    is_postgres: bool, make_platform: Callable[..., PlatformHandle], send: Send, engine: Engine, monkeypatch: Any
+) -> None:
+    """PostgreSQL writes a new booking in one statement; SQLite (and any fallback) in several. Same rows either way,
+    and the outbox payloads are the contract as the platform was answered."""
+    if not is_postgres:
+        pytest.skip("the one-statement booking is PostgreSQL's (SQLite has no data-modifying CTEs)")
+    from gateway.domains.inbox import booking_pg
+
+    p = make_platform()
+    send(p, event("rider.enrolled", rider_id="r-1", name="Rider One", email="r1@example.org"))
+    bookings = [
+        booking("A", end="2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"}, zone="Ixelles"),
+        booking("B", pay={"hourly_gross": "14.00", "currency": "EUR"}),
+        booking("C", start="2026-12-02T10:00:00+01:00", end="2026-12-02T11:00:00+01:00"),
+    ]
+    one = [send(p, b) for b in bookings]
+    first = _written(engine)
+    with engine.begin() as conn:
+        for table in ("outbox_message", "violation", "contract"):
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant table names
+        conn.execute(text("DELETE FROM inbox_message WHERE event_type = 'shift.booked'"))
+    monkeypatch.setattr(booking_pg, "applies", lambda _session: False)
+    general = [send(p, b) for b in bookings]
+    assert [r.status_code for r in one] == [r.status_code for r in general] == [200, 200, 200]
+    assert _written(engine) == first
+    assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
+    with engine.connect() as conn:
+        payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message ORDER BY id")).scalars().all()
+    assert len(payloads) == 6
+    assert [json.loads(x)["shift_code"] for x in payloads] == ["A", "A", "B", "B", "C", "C"]

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -23,41 +18,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import PlatformHandle, event, signed_headers
+from tests.faults.server import free_port, gateway
 
 BOOKINGS = 160
 THREADS = 8
 KILL_AFTER = 40  # answers received before the kill
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _gateway(database_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(GATEWAY_DATABASE_URL=database_url, GATEWAY_SCHEDULER="false", GATEWAY_RATE_LIMIT_PER_MINUTE="0")
-    cmd = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--port", str(port), "--log-level", "warning"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.1)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
 
 
 def _booking(i: int) -> bytes:
@@ -85,7 +50,7 @@ def test_sigkill_mid_load_loses_nothing_and_doubles_nothing(
 ) -> None:
     if not is_postgres:
         pytest.skip("a second process on the same database: PostgreSQL")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1/platforms/{enrolled.slug}/webhooks"
     ids = {i: f"msg_{uuid.uuid4().hex}" for i in range(BOOKINGS)}
     outcome: dict[int, int | None] = {}
@@ -97,7 +62,7 @@ def test_sigkill_mid_load_loses_nothing_and_doubles_nothing(
             answered.release()
 
     log = tmp_path / "gateway.log"
-    with _gateway(database_url, port, log) as proc:
+    with gateway(database_url, port, log) as proc:
         threads = [threading.Thread(target=deliver, args=(list(range(t, BOOKINGS, THREADS)),)) for t in range(THREADS)]
         for t in threads:
             t.start()
@@ -117,7 +82,7 @@ def test_sigkill_mid_load_loses_nothing_and_doubles_nothing(
     assert all(before.get(f"K-{i}") == 1 for i in ok), "a 2xx without its contract"
     assert all(n == 1 for n in before.values())
 
-    with _gateway(database_url, port, log):
+    with gateway(database_url, port, log):
         retried = {i: _send(url, enrolled, ids[i], _booking(i)) for i in range(BOOKINGS) if i not in ok}
         replayed = {i: _send(url, enrolled, ids[i], _booking(i)) for i in sorted(ok)[:10]}
     assert set(retried.values()) <= {200}, retried

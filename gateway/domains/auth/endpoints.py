@@ -7,15 +7,16 @@ import binascii
 from datetime import timedelta
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.auth.oauth import OAuthError, grant
 from gateway.problems import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(tags=["auth"])
+router = api_router(tags=["auth"])
 
 
 class TokenOut(BaseModel):

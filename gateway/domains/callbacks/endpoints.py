@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from gateway.deps import PrincipalDep, SessionDep, SettingsDep
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.callbacks.schemas import CallbackEndpointCreated, CallbackEndpointIn, CallbackEndpointOut
 from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
+router = api_router(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
 _ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
 PlatformSlug = Annotated[str, Path(max_length=64)]
 # Bounded to the column's integer range: a larger id is a 422, not a database error.

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from gateway.deps import SessionDep, scoped
 from gateway.domains.auth.credentials import PlatformPrincipal
@@ -11,8 +11,9 @@ from gateway.domains.contracts.schemas import ContractOut
 from gateway.domains.contracts.service import contract_out, find_contract
 from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
+from gateway.routing import api_router
 
-router = APIRouter(tags=["contracts"])
+router = api_router(tags=["contracts"])
 _ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload, TooManyRequests)
 
 

@@ -7,6 +7,7 @@ already opened; two concurrent deliveries of one booking cannot both insert.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -81,8 +82,21 @@ def _offer_json(pay: PayOffer | None) -> dict[str, Any] | None:
     return None if pay is None else pay.model_dump(exclude_none=True)
 
 
-def open_contract(
-    session: Session,
+OPENED_KINDS = ("declaration.in", "callback.contract.opened")
+"""What leaves through the outbox when a contract opens: the declaration of employment, the platform's callback."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewContract:
+    """A contract about to be opened: its row, its corrections and the view everyone will read, built once."""
+
+    id: uuid.UUID
+    row: dict[str, Any]
+    corrections: list[dict[str, Any]]
+    out: ContractOut
+
+
+def new_contract(
     *,
     platform_id: int,
     platform_slug: str,
@@ -90,14 +104,10 @@ def open_contract(
     decision: BookingDecision,
     message_id: str,
     now: datetime,
-) -> ContractOut | None:
-    """Insert the contract, its violations and its outbox rows; or return the contract this shift already has.
-
-    None when the platform has no rider `data.rider_id`: the rider is found inside the INSERT ... SELECT, so
-    the common case costs one statement, and an unknown rider or a conflict is told apart only on the way out.
-    """
+) -> NewContract:
+    """Everything the booking writes, decided before anything is written (the id is chosen here)."""
     contract_id = uuid.uuid4()
-    params = {
+    row = {
         "id": contract_id,
         "platform_id": platform_id,
         "shift_code": data.shift_code,
@@ -118,32 +128,10 @@ def open_contract(
         "explanation": decision.explanation(),
         "opened_by_message": message_id,
         "opened_at": now,
+        "status_changed_at": now,
         "rider_external_id": data.rider_id,
     }
-    if session.connection().execute(_open_statement(session), params).first() is None:
-        rider_pk = session.exec(
-            select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
-        ).first()
-        return None if rider_pk is None else _already_open(session, platform_id, platform_slug, rider_pk, data)
-
-    if decision.corrections:
-        session.execute(
-            Violation.__table__.insert(),  # type: ignore[attr-defined]
-            [
-                {
-                    "contract_id": contract_id,
-                    "term": c.term,
-                    "clause": c.clause,
-                    "code": c.code,
-                    "action": c.action,
-                    "detail": c.detail,
-                    "offered": c.offered,
-                    "applied": c.applied,
-                    "created_at": now,
-                }
-                for c in decision.corrections
-            ],
-        )
+    corrections = [_correction_fields(c) for c in decision.corrections]
     out = ContractOut(
         id=contract_id,
         platform=platform_slug,
@@ -155,18 +143,44 @@ def open_contract(
         minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
         guaranteed_paid_hours=shown_hours(decision.guaranteed_paid_hours),
         pay=_pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
-        corrections=[CorrectionOut(**_correction_fields(c)) for c in decision.corrections],
+        corrections=[CorrectionOut(**c) for c in corrections],
         opened_at=now,
         history=[_opened_event(now)],
     )
-    _enqueue_outbound(session, contract_id, out, now)
-    return out
+    return NewContract(contract_id, row, corrections, out)
+
+
+def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
+    """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out).
+
+    False, with nothing written, when the shift already has a contract or the platform has no such rider: the
+    rider is found inside the INSERT ... SELECT, so the common case costs one statement, and the two are told
+    apart only on the way out (`existing_contract`).
+    """
+    if session.connection().execute(_open_statement(session), new.row).first() is None:
+        return False
+    if new.corrections:
+        session.execute(
+            Violation.__table__.insert(),  # type: ignore[attr-defined]
+            [{"contract_id": new.id, "created_at": now, **c} for c in new.corrections],
+        )
+    outbox.enqueue(session, OPENED_KINDS, payload, now, new.id)
+    return True
+
+
+def existing_contract(session: Session, platform_id: int, platform_slug: str, data: ShiftBooked) -> ContractOut | None:
+    """The contract this booking's shift already has (a conflict if it is another booking); None when the
+    platform has no rider `data.rider_id`."""
+    rider_pk = session.exec(
+        select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
+    ).first()
+    return None if rider_pk is None else _already_open(session, platform_id, platform_slug, rider_pk, data)
 
 
 _OPEN_COLUMNS = (
     "id", "platform_id", "shift_code", "status", "starts_at", "ends_at", "zone", "agreement", "agreement_version",
     "timezone", "currency", "minimum_paid_hours", "guaranteed_paid_hours", "pay_basis", "hourly_gross", "hourly_net",
-    "offered_pay", "explanation", "opened_by_message", "opened_at",
+    "offered_pay", "explanation", "opened_by_message", "opened_at", "status_changed_at",
 )  # fmt: skip
 _open_statements: dict[str, Any] = {}
 
@@ -224,13 +238,6 @@ def _pay_out(gross: Decimal, net: Decimal, currency: str, offered: PayOffer | di
         hourly_net=net,
         currency=currency,
         offered=None if offered is None else OfferOut(**offered),
-    )
-
-
-def _enqueue_outbound(session: Session, contract_id: uuid.UUID, out: ContractOut, now: datetime) -> None:
-    """The declaration of employment and the platform's callback leave after commit, through the outbox."""
-    outbox.enqueue(
-        session, ("declaration.in", "callback.contract.opened"), out.model_dump(mode="json"), now, contract_id
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from gateway.deps import SessionDep, staff_role
 from gateway.domains.declarations import service as declarations
@@ -12,8 +12,9 @@ from gateway.domains.declarations.models import DeclarationState
 from gateway.domains.declarations.schemas import DeclarationListItem
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(prefix="/v1/admin/declarations", tags=["staff"])
+router = api_router(prefix="/v1/admin/declarations", tags=["staff"])
 
 
 @router.get(

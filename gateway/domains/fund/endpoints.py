@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from gateway.deps import BookDep, NowDep, SessionDep, staff_role
@@ -19,8 +19,9 @@ from gateway.domains.platforms.service import get_platform
 from gateway.domains.settlement.service import record_invoice_payment
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(prefix="/v1/admin", tags=["staff"])
+router = api_router(prefix="/v1/admin", tags=["staff"])
 FundStaff = Annotated[StaffPrincipal, staff_role("fund")]
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -9,8 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.deps import SessionDep
 from gateway.problems import ServiceUnavailable, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(tags=["operations"])
+router = api_router(tags=["operations"])
 
 
 class Health(BaseModel):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from adapters.base import Adapter, DeferredAdapter, PayloadError, SignatureError, VerifiedMessage, deferred
@@ -27,9 +27,10 @@ from gateway.problems import (
     problem_responses,
 )
 from gateway.ratelimit import check_platform_rate
+from gateway.routing import api_router
 from gateway.settings import Settings
 
-router = APIRouter(tags=["webhooks"])
+router = api_router(tags=["webhooks"])
 REPLAY_HEADER = "Webhook-Replayed"
 
 
@@ -79,7 +80,7 @@ def receive_webhook(
     settings: SettingsDep,
     book: BookDep,
     now: NowDep,
-) -> JSONResponse:
+) -> Response:
     """Verify the signature over the exact body, parse the event, apply it in one transaction.
 
     A replay of a known `webhook-id` returns the first answer unchanged (header `Webhook-Replayed: true`).
@@ -109,7 +110,7 @@ def receive_webhook(
             answer = inbox.handle(session, target, book, settings, message.message_id, event, now)
             session.commit()
             WEBHOOKS_ACCEPTED.labels(target.slug, event.type, "false").inc()
-            return JSONResponse(answer.body, status_code=answer.status_code)
+            return _sent(answer)
         except inbox.DuplicateDelivery:
             session.rollback()
             stored = inbox.stored_answer(session, target.id, message.message_id)
@@ -119,8 +120,8 @@ def receive_webhook(
             WEBHOOKS_REFUSED.labels(target.slug, exc.slug).inc()
             raise
     session.rollback()  # end the read here, in this thread: the session then closes without a round trip
-    WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
-    return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+    WEBHOOKS_ACCEPTED.labels(target.slug, stored.event_type, "true").inc()
+    return _sent(stored, replayed=True)
 
 
 def _targets(request: Request) -> WebhookTargets:
@@ -169,7 +170,7 @@ def _verified(
 
 def _defer(
     adapter: DeferredAdapter, session: Session, target: WebhookTarget, message_id: str, body: bytes, now: datetime
-) -> JSONResponse:
+) -> Response:
     """Store a deferred adapter's notification and its 202 answer in one transaction."""
     try:
         accepted = adapter.defer(session, target.id, message_id, body, now)
@@ -183,7 +184,13 @@ def _defer(
         session.rollback()
         stored = inbox.stored_answer(session, target.id, message_id)
         assert stored is not None
-        WEBHOOKS_ACCEPTED.labels(target.slug, stored.body.get("type", ""), "true").inc()
-        return JSONResponse(stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+        WEBHOOKS_ACCEPTED.labels(target.slug, stored.event_type, "true").inc()
+        return _sent(stored, replayed=True)
     WEBHOOKS_ACCEPTED.labels(target.slug, accepted.type, "false").inc()
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    return _sent(answer)
+
+
+def _sent(answer: inbox.Answer, *, replayed: bool = False) -> Response:
+    """The answer's JSON as serialised once (a replay gets the stored text as it is, never parsed again)."""
+    headers = {REPLAY_HEADER: "true"} if replayed else None
+    return Response(answer.content, status_code=answer.status_code, headers=headers, media_type="application/json")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import JSON, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.agreements.loader import AgreementBook
@@ -16,6 +17,7 @@ from gateway.db.upsert import insert_for
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.schemas import ContractOut, RiderOut
+from gateway.domains.inbox import booking_pg
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -31,17 +33,35 @@ class DuplicateDelivery(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """An answer as sent: its status, the event type it answered and its JSON body, serialised once."""
+
     status_code: int
-    body: dict[str, Any]
+    event_type: str
+    content: bytes
+
+
+def json_text(body: dict[str, Any]) -> str:
+    """JSON as the answer is sent and stored (Starlette's JSONResponse rendering: compact, UTF-8)."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+_INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
+_PLATFORM = Platform.__table__  # type: ignore[attr-defined]
+# The stored answer as text: returned as it was first sent, never parsed and serialised again.
+_STORED = (_INBOX.c.status_code, _INBOX.c.event_type, cast(_INBOX.c.response, Text))
+
+
+def _answer(row: Any) -> Answer:
+    return Answer(row[0], row[1], row[2].encode())
 
 
 def stored_answer(session: Session, platform_id: int, message_id: str) -> Answer | None:
-    row = session.exec(
-        select(InboxMessage.status_code, InboxMessage.response).where(
-            InboxMessage.platform_id == platform_id, InboxMessage.message_id == message_id
-        )
-    ).first()
-    return None if row is None else Answer(row[0], dict(row[1]))
+    row = (
+        session.connection()
+        .execute(sa_select(*_STORED).where(_INBOX.c.platform_id == platform_id, _INBOX.c.message_id == message_id))
+        .first()
+    )
+    return None if row is None else _answer(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +70,8 @@ class Lookup:
     stored: Answer | None
 
 
-_INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
-_PLATFORM = Platform.__table__  # type: ignore[attr-defined]
 _LOOKUP = (
-    sa_select(_PLATFORM.c.insolvent_at, _INBOX.c.status_code, _INBOX.c.response)
+    sa_select(_PLATFORM.c.insolvent_at, *_STORED)
     .select_from(
         _PLATFORM.outerjoin(
             _INBOX, (_INBOX.c.platform_id == _PLATFORM.c.id) & (_INBOX.c.message_id == bindparam("message_id"))
@@ -69,8 +87,14 @@ def lookup(session: Session, platform_id: int, message_id: str) -> Lookup | None
     row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
     if row is None:
         return None
-    stored = None if row[1] is None else Answer(row[1], dict(row[2]))
-    return Lookup(row[0] is not None, stored)
+    return Lookup(row[0] is not None, None if row[1] is None else _answer(row[1:]))
+
+
+def _stored_text(session: Session) -> Any:
+    """The answer's text, stored as it was sent so a replay is the same bytes (the JSON type would serialise it
+    again). PostgreSQL wants the text cast to json; SQLite keeps it as it is (a CAST there would be numeric)."""
+    content = bindparam("content", type_=Text)
+    return cast(content, JSON) if session.get_bind().dialect.name == "postgresql" else type_coerce(content, Text)
 
 
 def _record(
@@ -81,19 +105,25 @@ def _record(
     now: datetime,
     status: int,
     body: dict[str, Any],
-) -> None:
+) -> Answer:
     """The answer under (platform, message id); DuplicateDelivery when another delivery committed it first."""
-    stmt = insert_for(session, _INBOX).on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
+    content = json_text(body)
+    stmt = (
+        insert_for(session, _INBOX)
+        .values(response=_stored_text(session))
+        .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
+    )
     params = {
         "platform_id": platform_id,
         "message_id": message_id,
         "event_type": event_type,
         "received_at": now,
         "status_code": status,
-        "response": body,
+        "content": content,
     }
     if session.connection().execute(stmt.returning(_INBOX.c.id), params).first() is None:
         raise DuplicateDelivery(message_id)
+    return Answer(status, event_type, content.encode())
 
 
 def handle(
@@ -112,16 +142,14 @@ def handle(
     """
     result = WebhookAccepted(webhook_id=message_id, type=event.type)
     data = event.data
+    if isinstance(data, ShiftBooked):
+        return _book(session, target, book, data, message_id, event.type, now, settings.max_shift_hours)
     if isinstance(data, RiderEnrolled):
         rider = riders.enrol(session, target.id, data, now)
         result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
-    elif isinstance(data, ShiftBooked):
-        result.contract = _book(session, target, book, data, message_id, now, settings.max_shift_hours)
     else:
         result.contract = _lifecycle(session, target, data, message_id, now, settings)
-    body = result.model_dump(mode="json")
-    _record(session, target.id, message_id, event.type, now, 200, body)
-    return Answer(200, body)
+    return _record(session, target.id, message_id, event.type, now, 200, result.model_dump(mode="json"))
 
 
 def _book(
@@ -130,34 +158,41 @@ def _book(
     book: AgreementBook,
     data: ShiftBooked,
     message_id: str,
+    event_type: str,
     now: datetime,
     max_shift_hours: int,
-) -> Any:
+) -> Answer:
     agreement = book.get(target.agreement)
     if agreement is None:
         # The platform points at an agreement this gateway did not load: an operator's problem, not the sender's.
         raise ServiceUnavailable(
             f"agreement {target.agreement} of platform {target.slug} is not loaded", headers={"Retry-After": "60"}
         )
-    # The rider is looked up inside the contract's INSERT ... SELECT; a separate query only on the way out.
     try:
         decision = contracts.decide(agreement, data, max_shift_hours)
     except Problem:
         if riders.rider_id_for(session, target.id, data.rider_id) is None:
             raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
         raise
-    opened = contracts.open_contract(
-        session,
-        platform_id=target.id,
-        platform_slug=target.slug,
-        data=data,
-        decision=decision,
-        message_id=message_id,
-        now=now,
+    new = contracts.new_contract(
+        platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
     )
-    if opened is None:
+    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
+    if booking_pg.applies(session):
+        content = json_text(body)
+        opened = booking_pg.open_and_answer(session, new, message_id, event_type, content)
+        if opened is booking_pg.Opened.OPENED:
+            return Answer(200, event_type, content.encode())
+        if opened is booking_pg.Opened.DUPLICATE:
+            raise DuplicateDelivery(message_id)
+    elif contracts.insert_contract(session, new, body["contract"], now):
+        return _record(session, target.id, message_id, event_type, now, 200, body)
+    # Nothing was written: the shift has its contract already (this booking's, or a conflict), or no such rider.
+    existing = contracts.existing_contract(session, target.id, target.slug, data)
+    if existing is None:
         raise _unknown_rider(data)
-    return opened
+    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=existing).model_dump(mode="json")
+    return _record(session, target.id, message_id, event_type, now, 200, body)
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
@@ -198,5 +233,4 @@ def record_deferred(session: Session, platform_id: int, message_id: str, event_t
     Raises DuplicateDelivery when another delivery of this message id committed first. Flushes only.
     """
     body = WebhookAccepted(webhook_id=message_id, type=event_type).model_dump(mode="json")
-    _record(session, platform_id, message_id, event_type, now, 202, body)
-    return Answer(202, body)
+    return _record(session, platform_id, message_id, event_type, now, 202, body)

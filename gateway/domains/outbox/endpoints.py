@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from gateway.deps import NowDep, SessionDep, staff_role
 from gateway.domains.outbox import service as outbox
@@ -18,8 +18,9 @@ from gateway.domains.outbox.schemas import (
 )
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(prefix="/v1/admin/outbox", tags=["outbound"])
+router = api_router(prefix="/v1/admin/outbox", tags=["outbound"])
 
 Status = Literal["pending", "sent", "skipped", "dead"]
 

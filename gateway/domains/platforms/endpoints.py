@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from gateway.deps import NowDep, SessionDep, SettingsDep, scoped
@@ -15,8 +15,9 @@ from gateway.domains.platforms.service import rotate_secret
 from gateway.domains.staff.service import audit
 from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
+from gateway.routing import api_router
 
-router = APIRouter(tags=["platforms"])
+router = api_router(tags=["platforms"])
 
 
 class RotateIn(BaseModel):

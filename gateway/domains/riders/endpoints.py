@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -22,8 +22,9 @@ from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
+from gateway.routing import api_router
 
-router = APIRouter(tags=["riders"])
+router = api_router(tags=["riders"])
 RIDER_HOME = "/rider"
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.riders import access
 from gateway.domains.riders.endpoints import RIDER_HOME, set_session_cookie
 from gateway.problems import NotFound, Problem, Unauthorized, problem_responses
+from gateway.routing import api_router
 from gateway.settings import Settings
 
-router = APIRouter(tags=["riders"])
+router = api_router(tags=["riders"])
 
 
 class LoginFailed(Problem):

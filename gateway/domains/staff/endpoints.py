@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from gateway.deps import NowDep, SessionDep, SettingsDep, staff_role
@@ -22,8 +22,9 @@ from gateway.domains.staff.service import (
     revoke,
 )
 from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.routing import api_router
 
-router = APIRouter(prefix="/v1/admin", tags=["staff"])
+router = api_router(prefix="/v1/admin", tags=["staff"])
 PlatformSlug = Annotated[str, Path(max_length=64)]
 
 
