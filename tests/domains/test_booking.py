@@ -270,7 +270,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
     and the outbox payloads are the contract as the platform was answered."""
     if not is_postgres:
         pytest.skip("the one-statement booking is PostgreSQL's (SQLite has no data-modifying CTEs)")
-    from gateway.domains.inbox import booking_pg
+    from gateway.domains.inbox import postgres
 
     p = make_platform()
     send(p, event("rider.enrolled", rider_id="r-1", name="Rider One", email="r1@example.org"))
@@ -285,7 +285,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         for table in ("outbox_message", "violation", "contract"):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant table names
         conn.execute(text("DELETE FROM inbox_message WHERE event_type = 'shift.booked'"))
-    monkeypatch.setattr(booking_pg, "applies", lambda _session: False)
+    monkeypatch.setattr(postgres, "applies", lambda _session: False)
     general = [send(p, b) for b in bookings]
     assert [r.status_code for r in one] == [r.status_code for r in general] == [200, 200, 200]
     assert _written(engine) == first

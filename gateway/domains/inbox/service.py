@@ -17,7 +17,7 @@ from gateway.db.upsert import insert_for
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.schemas import ContractOut, RiderOut
-from gateway.domains.inbox import booking_pg
+from gateway.domains.inbox import postgres
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -84,7 +84,10 @@ _LOOKUP = (
 def lookup(session: Session, platform_id: int, message_id: str) -> Lookup | None:
     """Whether the platform is insolvent now and the answer already given to this message id, in one query
     (the platform itself may come from a cache). None when the platform no longer exists."""
-    row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
+    if postgres.applies(session):
+        row = postgres.lookup(session, platform_id, message_id)
+    else:
+        row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
     if row is None:
         return None
     return Lookup(row[0] is not None, None if row[1] is None else _answer(row[1:]))
@@ -178,12 +181,12 @@ def _book(
         platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
     )
     body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
-    if booking_pg.applies(session):
+    if postgres.applies(session):
         content = json_text(body)
-        opened = booking_pg.open_and_answer(session, new, message_id, event_type, content)
-        if opened is booking_pg.Opened.OPENED:
+        opened = postgres.open_and_answer(session, new, message_id, event_type, content)
+        if opened is postgres.Opened.OPENED:
             return Answer(200, event_type, content.encode())
-        if opened is booking_pg.Opened.DUPLICATE:
+        if opened is postgres.Opened.DUPLICATE:
             raise DuplicateDelivery(message_id)
     elif contracts.insert_contract(session, new, body["contract"], now):
         return _record(session, target.id, message_id, event_type, now, 200, body)
