@@ -32,7 +32,7 @@ def get_contract(
     found = find_contract(session, principal.platform_id, contract_id=contract_id)
     if found is None:
         raise NotFound(f"platform {platform} has no contract {contract_id}")
-    return contract_out(session, found[0], principal.slug, found[1])
+    return contract_out(session, found.contract, principal.slug, found.rider_external_id, found.later)
 
 
 @router.get(
@@ -50,4 +50,4 @@ def get_contract_by_shift(
     found = find_contract(session, principal.platform_id, shift_code=shift_code)
     if found is None:
         raise NotFound(f"platform {platform} has no contract for shift {shift_code!r}")
-    return contract_out(session, found[0], principal.slug, found[1])
+    return contract_out(session, found.contract, principal.slug, found.rider_external_id, found.later)

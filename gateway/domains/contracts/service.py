@@ -30,6 +30,7 @@ from gateway.agreements.engine import (
 )
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.db.upsert import insert_for
+from gateway.domains.contracts import views
 from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
 from gateway.domains.contracts.schemas import (
     AgreementRefOut,
@@ -268,14 +269,20 @@ def contract_view(session: Session, contract: Contract, platform_slug: str) -> C
     return contract_out(session, contract, platform_slug, rider.external_id)
 
 
-def contract_out(session: Session, contract: Contract, platform_slug: str, rider_external_id: str) -> ContractOut:
-    """The whole contract as platforms (and riders) read it; never a dump of the row."""
-    from gateway.domains.contracts import views
-    from gateway.domains.declarations.service import declaration_view
+def contract_out(
+    session: Session,
+    contract: Contract,
+    platform_slug: str,
+    rider_external_id: str,
+    later: views.Later | None = None,
+) -> ContractOut:
+    """The whole contract as platforms (and riders) read it; never a dump of the row. `later` when the caller
+    read it with the contract (find_contract does)."""
+    from gateway.domains.declarations.service import declaration_out
 
-    violations = session.exec(
-        select(Violation).where(Violation.contract_id == contract.id).order_by(col(Violation.id))
-    ).all()
+    if later is None:
+        later = views.later(session, contract.id)
+    violations = session.exec(_VIOLATIONS, params={"contract_id": contract.id}).all()
     return ContractOut(
         id=contract.id,
         platform=platform_slug,
@@ -290,29 +297,40 @@ def contract_out(session: Session, contract: Contract, platform_slug: str, rider
         corrections=[CorrectionOut(**_correction_fields(v)) for v in violations],
         opened_at=contract.opened_at,
         actual=views.actual(contract),
-        statement=views.statement(session, contract.id),
-        invoice=views.invoice(session, contract.id),
-        payout=views.payout(session, contract.id),
+        statement=views.statement(later.settlement),
+        invoice=views.invoice(later.invoice),
+        payout=views.payout(later.payout),
         history=[_opened_event(contract.opened_at), *views.history(session, contract.id)],
-        declaration=declaration_view(session, contract.id),
+        declaration=declaration_out(later.declaration),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    contract: Contract
+    rider_external_id: str
+    later: views.Later
+
+
+def _find_statement(key: str) -> Any:
+    entities: list[Any] = [Contract, Rider.external_id, *views.LATER_ENTITIES]
+    stmt = views.with_later(sa_select(*entities).join(Rider, col(Rider.id) == col(Contract.rider_id)))
+    return stmt.where(Contract.platform_id == bindparam("platform_id"), getattr(Contract, key) == bindparam("key"))
+
+
+# Built once: building a statement costs about as much as running it (contract reads are a hot path).
+_FIND = {"id": _find_statement("id"), "shift_code": _find_statement("shift_code")}
+_VIOLATIONS = select(Violation).where(Violation.contract_id == bindparam("contract_id")).order_by(col(Violation.id))
 
 
 def find_contract(
     session: Session, platform_id: int, *, contract_id: uuid.UUID | None = None, shift_code: str | None = None
-) -> tuple[Contract, str] | None:
-    """A platform's own contract with its rider's external id; None when it is not that platform's."""
-    stmt = (
-        select(Contract, Rider.external_id)
-        .join(Rider, col(Rider.id) == col(Contract.rider_id))
-        .where(Contract.platform_id == platform_id)
-    )
-    if contract_id is not None:
-        stmt = stmt.where(Contract.id == contract_id)
-    if shift_code is not None:
-        stmt = stmt.where(Contract.shift_code == shift_code)
-    row = session.exec(stmt).first()
-    return None if row is None else (row[0], row[1])
+) -> Found | None:
+    """A platform's own contract (by id or by shift code) with its rider's external id and later rows, in one
+    query; None when it is not that platform's."""
+    key, value = ("id", contract_id) if contract_id is not None else ("shift_code", shift_code)
+    row = session.execute(_FIND[key], {"platform_id": platform_id, "key": value}).first()
+    return None if row is None else Found(row[0], row[1], views.Later(*row[2:]))
 
 
 def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) -> bool:

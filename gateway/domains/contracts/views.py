@@ -3,14 +3,48 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from gateway.domains.contracts.models import Contract, ContractEvent
 from gateway.domains.contracts.schemas import ActualOut, EventOut, InvoiceOut, PayLineOut, PayoutOut, StatementOut
+from gateway.domains.declarations.models import Declaration
 from gateway.domains.payouts.models import Payout
 from gateway.domains.settlement.models import Invoice, Settlement
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """What a contract's later life added (each at most one row): read with the contract, in the same query."""
+
+    settlement: Settlement | None
+    invoice: Invoice | None
+    payout: Payout | None
+    declaration: Declaration | None
+
+
+LATER_ENTITIES = (Settlement, Invoice, Payout, Declaration)
+
+
+def with_later(stmt: Any) -> Any:
+    """`stmt` (selecting from Contract) with the later rows outer-joined: select it with LATER_ENTITIES."""
+    return (
+        stmt.outerjoin(Settlement, col(Settlement.contract_id) == col(Contract.id))
+        .outerjoin(Invoice, col(Invoice.contract_id) == col(Contract.id))
+        .outerjoin(Payout, col(Payout.contract_id) == col(Contract.id))
+        .outerjoin(Declaration, col(Declaration.contract_id) == col(Contract.id))
+    )
+
+
+def later(session: Session, contract_id: uuid.UUID) -> Later:
+    row = session.exec(
+        with_later(select(*LATER_ENTITIES).select_from(Contract)).where(Contract.id == contract_id)
+    ).one()
+    return Later(*row)
 
 
 def actual(c: Contract) -> ActualOut:
@@ -25,8 +59,7 @@ def actual(c: Contract) -> ActualOut:
     )
 
 
-def statement(session: Session, contract_id: uuid.UUID) -> StatementOut | None:
-    s = session.get(Settlement, contract_id)
+def statement(s: Settlement | None) -> StatementOut | None:
     if s is None:
         return None
     return StatementOut(
@@ -48,8 +81,7 @@ def statement(session: Session, contract_id: uuid.UUID) -> StatementOut | None:
     )
 
 
-def invoice(session: Session, contract_id: uuid.UUID) -> InvoiceOut | None:
-    i = session.exec(select(Invoice).where(Invoice.contract_id == contract_id)).first()
+def invoice(i: Invoice | None) -> InvoiceOut | None:
     if i is None:
         return None
     return InvoiceOut(
@@ -66,8 +98,7 @@ def invoice(session: Session, contract_id: uuid.UUID) -> InvoiceOut | None:
     )
 
 
-def payout(session: Session, contract_id: uuid.UUID) -> PayoutOut | None:
-    p = session.exec(select(Payout).where(Payout.contract_id == contract_id)).first()
+def payout(p: Payout | None) -> PayoutOut | None:
     if p is None:
         return None
     return PayoutOut(
@@ -75,10 +106,14 @@ def payout(session: Session, contract_id: uuid.UUID) -> PayoutOut | None:
     )
 
 
+# Built once: building a statement costs about as much as running it (contract reads are a hot path).
+_HISTORY = (
+    select(ContractEvent).where(ContractEvent.contract_id == bindparam("contract_id")).order_by(col(ContractEvent.id))
+)
+
+
 def history(session: Session, contract_id: uuid.UUID) -> list[EventOut]:
-    rows = session.exec(
-        select(ContractEvent).where(ContractEvent.contract_id == contract_id).order_by(col(ContractEvent.id))
-    ).all()
+    rows = session.exec(_HISTORY, params={"contract_id": contract_id}).all()
     return [
         EventOut(
             kind=e.kind,

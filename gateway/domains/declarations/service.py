@@ -37,7 +37,10 @@ def get(session: Session, contract_id: uuid.UUID) -> Declaration | None:
 
 def declaration_view(session: Session, contract_id: uuid.UUID) -> DeclarationOut:
     """The contract's declaration state; `queued` while the IN waits in the outbox."""
-    d = get(session, contract_id)
+    return declaration_out(get(session, contract_id))
+
+
+def declaration_out(d: Declaration | None) -> DeclarationOut:
     return DeclarationOut.queued() if d is None else _out(d)
 
 

@@ -118,7 +118,7 @@ def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: Sessi
     invoice = record_invoice_payment(session, invoice_id, now)
     audit(session, staff.actor, "invoice.paid", f"invoice:{invoice_id}", now, total=str(invoice.total))
     session.commit()
-    out = invoice_view(session, invoice.contract_id)
+    out = invoice_view(invoice)
     assert out is not None
     return out
 

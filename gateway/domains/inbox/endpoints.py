@@ -94,7 +94,13 @@ def receive_webhook(
 
 
 def _receive(
-    platform: str, request: Request, body: bytes, session: Session, settings: Settings, book: AgreementBook, now: datetime
+    platform: str,
+    request: Request,
+    body: bytes,
+    session: Session,
+    settings: Settings,
+    book: AgreementBook,
+    now: datetime,
 ) -> Response:
     target, adapter, message = _verified(request, session, platform, body, settings, now)
     check_platform_rate(request.app, target.slug)
