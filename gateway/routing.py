@@ -40,10 +40,18 @@ def _ending_transactions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _plain_sync(endpoint: Callable[..., Any]) -> bool:
+    """A function that does its work when called (a generator's body would run after the wrapper's `finally`)."""
+    call = inspect.unwrap(endpoint)
+    return not (
+        inspect.iscoroutinefunction(call) or inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
+    )
+
+
 class GatewayRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         # include_router makes each route again from its (already wrapped) endpoint: wrap once.
-        if not inspect.iscoroutinefunction(endpoint) and not getattr(endpoint, "ends_transactions", False):
+        if _plain_sync(endpoint) and not getattr(endpoint, "ends_transactions", False):
             endpoint = _ending_transactions(endpoint)
         super().__init__(path, endpoint, **kwargs)
 

@@ -78,5 +78,6 @@ def _closing_limiter(request: Request) -> CapacityLimiter:
     limiter: CapacityLimiter | None = getattr(state, "closing_limiter", None)
     if limiter is None:
         s: Settings = state.settings
-        limiter = state.closing_limiter = CapacityLimiter(s.db_pool_size + (s.db_max_overflow or s.db_pool_size))
+        overflow = s.db_pool_size if s.db_max_overflow is None else s.db_max_overflow
+        limiter = state.closing_limiter = CapacityLimiter(s.db_pool_size + overflow)
     return limiter

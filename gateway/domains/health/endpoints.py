@@ -22,8 +22,10 @@ class Readiness(BaseModel):
     database: str
 
 
+# Liveness and metrics are async: they answer on the event loop even when every request thread is busy (a
+# probe that queued behind four slow requests would get a live process restarted).
 @router.get("/healthz", response_model=Health, summary="The process is alive")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health(status="ok")
 
 
@@ -47,5 +49,5 @@ def readyz(session: SessionDep) -> Readiness:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Metrics"}},
 )
-def metrics() -> Response:
+async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

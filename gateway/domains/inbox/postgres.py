@@ -41,10 +41,11 @@ _BOOK = """
 WITH c AS (
     INSERT INTO contract (id, platform_id, shift_code, status, starts_at, ends_at, zone, agreement,
         agreement_version, timezone, currency, minimum_paid_hours, guaranteed_paid_hours, pay_basis, hourly_gross,
-        hourly_net, opened_by_message, opened_at, status_changed_at, offered_pay, explanation, rider_id)
+        hourly_net, opened_by_message, opened_at, status_changed_at, sent_home_early, offered_pay, explanation,
+        rider_id)
     SELECT %(id)s, %(platform_id)s, %(shift_code)s, %(status)s, %(starts_at)s, %(ends_at)s, %(zone)s, %(agreement)s,
         %(agreement_version)s, %(timezone)s, %(currency)s, %(minimum_paid_hours)s, %(guaranteed_paid_hours)s,
-        %(pay_basis)s, %(hourly_gross)s, %(hourly_net)s, %(opened_by_message)s, %(opened_at)s, %(opened_at)s,
+        %(pay_basis)s, %(hourly_gross)s, %(hourly_net)s, %(opened_by_message)s, %(opened_at)s, %(opened_at)s, false,
         CAST(%(offered_pay)s AS json), CAST(%(explanation)s AS json), rider.id
     FROM rider WHERE rider.platform_id = %(platform_id)s AND rider.external_id = %(rider_external_id)s
     ON CONFLICT (platform_id, shift_code) DO NOTHING
@@ -88,7 +89,9 @@ class Opened(enum.Enum):
 
 
 def applies(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    """PostgreSQL through psycopg 3 (the statements go to that driver directly)."""
+    dialect = session.get_bind().dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
 @contextmanager
