@@ -294,3 +294,32 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message ORDER BY id")).scalars().all()
     assert len(payloads) == 6
     assert [json.loads(x)["shift_code"] for x in payloads] == ["A", "A", "B", "B", "C", "C"]
+
+
+def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanwhile(
+    is_postgres: bool, enrolled: PlatformHandle, send: Send, engine: Engine, book: Any
+) -> None:
+    """Outside a transaction the one statement is all or nothing: a concurrent delivery that recorded this
+    webhook-id first (here: recorded just before) leaves no contract, correction or outbox row behind."""
+    if not is_postgres:
+        pytest.skip("the one-statement booking is PostgreSQL's")
+    from adapters.canonical import ShiftBooked
+    from adapters.standard import StandardAdapter
+    from gateway.domains.contracts import service as contracts
+    from gateway.domains.inbox import postgres
+    from tests.conftest import TEST_NOW
+
+    first = send(enrolled, booking("S-1"), msg_id="msg-same")
+    assert first.status_code == 200
+    data = StandardAdapter().parse(booking("S-2", pay={"hourly_gross": "9.00", "currency": "EUR"})).data
+    assert isinstance(data, ShiftBooked)
+    decision = contracts.decide(book.get("be-delivery-2016"), data, 16)
+    with engine.connect() as conn:
+        platform_id = conn.execute(text("SELECT id FROM platform WHERE slug = 'demo'")).scalar_one()
+    new = contracts.new_contract(
+        platform_id=platform_id, platform_slug="demo", data=data, decision=decision, message_id="msg-same", now=TEST_NOW
+    )
+    before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
+    with postgres.autocommit(engine) as driver:
+        assert postgres.open_and_answer(driver, new, "msg-same", "shift.booked", "{}") is postgres.Opened.DUPLICATE
+    assert {t: count_rows(engine, t) for t in before} == before

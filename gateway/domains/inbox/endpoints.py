@@ -5,12 +5,15 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from adapters.base import Adapter, DeferredAdapter, PayloadError, SignatureError, VerifiedMessage, deferred
+from adapters.canonical import CanonicalEvent
 from adapters.registry import get_adapter
 from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import settings_engine
+from gateway.domains.inbox import postgres
 from gateway.domains.inbox import service as inbox
 from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from gateway.domains.inbox.schemas import WebhookAccepted
@@ -104,6 +107,20 @@ def _receive(
 ) -> Response:
     target, adapter, message = _verified(request, session, platform, body, settings, now)
     check_platform_rate(request.app, target.slug)
+    event = None
+    engine = session.get_bind()
+    # PostgreSQL, platform from the cache (the session holds no connection): a booking needs no transaction.
+    if isinstance(engine, Engine) and postgres.applies(engine) and not session.in_transaction():
+        event = _parsed(adapter, body)
+        at_once = (
+            None
+            if event is None
+            else inbox.book_at_once(engine, target, book, settings, message.message_id, event, now)
+        )
+        if at_once is not None:
+            answer, replayed = at_once
+            WEBHOOKS_ACCEPTED.labels(target.slug, answer.event_type, str(replayed).lower()).inc()
+            return _sent(answer, replayed=replayed)
 
     found = inbox.lookup(session, target.id, message.message_id)
     if found is None or found.insolvent:
@@ -115,7 +132,7 @@ def _receive(
         return _defer(later, session, target, message.message_id, body, now)
     if stored is None:
         try:
-            event = adapter.parse(body)
+            event = event or adapter.parse(body)
         except PayloadError as exc:
             WEBHOOKS_REFUSED.labels(target.slug, "malformed" if exc.malformed else "invalid").inc()
             problem = MalformedBody if exc.malformed else InvalidPayload
@@ -136,6 +153,16 @@ def _receive(
     session.rollback()  # end the read here, in this thread: the session then closes without a round trip
     WEBHOOKS_ACCEPTED.labels(target.slug, stored.event_type, "true").inc()
     return _sent(stored, replayed=True)
+
+
+def _parsed(adapter: Adapter, body: bytes) -> CanonicalEvent | None:
+    """The event, or None when the adapter defers or the body does not parse (the general path answers those)."""
+    if deferred(adapter) is not None:
+        return None
+    try:
+        return adapter.parse(body)
+    except PayloadError:
+        return None
 
 
 def _targets(request: Request) -> WebhookTargets:

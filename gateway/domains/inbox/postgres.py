@@ -1,12 +1,15 @@
 """PostgreSQL: the webhook hot path in two statements, sent straight to the driver.
 
 A new booking writes four tables: the contract, its corrections, its outbox rows and the inbox answer. Sent one
-by one that is five round trips; on PostgreSQL, data-modifying CTEs put them in one statement, inside the request's
-transaction as before (the route still commits). The contract's INSERT ... SELECT finds the rider and stops at the
-(platform, shift code) key, and every other insert reads from it, so when no contract was inserted nothing at all
-was written and the general path (`contracts.existing_contract`) tells an unknown rider from a shift already
-booked. The answer's JSON is serialised once: it is the inbox's stored answer, the HTTP body, and (its `contract`
-member) the outbox payload.
+by one that is five round trips; on PostgreSQL, data-modifying CTEs put them in one statement, atomic on its own.
+The contract's INSERT ... SELECT finds the rider and stops at the (platform, shift code) key, and every other
+insert reads from it, so when no contract was inserted nothing at all was written and the general path
+(`contracts.existing_contract`) tells an unknown rider from a shift already booked. The inbox row has no ON
+CONFLICT: if another delivery of the webhook-id recorded its answer first, the unique key fails the whole
+statement and nothing of it is written either. So the statement needs no surrounding transaction: a new booking
+(`service.book_at_once`) is the lookup and this statement in autocommit, two round trips, no BEGIN or COMMIT.
+The answer's JSON is serialised once: it is the inbox's stored answer, the HTTP body, and (its `contract` member)
+the outbox payload.
 
 Both statements go to psycopg on the session's own connection and transaction: SQLAlchemy's execution machinery
 cost more per request than the statements themselves (profiled). Values are converted by the columns' own
@@ -23,6 +26,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -30,6 +35,7 @@ from gateway.domains.contracts.models import Contract
 from gateway.domains.contracts.service import OPENED_KINDS, NewContract
 
 _CONTRACT = Contract.__table__  # type: ignore[attr-defined]
+_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # bind processors depend on the dialect only
 # Contract columns bound from NewContract.row, each through its column type; JSON documents are bound as text.
 _VALUES = (
     "id", "platform_id", "shift_code", "status", "starts_at", "ends_at", "zone", "agreement", "agreement_version",
@@ -64,10 +70,9 @@ WITH c AS (
 ), i AS (
     INSERT INTO inbox_message (platform_id, message_id, event_type, received_at, status_code, response)
     SELECT %(platform_id)s, %(message_id)s, %(event_type)s, %(opened_at)s, 200, CAST(%(answer)s AS json) FROM c
-    ON CONFLICT (platform_id, message_id) DO NOTHING
     RETURNING id
 )
-SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM i)
+SELECT count(*) FROM i
 """
 
 _LOOKUP = """
@@ -85,20 +90,19 @@ _KINDS = "{" + ",".join(OPENED_KINDS) + "}"
 class Opened(enum.Enum):
     OPENED = "opened"  # the contract, its corrections, outbox rows and the answer are written
     NOT_OPENED = "not-opened"  # nothing written: the shift has a contract already, or the rider is unknown
-    DUPLICATE = "duplicate"  # another delivery of this webhook-id recorded its answer first
+    DUPLICATE = "duplicate"  # nothing written: another delivery of this webhook-id recorded its answer first
 
 
-def applies(session: Session) -> bool:
+def applies(bind: Session | Engine) -> bool:
     """PostgreSQL through psycopg 3 (the statements go to that driver directly)."""
-    dialect = session.get_bind().dialect
+    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect
     return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
 @contextmanager
-def _driver(session: Session) -> Iterator[psycopg.Connection[Any]]:
-    """The psycopg connection under the session's, in its transaction; driver errors come out as SQLAlchemy's
-    (so a database that went away is a 503, as everywhere else) and a broken connection leaves the pool."""
-    connection = session.connection()
+def _speaking(connection: Connection) -> Iterator[psycopg.Connection[Any]]:
+    """The psycopg connection under `connection`; driver errors come out as SQLAlchemy's (so a database that went
+    away is a 503, as everywhere else) and a broken connection leaves the pool."""
     driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
     try:
         yield driver
@@ -108,26 +112,42 @@ def _driver(session: Session) -> Iterator[psycopg.Connection[Any]]:
         raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
 
 
+@contextmanager
+def in_session(session: Session) -> Iterator[psycopg.Connection[Any]]:
+    """The driver in the session's transaction (the caller commits)."""
+    with _speaking(session.connection()) as driver:
+        yield driver
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[psycopg.Connection[Any]]:
+    """A driver connection in autocommit: each statement is its own transaction (for `book_at_once`)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection, _speaking(connection) as d:
+        yield d
+
+
 _converters: dict[str, Callable[[Any], Any] | None] = {}
 
 
-def _bound(name: str, value: Any, session: Session) -> Any:
+def _bound(name: str, value: Any) -> Any:
     """`value` as the column's SQLAlchemy type binds it (e.g. a Decimal in scaled integer units)."""
     if name not in _converters:
-        _converters[name] = _CONTRACT.c[name].type.bind_processor(session.get_bind().dialect)
+        _converters[name] = _CONTRACT.c[name].type.bind_processor(_DIALECT)
     convert = _converters[name]
     return value if convert is None or value is None else convert(value)
 
 
-def lookup(session: Session, platform_id: int, message_id: str) -> tuple[Any, ...] | None:
+def lookup(driver: psycopg.Connection[Any], platform_id: int, message_id: str) -> tuple[Any, ...] | None:
     """(insolvent_at, status_code, event_type, response text) as `service.lookup` reads them; None: no platform."""
-    with _driver(session) as driver:
-        return driver.execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).fetchone()
+    return driver.execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).fetchone()
 
 
-def open_and_answer(session: Session, new: NewContract, message_id: str, event_type: str, answer: str) -> Opened:
-    """Write the booking and its answer (JSON text) in one statement. Flushes nothing else; the caller commits."""
-    params: dict[str, Any] = {v: _bound(v, new.row[v], session) for v in _VALUES}
+def open_and_answer(
+    driver: psycopg.Connection[Any], new: NewContract, message_id: str, event_type: str, answer: str
+) -> Opened:
+    """Write the booking and its answer (JSON text) in one statement, atomic on its own: in autocommit it is its
+    own transaction; in the session's, the caller commits (or rolls back after DUPLICATE)."""
+    params: dict[str, Any] = {v: _bound(v, new.row[v]) for v in _VALUES}
     params.update(
         rider_external_id=new.row["rider_external_id"],
         offered_pay=json.dumps(new.row["offered_pay"]),  # JSON null when none, as the JSON column type stores it
@@ -138,9 +158,11 @@ def open_and_answer(session: Session, new: NewContract, message_id: str, event_t
         message_id=message_id,
         event_type=event_type,
     )
-    with _driver(session) as driver:
+    try:
         row = driver.execute(_BOOK, params).fetchone()
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.table_name != "inbox_message":
+            raise
+        return Opened.DUPLICATE  # the statement failed whole: nothing of it was written
     assert row is not None
-    if row[0] == 0:
-        return Opened.NOT_OPENED
-    return Opened.OPENED if row[1] == 1 else Opened.DUPLICATE
+    return Opened.OPENED if row[0] == 1 else Opened.NOT_OPENED

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Text, bindparam, cast, type_coerce
+from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -85,7 +85,8 @@ def lookup(session: Session, platform_id: int, message_id: str) -> Lookup | None
     """Whether the platform is insolvent now and the answer already given to this message id, in one query
     (the platform itself may come from a cache). None when the platform no longer exists."""
     if postgres.applies(session):
-        row = postgres.lookup(session, platform_id, message_id)
+        with postgres.in_session(session) as driver:
+            row = postgres.lookup(driver, platform_id, message_id)
     else:
         row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
     if row is None:
@@ -155,6 +156,49 @@ def handle(
     return _record(session, target.id, message_id, event.type, now, 200, result.model_dump(mode="json"))
 
 
+def book_at_once(
+    engine: Engine,
+    target: WebhookTarget,
+    book: AgreementBook,
+    settings: Settings,
+    message_id: str,
+    event: CanonicalEvent,
+    now: datetime,
+) -> tuple[Answer, bool] | None:
+    """PostgreSQL: a booking in two statements and no transaction around them (see `postgres`): the lookup, then
+    the one statement that writes it all or nothing. Returns the answer and whether it replays a stored one; None
+    when the general path must decide (not a booking; the platform changed; the booking is refused, conflicts or
+    names an unknown rider; a concurrent delivery of the same webhook-id): nothing was written then."""
+    data = event.data
+    agreement = book.get(target.agreement)
+    if not isinstance(data, ShiftBooked) or agreement is None:
+        return None
+    with postgres.autocommit(engine) as driver:
+        row = postgres.lookup(driver, target.id, message_id)
+        if row is None or row[0] is not None:
+            return None
+        if row[1] is not None:
+            return _answer(row[1:]), True
+        try:
+            decision = contracts.decide(agreement, data, settings.max_shift_hours)
+        except Problem:
+            return None
+        new = contracts.new_contract(
+            platform_id=target.id,
+            platform_slug=target.slug,
+            data=data,
+            decision=decision,
+            message_id=message_id,
+            now=now,
+        )
+        content = json_text(
+            WebhookAccepted(webhook_id=message_id, type=event.type, contract=new.out).model_dump(mode="json")
+        )
+        if postgres.open_and_answer(driver, new, message_id, event.type, content) is not postgres.Opened.OPENED:
+            return None
+    return Answer(200, event.type, content.encode()), False
+
+
 def _book(
     session: Session,
     target: WebhookTarget,
@@ -183,7 +227,8 @@ def _book(
     body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
     if postgres.applies(session):
         content = json_text(body)
-        opened = postgres.open_and_answer(session, new, message_id, event_type, content)
+        with postgres.in_session(session) as driver:
+            opened = postgres.open_and_answer(driver, new, message_id, event_type, content)
         if opened is postgres.Opened.OPENED:
             return Answer(200, event_type, content.encode())
         if opened is postgres.Opened.DUPLICATE:
