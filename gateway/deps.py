@@ -20,6 +20,7 @@ from gateway.domains.staff import service as staff
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Forbidden, Unauthorized
 from gateway.ratelimit import check_platform_rate
+from gateway.routing import end_transaction
 from gateway.settings import Settings
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -71,17 +72,6 @@ def _platform_from_token(session: Session, settings: Settings, token: str, now: 
     return PlatformPrincipal(int(claims["pid"]), str(claims["plt"]), frozenset(str(claims.get("scope", "")).split()))
 
 
-def release_connection(session: Session) -> None:
-    """End a dependency's read, returning its connection to the pool before the route's own thread starts.
-
-    A sync dependency and the route run in separate threadpool turns; a request that kept its connection while
-    waiting for the route's turn could hold the last connections while the threads that have turns wait for one
-    (both then wait for the pool timeout). So a request holds a connection only within one thread's turn.
-    """
-    if session.in_transaction():
-        session.rollback()
-
-
 def platform_principal(
     request: Request,
     platform: str,
@@ -95,7 +85,7 @@ def platform_principal(
     if credentials is None:
         raise Unauthorized("send 'Authorization: Bearer <access token>'", headers={"WWW-Authenticate": "Bearer"})
     principal = _platform_from_token(session, settings, credentials.credentials, now)
-    release_connection(session)
+    end_transaction(session)  # no connection held across thread turns (gateway/routing.py)
     if principal.slug != platform:
         raise Forbidden("this credential belongs to another platform")
     check_platform_rate(request.app, principal.slug)
@@ -135,7 +125,7 @@ def staff_role(role: str) -> Any:
         if admin and hmac.compare_digest(given.encode(), admin.encode()):
             return StaffPrincipal(staff.SUPERUSER, frozenset(staff.ROLES))
         principal = staff.authenticate(session, given, settings.credential_pepper.get_secret_value())
-        release_connection(session)
+        end_transaction(session)  # no connection held across thread turns (gateway/routing.py)
         if principal is None:
             raise Unauthorized("the staff token is unknown or revoked", headers=challenge)
         if role not in principal.roles:

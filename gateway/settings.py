@@ -37,7 +37,8 @@ class Settings(BaseSettings):
         le=256,
         description="Threads per process that run request handlers (each uses at most one database connection at a "
         "time). More threads than cores add contention for Python's GIL, not throughput: measured with "
-        "`./dev bench booking`, 4 gave 30 % more bookings a second and a third of the p99 of 40 (docs/production.md).",
+        "`./dev bench booking`, 4 gave about 30 % more bookings a second than 40, and a p99 of about 125 ms "
+        "against 300 (docs/production.md).",
     )
     platform_cache_seconds: float = Field(
         default=5.0,

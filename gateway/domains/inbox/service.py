@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts import lifecycle
@@ -183,17 +184,8 @@ def book_at_once(
             decision = contracts.decide(agreement, data, settings.max_shift_hours)
         except Problem:
             return None
-        new = contracts.new_contract(
-            platform_id=target.id,
-            platform_slug=target.slug,
-            data=data,
-            decision=decision,
-            message_id=message_id,
-            now=now,
-        )
-        content = json_text(
-            WebhookAccepted(webhook_id=message_id, type=event.type, contract=new.out).model_dump(mode="json")
-        )
+        new, body = _proposed(target, data, decision, message_id, event.type, now)
+        content = json_text(body)
         if postgres.open_and_answer(driver, new, message_id, event.type, content) is not postgres.Opened.OPENED:
             return None
     return Answer(200, event.type, content.encode()), False
@@ -221,10 +213,7 @@ def _book(
         if riders.rider_id_for(session, target.id, data.rider_id) is None:
             raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
         raise
-    new = contracts.new_contract(
-        platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
-    )
-    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
+    new, body = _proposed(target, data, decision, message_id, event_type, now)
     if postgres.applies(session):
         content = json_text(body)
         with postgres.in_session(session) as driver:
@@ -241,6 +230,16 @@ def _book(
         raise _unknown_rider(data)
     body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=existing).model_dump(mode="json")
     return _record(session, target.id, message_id, event_type, now, 200, body)
+
+
+def _proposed(
+    target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
+) -> tuple[contracts.NewContract, dict[str, Any]]:
+    """The contract the booking opens and the answer that carries it, both decided before anything is written."""
+    new = contracts.new_contract(
+        platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
+    )
+    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
