@@ -566,8 +566,9 @@ def _salary_lines(
     else:
         term, clause = _offer_line(s)
         since, why = None, f"{_h(h.worked)} h × {offered} {cur} gross an hour offered"
+    base = cents(h.worked * rate)
     if h.worked > 0:
-        lines.append(_hourly("base", "hours worked", term, clause, since, h.worked, rate, why))
+        lines.append(_hourly("base", "hours worked", term, clause, since, h.worked, rate, base, why))
     if extra > 0 and minimum is not None:
         label = "short-notice cancellation" if h.status == "cancelled_paid" else "minimum engagement"
         lines.append(
@@ -579,21 +580,28 @@ def _salary_lines(
                 minimum.since_text,
                 extra,
                 rate,
+                # The paid hours are paid as one amount, rounded once, so that the floor's gross-up (which
+                # rounds the shift's gross once) holds; this line is what the base line leaves of it.
+                cents(h.paid * rate) - base,
                 f"{h.paid:.2f} h paid at least: {_h(extra)} h more than worked, at {rate} {cur}",
             )
         )
     if offered is not None and winner is not None and offered < winner.gross:
         covered = h.paid if winner.hours == "paid" else h.worked
-        step = winner.gross - offered
         if covered > 0:
+            # Owed at the floor less paid at the offer, each rounded once: two lines rounded apart could
+            # leave the shift a cent under the floor.
+            owed = cents(covered * winner.gross)
+            at_offer = cents(covered * offered)
             lines.append(
                 _top_up(
                     winner,
                     covered,
-                    step,
-                    cents(covered * step),
+                    winner.gross - offered,
+                    owed - at_offer,
                     cur,
-                    f"{_h(covered)} h × {step} {cur} up to the floor of {winner.gross} {cur} ({winner.rule.term.name})",
+                    f"{_h(covered)} h × {winner.gross} {cur} = {owed} {cur} at the floor "
+                    f"({winner.rule.term.name}), less {at_offer} {cur} at {offered} {cur}",
                 )
             )
     return lines
@@ -605,9 +613,17 @@ def _h(hours: Decimal) -> str:
 
 
 def _hourly(
-    code: str, label: str, term: str, clause: str, since: str | None, hours: Decimal, rate: Decimal, why: str
+    code: str,
+    label: str,
+    term: str,
+    clause: str,
+    since: str | None,
+    hours: Decimal,
+    rate: Decimal,
+    amount: Decimal,
+    why: str,
 ) -> PayLine:
-    return PayLine(code, label, term, clause, since, hours, rate, cents(hours * rate), "salary", why)
+    return PayLine(code, label, term, clause, since, hours, rate, amount, "salary", why)
 
 
 def _top_up(floor: Floor, hours: Decimal, rate: Decimal | None, amount: Decimal, cur: str, why: str) -> PayLine:

@@ -64,19 +64,45 @@ def net_of(gross: Decimal, rates: Rates) -> NetBreakdown:
     return NetBreakdown(gross, social, withheld, gross - social - withheld)
 
 
-@lru_cache(maxsize=4096)
-def gross_for_net(net_floor: Decimal, rates: Rates) -> Decimal:
-    """The smallest gross, to the cent, whose net reaches `net_floor`.
+# The longest shift a net floor must hold for, in hours: the ceiling of GATEWAY_MAX_SHIFT_HOURS. A constant,
+# not that setting, so the gross of a floor (and every settlement and worked example built on it) does not move
+# when an operator changes how long a booking may be.
+LONGEST_SHIFT_HOURS = 48
+QUARTER_HOUR = Decimal("0.25")
 
-    Start from the exact inverse rounded up, then walk by cents: rounding at each line makes net(gross)
-    a step function, so the analytic inverse can be a cent off either way.
+
+def shift_net(hourly_gross: Decimal, hours: Decimal, rates: Rates) -> Decimal:
+    """The net of `hours` paid at `hourly_gross`, computed as settlement does: one line rounded to the cent,
+    then contributions on that line."""
+    return net_of(cents(hourly_gross * hours), rates).net
+
+
+def _nets_the_floor(gross: Decimal, net_floor: Decimal, rates: Rates, quarters: int) -> bool:
+    # Longest first: a gross short of the floor is short on long shifts by whole cents, so most candidates fail
+    # at the first length tried.
+    for q in range(quarters, 0, -1):
+        hours = q * QUARTER_HOUR
+        if shift_net(gross, hours, rates) < net_floor * hours:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def gross_for_net(net_floor: Decimal, rates: Rates, longest_hours: int = LONGEST_SHIFT_HOURS) -> Decimal:
+    """The smallest hourly gross, to the cent, such that every shift of a whole number of quarter hours up to
+    `longest_hours` nets at least `net_floor` an hour.
+
+    Contributions are rounded on the shift's gross, not on one hour's: 11.50 nets 10.00 for one hour at 13.07 %
+    but 29.99 for three. Net is non-decreasing in gross, so the set of grosses that meet the floor for every
+    length is everything from one value up: start from the exact inverse rounded up and walk by cents to it.
     """
     keep = (1 - rates.employee_social_security) * (1 - rates.withholding)
     if keep <= 0:
         raise ValueError("contribution rates leave nothing net")
+    quarters = int(longest_hours / QUARTER_HOUR)
     gross = (net_floor / keep).quantize(CENT, rounding=ROUND_CEILING)
-    while net_of(gross, rates).net < net_floor:
+    while not _nets_the_floor(gross, net_floor, rates, quarters):
         gross += CENT
-    while gross > 0 and net_of(gross - CENT, rates).net >= net_floor:
+    while gross > 0 and _nets_the_floor(gross - CENT, net_floor, rates, quarters):
         gross -= CENT
     return gross

@@ -99,4 +99,4 @@ def test_diff_with_a_proposal_lists_term_changes_and_example_impact() -> None:
     assert code == 0, out
     assert "~ net_hourly_floor (hourly_floor)" in out
     assert "from 2027-01-01" in out
-    assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.80" in out
+    assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.81" in out

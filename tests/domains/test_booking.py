@@ -64,7 +64,7 @@ def test_hourly_offer_under_net_floor_is_lifted_and_each_broken_floor_is_named(
     enrolled: PlatformHandle, send: Send
 ) -> None:
     c = send(enrolled, booking(pay={"hourly_gross": "9.00", "currency": "EUR"})).json()["contract"]
-    # The statutory minimum (12.83 gross) is higher than the gross for 10 EUR net (11.50): the higher wins.
+    # The statutory minimum (12.83 gross) is higher than the gross for 10 EUR net (11.51): the higher wins.
     assert c["pay"]["hourly_gross"] == "12.83"
     assert Decimal(c["pay"]["hourly_net"]) >= Decimal("10.00")
     assert {x["term"] for x in c["corrections"]} == {"net_hourly_floor", "statutory_minimum_wage"}
@@ -74,7 +74,8 @@ def test_hourly_offer_under_net_floor_is_lifted_and_each_broken_floor_is_named(
 def test_offer_meeting_net_floor_but_under_statutory_minimum_is_lifted_by_that_term_only(
     enrolled: PlatformHandle, send: Send
 ) -> None:
-    c = send(enrolled, booking(pay={"hourly_gross": "11.50", "currency": "EUR"})).json()["contract"]
+    # 11.51 is the smallest gross whose every shift nets 10 EUR an hour (11.50 nets 29.99 on 3 h).
+    c = send(enrolled, booking(pay={"hourly_gross": "11.51", "currency": "EUR"})).json()["contract"]
     assert c["pay"]["hourly_gross"] == "12.83"
     assert [x["term"] for x in c["corrections"]] == ["statutory_minimum_wage"]
 

@@ -15,7 +15,7 @@ __all__ = ["staff_token"]  # the negotiators' token, shared with the security te
 AGREEMENTS = REPO_ROOT / "agreements"
 PROPOSAL = AGREEMENTS / "be-delivery-2016" / "proposals" / "2027-net-floor-12.yaml"
 
-# A draft that ends the statutory-minimum term from 2027: riders paid at the floor lose (12.83 -> 11.50 gross).
+# A draft that ends the statutory-minimum term from 2027: riders paid at the floor lose (12.83 -> 11.51 gross).
 NO_STATUTORY = """\
 amends: be-delivery-2016
 version: "2027.9-test"

@@ -145,8 +145,8 @@ def test_the_cli_replays_the_platforms_shifts_and_writes_the_compliance_files(
         assert r.exit_code == 0, r.output
         with (tmp_path / "whatif-be-delivery-2016-riders.csv").open(encoding="utf-8") as f:
             rows = {row["rider"]: row for row in csv.DictReader(f)}
-        # S-1 and S-2 go from 12.83 to 13.80 gross an hour (3 h each); S-3's 14.00 is above both floors.
-        assert rows["r-1"]["shifts"] == "3" and D(rows["r-1"]["gross_change"]) == 6 * (D("13.80") - D("12.83"))
+        # S-1 and S-2 go from 12.83 to 13.81 gross an hour (3 h each); S-3's 14.00 is above both floors.
+        assert rows["r-1"]["shifts"] == "3" and D(rows["r-1"]["gross_change"]) == 6 * (D("13.81") - D("12.83"))
         r = runner.invoke(
             app, ["reports", "compliance", "--platform", "demo", "--month", "2026-12", "--out", str(tmp_path)]
         )

@@ -2,8 +2,8 @@
 
 Belgian payroll profile: employee social security 13.07 %, no withholding, employer contributions 25 %, levy
 6.5 % of the invoice (invoice = cost / 0.935). Signed: the statutory minimum, 12.83 gross an hour, beats the
-10 EUR net floor (11.50 gross). Proposal: a 12 EUR net floor = 13.80 gross (13.80 - 1.80 = 12.00 net; 13.79 nets
-11.99), and a bike at 1.50 a shift.
+10 EUR net floor (11.51 gross). Proposal: a 12 EUR net floor = 13.81 gross (the smallest gross whose every shift
+nets 12.00 an hour: 3 h at 13.80 = 41.40 nets 35.99), and a bike at 1.50 a shift.
 """
 
 from __future__ import annotations
@@ -34,31 +34,31 @@ def test_the_proposal_takes_effect_on_its_first_date(signed: Agreement, proposal
     assert proposal.version == "2027.1-proposal"
 
 
-def test_a_shift_paid_at_the_floor_gains_the_difference_between_12_83_and_13_80(
+def test_a_shift_paid_at_the_floor_gains_the_difference_between_12_83_and_13_81(
     signed: Agreement, proposal: Agreement
 ) -> None:
     three_hours = shift(1, 18, 3)
     assert figures_of(signed, three_hours, JAN) == Figures(D("3"), D("38.49"), D("33.46"), D("0.36"), D("51.84"))
-    # 3 x 13.80 = 41.40 gross; 41.40 - 5.41 = 35.99 net; 0.36 phone + 1.50 bike;
-    # (41.40 + 10.35 + 1.86) / 0.935 = 57.34 invoiced.
-    assert figures_of(proposal, three_hours, JAN) == Figures(D("3"), D("41.40"), D("35.99"), D("1.86"), D("57.34"))
+    # 3 x 13.81 = 41.43 gross; 41.43 - 5.41 = 36.02 net (at least 3 x 12.00); 0.36 phone + 1.50 bike;
+    # (41.43 + 10.36 + 1.86) / 0.935 = 57.38 invoiced.
+    assert figures_of(proposal, three_hours, JAN) == Figures(D("3"), D("41.43"), D("36.02"), D("1.86"), D("57.38"))
 
 
 def test_totals_gainers_and_losers_per_rider(signed: Agreement, no_statutory: Agreement) -> None:
     shifts = [
-        ("r-floor", shift(1, 18, 3)),  # paid at the floor: 12.83 -> 11.50 gross an hour
+        ("r-floor", shift(1, 18, 3)),  # paid at the floor: 12.83 -> 11.51 gross an hour
         ("r-floor", shift(2, 18, 2, PerTripOffer(D("4.50"), "EUR"))),  # 3 h paid at the floor as well
         ("r-well-paid", shift(1, 12, 3, HourlyOffer(D("14.00"), "EUR"))),  # above both floors: unchanged
     ]
     r = run_whatif(signed, no_statutory, iter(shifts), at=JAN)
     assert r.shifts == 3 and r.changed_shifts == 2
     floor = next(x for x in r.riders if x.rider == "r-floor")
-    # 6 h x 12.83 = 76.98 gross -> 6 h x 11.50 = 69.00; net 2 x (38.49 - 5.03) = 66.92 -> 2 x (34.50 - 4.51) = 59.98
-    assert floor.signed.gross == D("76.98") and floor.draft.gross == D("69.00")
-    assert floor.signed.net == D("66.92") and floor.draft.net == D("59.98")
-    assert floor.change.net == D("-6.94")
+    # 6 h x 12.83 = 76.98 gross -> 6 h x 11.51 = 69.06; net 2 x (38.49 - 5.03) = 66.92 -> 2 x (34.53 - 4.51) = 60.04
+    assert floor.signed.gross == D("76.98") and floor.draft.gross == D("69.06")
+    assert floor.signed.net == D("66.92") and floor.draft.net == D("60.04")
+    assert floor.change.net == D("-6.88")
     assert [x.rider for x in r.losers] == ["r-floor"] and r.gainers == [] and r.unchanged == 1
-    assert r.signed.gross == D("118.98") and r.draft.gross == D("111.00")
+    assert r.signed.gross == D("118.98") and r.draft.gross == D("111.06")
     assert r.draft.paid_hours == r.signed.paid_hours == D("9")
     assert r.riders[0].rider == "r-floor"  # the largest loss first
 
@@ -69,9 +69,9 @@ def test_the_proposal_makes_only_gainers_and_costs_the_platform_more(signed: Agr
     ]
     r = run_whatif(signed, proposal, iter(shifts), at=JAN)
     assert len(r.gainers) == 10 and r.losers == [] and r.unchanged == 1
-    assert r.draft.net - r.signed.net == 10 * (D("35.99") - D("33.46"))
-    assert r.draft.cost - r.signed.cost == 10 * (D("57.34") - D("51.84")) + (D("82.20") - D("80.60"))
-    assert r.deciles("net") == [D("2.53")] * 9  # 11 riders, 10 of them +2.53: D1 already at +2.53
+    assert r.draft.net - r.signed.net == 10 * (D("36.02") - D("33.46"))
+    assert r.draft.cost - r.signed.cost == 10 * (D("57.38") - D("51.84")) + (D("82.20") - D("80.60"))
+    assert r.deciles("net") == [D("2.56")] * 9  # 11 riders, 10 of them +2.56: D1 already at +2.56
     assert r.memo_hits > 0  # the same 3-hour slot on different days: computed once
 
 

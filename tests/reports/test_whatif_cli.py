@@ -55,9 +55,9 @@ def test_whatif_prints_the_table_and_writes_csv_and_html_with_charts(export: Pat
     assert "terms in force on 2027-01-01" in said and "2 riders: 1 gain, 0 lose, 1 unchanged" in said
     with (out / "whatif-be-delivery-2016-riders.csv").open(encoding="utf-8") as f:
         rows = {row["rider"]: row for row in csv.DictReader(f)}
-    # r-1: two shifts each paid 3 h at the floor, 12.83 -> 13.80 gross an hour.
-    assert rows["r-1"]["gross_signed"] == "76.98" and rows["r-1"]["gross_draft"] == "82.80"
-    assert rows["r-1"]["net_change"] == "5.06" and rows["r-2"]["net_change"] == "0.00"
+    # r-1: two shifts each paid 3 h at the floor, 12.83 -> 13.81 gross an hour.
+    assert rows["r-1"]["gross_signed"] == "76.98" and rows["r-1"]["gross_draft"] == "82.86"
+    assert rows["r-1"]["net_change"] == "5.12" and rows["r-2"]["net_change"] == "0.00"
     assert rows["TOTAL"]["shifts"] == "3"
     summary = (out / "whatif-be-delivery-2016-summary.csv").read_text(encoding="utf-8")
     assert "riders_gaining,1" in summary and "net_change_D9," in summary
