@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -29,8 +31,18 @@ def _iso_text(value: object) -> object:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    # Instants are stored and compared in UTC: a time at the edge of the calendar with an offset (9999-12-31T23:00
+    # at -05:00) parses, then overflows wherever it is converted. Refused here, naming the field, never a 500.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("this date-time cannot be represented in UTC (the year is out of range)") from None
+    return value
+
+
 # An instant must carry its offset: a local time without one is ambiguous around DST changes.
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
 
 
 class _Data(BaseModel):

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.agreements.payroll import LONGEST_SHIFT_HOURS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Placeholders are accepted in development only; production refuses to start with them.
@@ -58,7 +60,40 @@ class Settings(BaseSettings):
         default=300, ge=1, description="How far a webhook-timestamp may be from now, either way."
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook bodies get 413.")
-    max_shift_hours: int = Field(default=16, ge=1, le=48, description="Longer booked shifts are refused.")
+    max_shift_hours: int = Field(
+        default=16,
+        ge=1,
+        le=LONGEST_SHIFT_HOURS,
+        description="Longer shifts are refused (422): booked (ends_at - starts_at) and worked (shift.ended's `at` "
+        "less the recorded start, or the booked start when none was reported).",
+    )
+    clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="How far ahead of the gateway's clock a shift event's `at` (started, ended, cancelled, first "
+        "delivery) may be, for senders whose clocks run fast; later is refused (422): an event reports what happened.",
+    )
+    start_window_hours: int = Field(
+        default=12,
+        ge=1,
+        le=48,
+        description="A shift.started `at` more than this many hours before or after the booked start is refused "
+        "(422): it belongs to another shift, or to none.",
+    )
+    booking_horizon_days: int = Field(
+        default=366,
+        ge=1,
+        le=3660,
+        description="A shift may be booked to start at most this many days ahead; further is refused (422).",
+    )
+    booking_past_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="A shift may be booked up to this many days after its start (late news of work: a backlog after "
+        "an outage, a courier enrolled late); earlier starts are refused (422).",
+    )
     credential_pepper: SecretStr = Field(
         default=SecretStr(_DEV_PEPPER),
         description="Server-side key mixed into API-credential hashes; a leaked database alone cannot verify keys.",

@@ -153,6 +153,27 @@ def signed_headers(secret: str, body: bytes, msg_id: str | None = None, ts: int 
     }
 
 
+def _event_time(body: bytes) -> datetime | None:
+    try:
+        data = json.loads(body).get("data")
+        return datetime.fromisoformat(data["at"]) if isinstance(data, dict) and "at" in data else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def as_it_happens(send: Callable[..., Any], clock: Clock) -> Callable[..., Any]:
+    """`send` as a platform posts in real time: a shift event is sent when it happens, so the app's clock first
+    moves to the event's `at` (never back). For tests about what events do, not about when they may arrive."""
+
+    def post(p: PlatformHandle, body: bytes, msg_id: str | None = None, **headers: str) -> Any:
+        at = _event_time(body)
+        if at is not None and at > clock():
+            clock.fixed = at
+        return send(p, body, msg_id, **headers)
+
+    return post
+
+
 def event(type_: str, **data: Any) -> bytes:
     return json.dumps({"type": type_, "timestamp": "2026-11-26T10:00:00Z", "data": data}).encode()
 

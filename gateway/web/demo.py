@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-# When the demo's platform sends its webhooks (the screenshots' app clock stands still there).
+# When the demo's platform books its shifts; the pages are read at that instant (the screenshots' app clock stands
+# still there). Work is reported as it happens, at the events' own times: the gateway takes no event from the future.
 BOOKED_AT = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
 RIDER, OTHER_RIDER = "r-1", "r-2"
 
@@ -22,19 +23,21 @@ class DemoContracts:
     other: str  # another rider's contract
 
 
-def event(type_: str, **data: Any) -> bytes:
-    return json.dumps({"type": type_, "timestamp": BOOKED_AT.isoformat(), "data": data}).encode()
+def event(type_: str, when: datetime, **data: Any) -> bytes:
+    return json.dumps({"type": type_, "timestamp": when.isoformat(), "data": data}).encode()
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def populate(send: Callable[[bytes], Any], run: Callable[[str, datetime], int]) -> DemoContracts:
-    """`send` posts a signed webhook body and returns the response; `run` runs a job at an instant."""
+def populate(send: Callable[[bytes, datetime], Any], run: Callable[[str, datetime], int]) -> DemoContracts:
+    """`send` posts a signed webhook body as sent at an instant (the app's clock then) and returns the response;
+    `run` runs a job at an instant."""
 
     def post(type_: str, **data: Any) -> dict[str, Any]:
-        r = send(event(type_, **data))
+        when = at(data["at"]) if "at" in data else BOOKED_AT
+        r = send(event(type_, when, **data), when)
         if r.status_code != 200:
             raise RuntimeError(f"{type_} refused: {r.status_code} {r.text}")
         return dict(r.json())

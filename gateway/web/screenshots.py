@@ -29,9 +29,9 @@ from gateway.web import browser
 from gateway.web.demo import BOOKED_AT, RIDER, DemoContracts, populate
 
 
-def _signed(secret: str, body: bytes) -> dict[str, str]:
+def _signed(secret: str, body: bytes, when: datetime) -> dict[str, str]:
     msg_id = f"msg_{time.monotonic_ns()}"
-    ts = int(BOOKED_AT.timestamp())
+    ts = int(when.timestamp())
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
@@ -58,8 +58,10 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
         upgrade(url)
         settings = Settings(database_url=url, scheduler=False)
         book = AgreementBook.load(settings.agreements_dir)
-        # The app's clock stands at the demo's booking time, so the pages read as on that day.
-        app = create_app(settings, book, clock=lambda: BOOKED_AT)
+        # The app's clock stands at the demo's booking time, so the pages read as on that day; it moves only while
+        # the demo reports work, as it happens.
+        clock = [BOOKED_AT]
+        app = create_app(settings, book, clock=lambda: clock[0])
         engine = engine_for(url)
         with Session(engine) as session:
             _, secret = platforms.create_platform(
@@ -68,8 +70,9 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
             session.commit()
         with TestClient(app) as client, httpx.Client(timeout=5) as http:
 
-            def send(body: bytes) -> Any:
-                return client.post("/v1/platforms/demo/webhooks", content=body, headers=_signed(secret, body))
+            def send(body: bytes, when: datetime) -> Any:
+                clock[0] = when
+                return client.post("/v1/platforms/demo/webhooks", content=body, headers=_signed(secret, body, when))
 
             def run(name: str, at: datetime) -> int:
                 ctx = JobContext(
@@ -82,6 +85,7 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
                 return run_job(name, ctx)
 
             contracts = populate(send, run)
+            clock[0] = BOOKED_AT
         with Session(engine) as session:
             rider = session.exec(select(Rider).where(Rider.external_id == RIDER)).one()
             token = access.issue_link(settings, rider, BOOKED_AT).token

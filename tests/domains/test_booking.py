@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.conftest import PlatformHandle, count_rows, event
+from gateway.settings import Settings
+from tests.conftest import Clock, PlatformHandle, count_rows, event
 
 Send = Callable[..., Any]
 
@@ -114,8 +116,9 @@ def test_contract_opens_for_a_shift_starting_sunday_at_3am_in_brussels(enrolled:
     ],
 )
 def test_shift_across_dst_change_is_paid_on_real_elapsed_time(
-    enrolled: PlatformHandle, send: Send, start: str, end: str, booked: str, paid: str
+    enrolled: PlatformHandle, send: Send, clock: Clock, start: str, end: str, booked: str, paid: str
 ) -> None:
+    clock.fixed = datetime.fromisoformat(start) - timedelta(days=2)  # booked ahead, as platforms do
     c = send(enrolled, booking(start=start, end=end)).json()["contract"]
     assert c["shift"]["booked_hours"] == booked
     assert c["guaranteed_paid_hours"] == paid
@@ -212,12 +215,9 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
     ("date as a number", booking(start=1764579600), 422, "ISO-8601"),
     ("another currency", booking(pay={"hourly_gross": "15.00", "currency": "USD"}), 422, "USD"),
     ("shift code with spaces", booking(code="A B"), 422, "data.shift_code"),
-    (
-        "before the agreement",
-        booking(start="2015-01-01T10:00:00+01:00", end="2015-01-01T14:00:00+01:00"),
-        422,
-        "not in force",
-    ),
+    ("far ahead", booking(start="2028-12-01T10:00:00+01:00", end="2028-12-01T14:00:00+01:00"), 422, "366 days ahead"),
+    ("long past", booking(start="2026-10-01T10:00:00+02:00", end="2026-10-01T14:00:00+02:00"), 422, "30 days ago"),
+    ("year 9999 with an offset", booking(end="9999-12-31T23:30:00-05:00"), 422, "cannot be represented in UTC"),
 ]
 
 
@@ -233,6 +233,17 @@ def test_bad_input_gets_a_problem_naming_what_is_wrong_and_stores_nothing(
     assert problem["status"] == status and problem["type"].startswith("https://")
     assert says in problem["detail"]
     assert {t: count_rows(engine, t) for t in before} == before
+
+
+def test_a_shift_before_the_agreement_is_refused_and_stores_nothing(
+    enrolled: PlatformHandle, send: Send, engine: Engine, clock: Clock
+) -> None:
+    # Booked when it would have been: the agreement starts on 2016-05-01.
+    clock.fixed = datetime.fromisoformat("2016-04-25T10:00:00+02:00")
+    r = send(enrolled, booking(start="2016-04-30T10:00:00+02:00", end="2016-04-30T14:00:00+02:00"))
+    assert r.status_code == 422, r.text
+    assert "not in force" in r.json()["detail"] and r.json()["errors"][0]["location"] == "data.starts_at"
+    assert count_rows(engine, "contract") == 0
 
 
 def test_body_over_the_limit_is_refused_with_413(enrolled: PlatformHandle, send: Send) -> None:
@@ -298,7 +309,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
 
 
 def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanwhile(
-    is_postgres: bool, enrolled: PlatformHandle, send: Send, engine: Engine, book: Any
+    is_postgres: bool, enrolled: PlatformHandle, send: Send, engine: Engine, book: Any, settings: Settings
 ) -> None:
     """Outside a transaction the one statement is all or nothing: a concurrent delivery that recorded this
     webhook-id first (here: recorded just before) leaves no contract, correction or outbox row behind."""
@@ -307,6 +318,7 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     from adapters.canonical import ShiftBooked
     from adapters.standard import StandardAdapter
     from gateway.domains.contracts import service as contracts
+    from gateway.domains.contracts.bounds import TimeBounds
     from gateway.domains.inbox import postgres
     from tests.conftest import TEST_NOW
 
@@ -314,7 +326,7 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     assert first.status_code == 200
     data = StandardAdapter().parse(booking("S-2", pay={"hourly_gross": "9.00", "currency": "EUR"})).data
     assert isinstance(data, ShiftBooked)
-    decision = contracts.decide(book.get("be-delivery-2016"), data, 16)
+    decision = contracts.decide(book.get("be-delivery-2016"), data, TimeBounds.of(settings), TEST_NOW)
     with engine.connect() as conn:
         platform_id = conn.execute(text("SELECT id FROM platform WHERE slug = 'demo'")).scalar_one()
     new = contracts.new_contract(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
@@ -15,10 +16,16 @@ from sqlmodel import Session
 
 from gateway.domains.fund import service as fund
 from gateway.settings import Settings
-from tests.conftest import Clock, PlatformHandle, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 
 RIDERS = 400
 STAFF = {"Authorization": "Bearer staff-token-for-tests"}
+
+
+@pytest.fixture
+def send(send: Callable[..., Any], clock: Clock) -> Callable[..., Any]:
+    # Each shift event is posted when it happens (an event's time may not be ahead of the gateway's clock).
+    return as_it_happens(send, clock)
 
 
 def at(text_: str) -> datetime:

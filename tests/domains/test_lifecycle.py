@@ -16,9 +16,17 @@ from sqlmodel import Session
 
 from gateway.domains.fund import service as fund
 from gateway.domains.settlement.service import record_invoice_payment
-from tests.conftest import TEST_NOW, PlatformHandle, count_rows, event
+from tests.conftest import TEST_NOW, Clock, PlatformHandle, as_it_happens, count_rows, event
 
 Send = Callable[..., Any]
+
+
+@pytest.fixture
+def send(send: Send, clock: Clock) -> Send:
+    # Each shift event is posted when it happens (an event's time may not be ahead of the gateway's clock).
+    return as_it_happens(send, clock)
+
+
 Run = Callable[..., int]
 BXL = ZoneInfo("Europe/Brussels")
 

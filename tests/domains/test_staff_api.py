@@ -14,9 +14,15 @@ from typer.testing import CliRunner
 
 from gateway.cli import app as cli
 from gateway.settings import Settings, get_settings
-from tests.conftest import PlatformHandle, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 
 STAFF = {"Authorization": "Bearer staff-secret-token"}
+
+
+@pytest.fixture
+def send(send: Callable[..., Any], clock: Clock) -> Callable[..., Any]:
+    # Each shift event is posted when it happens (an event's time may not be ahead of the gateway's clock).
+    return as_it_happens(send, clock)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.conftest import PlatformHandle, count_rows, event
+from tests.conftest import Clock, PlatformHandle, count_rows, event
 
 SHIFTS = 240
 
@@ -53,6 +53,7 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
     run_job: Callable[..., int],
     engine: Engine,
     tmp_path: Path,
+    clock: Clock,
 ) -> None:
     if not is_postgres:
         pytest.skip("multi-process claims are proven on PostgreSQL (SQLite has one writer by construction)")
@@ -60,6 +61,7 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
     for i in range(SHIFTS):
         s = start + timedelta(hours=2 * i)
         code = f"P-{i}"
+        clock.fixed = s - timedelta(hours=1)  # booked an hour ahead; ended when it ends
         assert (
             send(
                 enrolled,
@@ -73,6 +75,7 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
             ).status_code
             == 200
         )
+        clock.fixed = s + timedelta(hours=3)
         assert (
             send(enrolled, event("shift.ended", shift_code=code, at=(s + timedelta(hours=3)).isoformat())).status_code
             == 200

@@ -23,7 +23,7 @@ from gateway.domains.settlement.service import record_invoice_payment
 from gateway.reports import compliance_render
 from gateway.reports.compliance import ReportError, compliance, month_days
 from gateway.settings import get_settings
-from tests.conftest import Clock, PlatformHandle, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 from tests.reports.conftest import PROPOSAL
 
 runner = CliRunner()
@@ -31,6 +31,12 @@ runner = CliRunner()
 Send = Callable[..., Any]
 Run = Callable[..., int]
 D = Decimal
+
+
+@pytest.fixture
+def send(send: Callable[..., Any], clock: Clock) -> Callable[..., Any]:
+    # Each shift event is posted when it happens (an event's time may not be ahead of the gateway's clock).
+    return as_it_happens(send, clock)
 
 
 def at(text: str) -> datetime:

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import PlatformHandle, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 from tests.security.conftest import book
 
 FORBIDDEN_KEYS = {
@@ -25,6 +26,12 @@ FORBIDDEN_KEYS = {
     "opened_by_message",
     "rider_pk",
 }
+
+
+@pytest.fixture
+def send(send: Callable[..., Any], clock: Clock) -> Callable[..., Any]:
+    # Each shift event is posted when it happens (an event's time may not be ahead of the gateway's clock).
+    return as_it_happens(send, clock)
 
 
 def _keys(doc: Any) -> Iterator[str]:

@@ -32,8 +32,9 @@ class Scenario:
 def scenario(platform: PlatformHandle, client: TestClient, clock: Clock, run_job: Callable[..., int]) -> Scenario:
     clock.fixed = BOOKED_AT
 
-    def send(body: bytes) -> httpx.Response:
-        headers = signed_headers(platform.secret, body, ts=int(BOOKED_AT.timestamp()))
+    def send(body: bytes, when: datetime) -> httpx.Response:
+        clock.fixed = when
+        headers = signed_headers(platform.secret, body, ts=int(when.timestamp()))
         answer: httpx.Response = client.post(f"/v1/platforms/{platform.slug}/webhooks", content=body, headers=headers)
         return answer
 
@@ -43,6 +44,7 @@ def scenario(platform: PlatformHandle, client: TestClient, clock: Clock, run_job
             return run_job(name, at, http=http, random=random.Random(0))
 
         contracts = populate(send, run)
+    clock.fixed = BOOKED_AT
     return Scenario(platform, contracts)
 
 

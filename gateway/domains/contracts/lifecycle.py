@@ -7,7 +7,8 @@
       │                 └──cancelled while active: the rider was sent home early ──▶ completed
       └── any not yet settled ──declaration refused──▶ blocked
 
-Events are facts with their own time (`at`). The same fact twice is harmless (200, nothing changes); a fact
+Events are facts with their own time (`at`), bounded (`bounds`: not ahead of the clock, near the booked start,
+no longer than the longest shift) before anything changes. The same fact twice is harmless (200, nothing changes); a fact
 that contradicts a recorded one, or arrives after the contract is settled, is a 409 that changes nothing.
 A start that arrives after the end (out of order) is still recorded until settlement, which waits
 `settle_delay_seconds` after the end for exactly that reason.
@@ -21,6 +22,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from adapters.canonical import PayOffer, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.domains.contracts import bounds
+from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
 from gateway.problems import Conflict, InvalidPayload
 
@@ -81,8 +84,11 @@ def _too_late(contract: Contract, what: str) -> Conflict:
     )
 
 
-def apply_started(session: Session, contract: Contract, data: ShiftStarted, source: str, now: datetime) -> bool:
+def apply_started(
+    session: Session, contract: Contract, data: ShiftStarted, source: str, now: datetime, time_bounds: TimeBounds
+) -> bool:
     """Returns True if something changed."""
+    bounds.check_started(contract, data, now, time_bounds)
     if contract.actual_start is not None:
         if contract.actual_start == data.at:
             return False
@@ -102,8 +108,15 @@ def apply_started(session: Session, contract: Contract, data: ShiftStarted, sour
 
 
 def apply_ended(
-    session: Session, contract: Contract, data: ShiftEnded, source: str, now: datetime, settle_delay: timedelta
+    session: Session,
+    contract: Contract,
+    data: ShiftEnded,
+    source: str,
+    now: datetime,
+    settle_delay: timedelta,
+    time_bounds: TimeBounds,
 ) -> bool:
+    bounds.check_ended(contract, data, now, time_bounds)
     if contract.actual_end is not None:
         if contract.actual_end == data.at and contract.deliveries == data.deliveries:
             return False
@@ -127,8 +140,15 @@ def apply_ended(
 
 
 def apply_cancelled(
-    session: Session, contract: Contract, data: ShiftCancelled, source: str, now: datetime, settle_delay: timedelta
+    session: Session,
+    contract: Contract,
+    data: ShiftCancelled,
+    source: str,
+    now: datetime,
+    settle_delay: timedelta,
+    time_bounds: TimeBounds,
 ) -> bool:
+    bounds.check_cancelled(contract, data, now, time_bounds)
     if contract.cancelled_at is not None:
         return False
     if contract.status in CLOSED or contract.status == S.completed.value:

@@ -30,7 +30,8 @@ from gateway.agreements.engine import (
 )
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import views
+from gateway.domains.contracts import bounds, views
+from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
 from gateway.domains.contracts.schemas import (
     AgreementRefOut,
@@ -55,13 +56,9 @@ def offer_of(pay: PayOffer | None) -> Offer | None:
     return PerTripOffer(pay.trip, pay.currency)
 
 
-def decide(agreement: Agreement, data: ShiftBooked, max_shift_hours: int) -> BookingDecision:
-    """Run the engine on a booking; bad input and reject-mode terms become 422 problems."""
-    if (data.ends_at - data.starts_at).total_seconds() > max_shift_hours * 3600:
-        raise InvalidPayload(
-            f"the shift lasts more than {max_shift_hours} hours; check starts_at and ends_at",
-            errors=[{"location": "data.ends_at", "message": f"at most {max_shift_hours} h after starts_at"}],
-        )
+def decide(agreement: Agreement, data: ShiftBooked, time_bounds: TimeBounds, now: datetime) -> BookingDecision:
+    """Run the engine on a booking; times out of bounds, bad input and reject-mode terms become 422 problems."""
+    bounds.check_booking(data, now, time_bounds)
     try:
         decision = evaluate_booking(agreement, Booking(data.starts_at, data.ends_at, offer_of(data.pay)))
     except OfferError as exc:

@@ -17,6 +17,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
+from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.schemas import ContractOut, RiderOut
 from gateway.domains.inbox import postgres
 from gateway.domains.inbox.models import InboxMessage
@@ -148,7 +149,7 @@ def handle(
     result = WebhookAccepted(webhook_id=message_id, type=event.type)
     data = event.data
     if isinstance(data, ShiftBooked):
-        return _book(session, target, book, data, message_id, event.type, now, settings.max_shift_hours)
+        return _book(session, target, book, data, message_id, event.type, now, TimeBounds.of(settings))
     if isinstance(data, RiderEnrolled):
         rider = riders.enrol(session, target.id, data, now)
         result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
@@ -181,7 +182,7 @@ def book_at_once(
         if row[1] is not None:
             return _answer(row[1:]), True
         try:
-            decision = contracts.decide(agreement, data, settings.max_shift_hours)
+            decision = contracts.decide(agreement, data, TimeBounds.of(settings), now)
         except Problem:
             return None
         new, body = _proposed(target, data, decision, message_id, event.type, now)
@@ -199,7 +200,7 @@ def _book(
     message_id: str,
     event_type: str,
     now: datetime,
-    max_shift_hours: int,
+    time_bounds: TimeBounds,
 ) -> Answer:
     agreement = book.get(target.agreement)
     if agreement is None:
@@ -208,7 +209,7 @@ def _book(
             f"agreement {target.agreement} of platform {target.slug} is not loaded", headers={"Retry-After": "60"}
         )
     try:
-        decision = contracts.decide(agreement, data, max_shift_hours)
+        decision = contracts.decide(agreement, data, time_bounds, now)
     except Problem:
         if riders.rider_id_for(session, target.id, data.rider_id) is None:
             raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
@@ -259,17 +260,18 @@ def _lifecycle(
 ) -> ContractOut:
     contract = lifecycle.locked_contract(session, target.id, data.shift_code)
     delay = timedelta(seconds=settings.settle_delay_seconds)
+    time_bounds = TimeBounds.of(settings)
     if isinstance(data, ShiftStarted):
-        lifecycle.apply_started(session, contract, data, message_id, now)
+        lifecycle.apply_started(session, contract, data, message_id, now, time_bounds)
     elif isinstance(data, ShiftEnded):
         if data.pay is not None and data.pay.currency != contract.currency:
             raise InvalidPayload(
                 f"the proposed pay is in {data.pay.currency}; this contract pays in {contract.currency}",
                 errors=[{"location": "data.pay.currency", "message": f"expected {contract.currency}"}],
             )
-        lifecycle.apply_ended(session, contract, data, message_id, now, delay)
+        lifecycle.apply_ended(session, contract, data, message_id, now, delay, time_bounds)
     else:
-        lifecycle.apply_cancelled(session, contract, data, message_id, now, delay)
+        lifecycle.apply_cancelled(session, contract, data, message_id, now, delay, time_bounds)
     session.flush()
     return contracts.contract_view(session, contract, target.slug)
 

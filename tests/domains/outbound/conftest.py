@@ -69,14 +69,16 @@ def dispatcher(engine: Engine, settings: Settings, book: AgreementBook, clock: C
 
 
 def book_shift(send: Callable[..., Any], p: PlatformHandle, code: str = "S-1") -> uuid.UUID:
+    # A few days ahead of the clock the `now` fixture sets (the wall clock): near enough to be booked today.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
     r = send(
         p,
         event(
             "shift.booked",
             shift_code=code,
             rider_id="r-1",
-            starts_at="2030-12-06T18:00:00+01:00",
-            ends_at="2030-12-06T22:00:00+01:00",
+            starts_at=start.isoformat(),
+            ends_at=(start + timedelta(hours=4)).isoformat(),
         ),
     )
     assert r.status_code == 200, r.text
