@@ -47,11 +47,9 @@ def _outcomes(floor_gross: Decimal) -> list[ShiftOutcome]:
         for offer in offers:
             out.append(ShiftOutcome(Booking(START, booking_end, offer), deliveries=1))
             # The three paid hours run from the first delivery: paid hours that are not whole hours.
-            out.append(
-                ShiftOutcome(
-                    Booking(START, booking_end, offer), first_delivery_at=START + timedelta(minutes=15), deliveries=1
-                )
-            )
+            for wait in (15, 30, 45):
+                first = START + timedelta(minutes=wait)
+                out.append(ShiftOutcome(Booking(START, booking_end, offer), first_delivery_at=first, deliveries=1))
     return out
 
 
