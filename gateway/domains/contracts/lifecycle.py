@@ -7,9 +7,10 @@
       │                 └──cancelled while active: the rider was sent home early ──▶ completed
       └── any not yet settled ──declaration refused──▶ blocked
 
-Events are facts with their own time (`at`), bounded (`bounds`: not ahead of the clock, near the booked start,
-no longer than the longest shift) before anything changes. The same fact twice is harmless (200, nothing changes); a fact
-that contradicts a recorded one, or arrives after the contract is settled, is a 409 that changes nothing.
+Events are facts with their own time (`at`), checked against `bounds` before anything changes (not ahead of the
+clock, near the booked start, no longer than the longest shift: else a 422). The same fact twice is harmless
+(200, nothing changes); a fact that contradicts a recorded one, or arrives after the contract is settled, is a
+409 that changes nothing.
 A start that arrives after the end (out of order) is still recorded until settlement, which waits
 `settle_delay_seconds` after the end for exactly that reason.
 """
