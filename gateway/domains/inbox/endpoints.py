@@ -23,6 +23,7 @@ from gateway.problems import (
     Conflict,
     Forbidden,
     InvalidPayload,
+    MalformedBody,
     NotFound,
     PayloadTooLarge,
     Problem,
@@ -36,10 +37,6 @@ from gateway.settings import Settings
 
 router = api_router(tags=["webhooks"])
 REPLAY_HEADER = "Webhook-Replayed"
-
-
-class MalformedBody(Problem):
-    status, slug, title = 400, "malformed-body", "The body is not UTF-8 JSON"
 
 
 async def limited_body(request: Request) -> bytes:
