@@ -28,9 +28,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters import jsonbody
-from gateway.problems import MalformedBody, Problem, problem_responses
+from gateway.problems import MalformedBody, PayloadTooLarge, Problem, problem_responses
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+# Methods whose requests carry a body: each may be refused by the app's body limit (gateway/bodylimit.py).
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _NUL = "must not contain a NUL character"
 
 
@@ -133,8 +135,10 @@ class GatewayRoute(APIRoute):
         if _plain_sync(endpoint) and not getattr(endpoint, "ends_transactions", False):
             endpoint = _ending_transactions(endpoint)
         super().__init__(path, endpoint, **kwargs)
-        # What the route's own refusals below answer is declared, so the OpenAPI document says it.
+        # What the route's own refusals below and the body limit answer is declared, so the OpenAPI document says it.
         refusals: list[type[Problem]] = [MalformedBody] if self._reads_json() else []
+        if (self.methods or set()) & _BODY_METHODS:
+            refusals.append(PayloadTooLarge)
         self.responses = _declaring(self.responses, problem_responses(*refusals))
 
     def _reads_json(self) -> bool:
