@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, cast
 
 from adapters.canonical import CanonicalEvent
+from adapters.jsonbody import JSONRefused
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -24,13 +25,20 @@ class SignatureError(Exception):
 
 
 class PayloadError(Exception):
-    """The body is not a valid event. `malformed` is True when it is not even UTF-8 JSON (400), else 422."""
+    """The body is not a valid event. `malformed` is True when it is not JSON the gateway reads (400), else 422."""
 
     def __init__(self, detail: str, *, malformed: bool = False, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.malformed = malformed
         self.errors = errors or []
+
+
+def refused_json(exc: JSONRefused) -> PayloadError:
+    """What the gateway's JSON reader refused, as an adapter reports it."""
+    errors = [] if exc.malformed else [{"location": exc.location, "message": exc.detail}]
+    where = f"{exc.location}: " if exc.location else ""
+    return PayloadError(where + exc.detail, malformed=exc.malformed, errors=errors)
 
 
 @dataclass(frozen=True, slots=True)

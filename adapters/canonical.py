@@ -31,18 +31,25 @@ def _iso_text(value: object) -> object:
     return value
 
 
-def _in_utc(value: datetime) -> datetime:
-    # Instants are stored and compared in UTC: a time at the edge of the calendar with an offset (9999-12-31T23:00
-    # at -05:00) parses, then overflows wherever it is converted. Refused here, naming the field, never a 500.
+# Every instant lies in this window, in UTC. A local time may be written that has no UTC value (9999-12-31T23:30
+# at -05:00 is in year 10000) and one near either end leaves no room for the durations added to it (payment
+# terms, retention): such a value is refused where it is read, never met later by arithmetic or the database.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _in_window(value: datetime) -> datetime:
     try:
-        value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("this date-time cannot be represented in UTC (the year is out of range)") from None
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"the instant must fall between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} UTC")
     return value
 
 
 # An instant must carry its offset: a local time without one is ambiguous around DST changes.
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_window)]
 
 
 class _Data(BaseModel):

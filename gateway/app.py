@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
+from gateway.bodylimit import BodyLimit
 from gateway.db.engine import settings_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
@@ -129,6 +130,8 @@ def create_app(
         secret_key=settings.token_signing_key.get_secret_value(),
         https_only=settings.public_url.startswith("https"),
     )
+    # Added last, so outermost: a body over the limit is refused before the session, routing and authentication.
+    app.add_middleware(BodyLimit)
     # Requests are matched against the routers in this order, one by one: the hot paths (webhooks, contract
     # reads) first. No two routers share a path, so the order changes nothing else.
     app.include_router(inbox_router)

@@ -53,6 +53,10 @@ class Problem(Exception):
         return out
 
 
+class MalformedBody(Problem):
+    status, slug, title = 400, "malformed-body", "The body is not JSON the gateway reads"
+
+
 class BadSignature(Problem):
     status, slug, title = 401, "bad-signature", "Webhook signature not verified"
 
@@ -83,6 +87,43 @@ class UnsupportedMediaType(Problem):
 
 class InvalidPayload(Problem):
     status, slug, title = 422, "invalid-payload", "The body does not describe a valid event"
+
+
+class InvalidRequest(Problem):
+    """A request refused by the route's declared parameters and body model (FastAPI's validation)."""
+
+    status, slug, title = 422, "invalid-request", "Invalid request"
+
+
+class InvalidBody(InvalidRequest):
+    slug, title = "invalid-body", "Invalid request body"
+
+
+class InvalidQuery(InvalidRequest):
+    slug, title = "invalid-query", "Invalid query parameter"
+
+
+class InvalidPath(InvalidRequest):
+    slug, title = "invalid-path", "Invalid path parameter"
+
+
+class InvalidHeader(InvalidRequest):
+    slug, title = "invalid-header", "Invalid header"
+
+
+# The first element of a validation error's location names the part of the request it is in.
+_INVALID_PART: dict[str, type[InvalidRequest]] = {
+    "body": InvalidBody,
+    "query": InvalidQuery,
+    "path": InvalidPath,
+    "header": InvalidHeader,
+}
+
+
+def invalid_request(errors: list[dict[str, str]], parts: set[str]) -> InvalidRequest:
+    """The problem for validation errors in `parts` of the request: titled by the part when there is one."""
+    kind = _INVALID_PART.get(next(iter(parts)), InvalidRequest) if len(parts) == 1 else InvalidRequest
+    return kind("; ".join(f"{e['location']}: {e['message']}" for e in errors), errors=errors)
 
 
 class TermViolationRejected(Problem):
@@ -118,11 +159,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-        return problem_response(InvalidPayload(detail, errors=errors), request)
+        found = exc.errors()
+        errors = [{"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in found]
+        parts = {str(e["loc"][0]) for e in found if e.get("loc")}
+        return problem_response(invalid_request(errors, parts), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -59,7 +59,11 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How far a webhook-timestamp may be from now, either way."
     )
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook bodies get 413.")
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Larger request bodies get 413, on every route, before routing and authentication.",
+    )
     max_shift_hours: int = Field(
         default=16,
         ge=1,

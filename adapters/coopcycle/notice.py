@@ -7,11 +7,11 @@ WebhookHandler.php). PHP's json_encode escapes slashes (`"\\/api\\/deliveries\\/
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 
-from adapters.base import PayloadError
+from adapters import jsonbody
+from adapters.base import PayloadError, refused_json
 
 # The events coopcycle-web's TriggerWebhook sends for a delivery's tasks (src/Entity/Webhook.php::EVENTS
 # also lists order.created, which names an order, not worked time).
@@ -37,13 +37,9 @@ class Notice:
 
 def _json(body: bytes) -> object:
     try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"the body is not UTF-8 (byte {exc.start})", malformed=True) from exc
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", malformed=True
-        ) from exc
+        return jsonbody.loads(body)
+    except jsonbody.JSONRefused as exc:
+        raise refused_json(exc) from exc
 
 
 def parse(body: bytes) -> Notice:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import TypeAdapter, ValidationError
 
-from adapters.base import PayloadError, VerifiedMessage
+from adapters import jsonbody
+from adapters.base import PayloadError, VerifiedMessage, refused_json
 from adapters.canonical import DATA_MODELS, CanonicalEvent, Instant
 from adapters.standard import signature
 
@@ -16,17 +16,11 @@ _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
 def decode_json(body: bytes) -> object:
-    """Strict UTF-8 JSON; PayloadError(malformed=True) naming the position of the first problem."""
+    """The body read by the gateway's one JSON reader; PayloadError naming the first problem."""
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"the body is not UTF-8 (byte {exc.start})", malformed=True) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", malformed=True
-        ) from exc
+        return jsonbody.loads(body)
+    except jsonbody.JSONRefused as exc:
+        raise refused_json(exc) from exc
 
 
 def _errors(exc: ValidationError, prefix: str) -> list[dict[str, str]]:

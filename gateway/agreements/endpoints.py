@@ -19,7 +19,7 @@ from gateway.agreements.schemas import (
     TermsAtOut,
 )
 from gateway.deps import BookDep
-from gateway.problems import InvalidPayload, NotFound, problem_responses
+from gateway.problems import InvalidQuery, InvalidRequest, NotFound, problem_responses
 from gateway.routing import api_router
 
 router = api_router(tags=["agreements"])
@@ -57,7 +57,7 @@ def _find(book: BookDep, agreement_id: str) -> Agreement:
     "/v1/agreements",
     response_model=list[AgreementSummaryOut],
     summary="List the agreements the gateway enforces (optionally only those in force on a date)",
-    responses=problem_responses(InvalidPayload),
+    responses=problem_responses(InvalidRequest),
 )
 def list_agreements(
     book: BookDep,
@@ -71,7 +71,7 @@ def list_agreements(
     "/v1/agreements/{agreement_id}",
     response_model=AgreementOut,
     summary="One agreement: every term with all its dated values and clauses, and its amendments",
-    responses=problem_responses(NotFound, InvalidPayload),
+    responses=problem_responses(NotFound, InvalidRequest),
 )
 def get_agreement(agreement_id: AgreementId, book: BookDep) -> AgreementOut:
     a = _find(book, agreement_id)
@@ -107,7 +107,7 @@ def get_agreement(agreement_id: AgreementId, book: BookDep) -> AgreementOut:
     "/v1/agreements/{agreement_id}/terms",
     response_model=TermsAtOut,
     summary="The terms in force on a date",
-    responses=problem_responses(NotFound, InvalidPayload),
+    responses=problem_responses(NotFound, InvalidRequest),
 )
 def get_terms_at(
     agreement_id: AgreementId,
@@ -118,7 +118,7 @@ def get_terms_at(
     try:
         found = terms_in_force(a, at)
     except AgreementError as exc:
-        raise InvalidPayload(str(exc), errors=[{"location": "query.at", "message": str(exc)}]) from exc
+        raise InvalidQuery(str(exc), errors=[{"location": "query.at", "message": str(exc)}]) from exc
     return TermsAtOut(
         agreement=a.id,
         version=a.version_at(at),

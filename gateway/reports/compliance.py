@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
+from adapters.canonical import EARLIEST, LATEST
 from gateway.agreements.engine import resolve
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
@@ -50,6 +51,8 @@ def month_days(month: str) -> tuple[date, date]:
     if m is None:
         raise ReportError(f"month {month!r} is not written YYYY-MM (e.g. 2026-12)")
     year, number = int(m.group(1)), int(m.group(2))
+    if not EARLIEST.year <= year < LATEST.year:  # the instants' window: year 9999 has no following month
+        raise ReportError(f"month {month!r} is outside the years {EARLIEST.year} to {LATEST.year - 1}")
     first = date(year, number, 1)
     following = date(year + number // 12, number % 12 + 1, 1)
     return first, date.fromordinal(following.toordinal() - 1)

@@ -9,7 +9,15 @@ from fastapi import Path, Query
 from gateway.agreements.model import AgreementError
 from gateway.deps import BookDep, NowDep, SessionDep, staff_role
 from gateway.domains.staff.service import StaffPrincipal
-from gateway.problems import Forbidden, InvalidPayload, NotFound, ServiceUnavailable, Unauthorized, problem_responses
+from gateway.problems import (
+    Forbidden,
+    InvalidQuery,
+    InvalidRequest,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+    problem_responses,
+)
 from gateway.reports.compliance import ReportError, UnknownPlatform, compliance
 from gateway.reports.schemas import ComplianceOut
 from gateway.routing import api_router
@@ -22,7 +30,7 @@ Negotiator = Annotated[StaffPrincipal, staff_role("agreements")]
     "/v1/reports/platforms/{platform}/compliance",
     response_model=ComplianceOut,
     summary="A platform's compliance in one month: violations by term, late payment, fund advances, pay per hour",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload, ServiceUnavailable),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, ServiceUnavailable),
 )
 def get_compliance(
     platform: Annotated[str, Path(max_length=64, pattern="^[a-z0-9][a-z0-9-]*$")],
@@ -37,6 +45,6 @@ def get_compliance(
     except UnknownPlatform as exc:
         raise NotFound(str(exc)) from exc
     except ReportError as exc:
-        raise InvalidPayload(str(exc), errors=[{"location": "query.month", "message": str(exc)}]) from exc
+        raise InvalidQuery(str(exc), errors=[{"location": "query.month", "message": str(exc)}]) from exc
     except AgreementError as exc:
         raise ServiceUnavailable(str(exc), headers={"Retry-After": "60"}) from exc

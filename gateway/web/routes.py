@@ -24,7 +24,7 @@ from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _be
 from gateway.domains.contracts.schemas import ContractOut
 from gateway.domains.riders.access import RiderPrincipal
 from gateway.domains.riders.endpoints import my_contract, rider_contracts
-from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 from gateway.settings import Settings
 from gateway.web import view
@@ -186,7 +186,7 @@ def rider_contract_page(
     "/v1/rider/view",
     response_model=view.RiderHomeView,
     summary="The signed-in rider's contracts, localized and in plain words (what the /rider page shows)",
-    responses=problem_responses(Unauthorized, InvalidPayload),
+    responses=problem_responses(Unauthorized, InvalidRequest),
 )
 def rider_home_json(
     response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]
@@ -199,7 +199,7 @@ def rider_home_json(
     "/v1/rider/contracts/{contract_id}/view",
     response_model=view.ContractView,
     summary="One of the signed-in rider's contracts, localized and in plain words (what its page shows)",
-    responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, NotFound, InvalidRequest),
 )
 def rider_contract_json(
     response: Response,

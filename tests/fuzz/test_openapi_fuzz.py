@@ -6,11 +6,16 @@ no 5xx; every status, content type, header and body is one the document declares
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import schemathesis
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
+from pydantic import SecretStr
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -19,7 +24,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from gateway.settings import Settings
 from tests.conftest import PlatformHandle
+from tests.fuzz import crafted
 
 CHECKS = [
     not_a_server_error,
@@ -57,4 +64,46 @@ def test_no_operation_answers_5xx_or_off_its_schema(app: FastAPI, platform: Plat
             fuzz()
         except Exception as exc:  # every operation is tried; all failures are reported together
             failures[operation.label] = f"{type(exc).__name__}: {exc}"[:2000]
+    assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())
+
+
+def _property_names(doc: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    return sorted(schema.get("properties", {})) or ["x"]
+
+
+def _fuzz_crafted(
+    client: TestClient, method: str, url: str, headers: dict[str, str], declared: set[str], names: list[str]
+) -> None:
+    @given(name=st.sampled_from(names), fragment=crafted.UNREADABLE)
+    @settings_(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def fuzz(name: str, fragment: str) -> None:
+        body = "{" + json.dumps(name) + ": " + fragment + "}"
+        r = client.request(method, url, content=body, headers={**headers, "content-type": "application/json"})
+        assert str(r.status_code) in declared and r.status_code in (400, 422), (r.status_code, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+
+    fuzz()
+
+
+def test_crafted_json_bodies_get_a_problem_the_document_declares(
+    app: FastAPI, settings: Settings, client: TestClient, platform: PlatformHandle
+) -> None:
+    """Deep nesting, long numbers and unstorable text in each field of each JSON route (issue 14)."""
+    app.state.settings = settings.model_copy(update={"admin_token": SecretStr("staff-secret")})
+    doc = app.openapi()
+    failures: dict[str, str] = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            media = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if media is None:
+                continue
+            auth = {"Authorization": "Bearer staff-secret"} if path.startswith("/v1/admin/") else platform.auth
+            url = path.replace("{platform}", platform.slug)
+            try:
+                _fuzz_crafted(client, method, url, auth, set(op["responses"]), _property_names(doc, media["schema"]))
+            except Exception as exc:  # every operation is tried; all failures are reported together
+                failures[f"{method.upper()} {path}"] = f"{type(exc).__name__}: {exc}"[:2000]
     assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())

@@ -13,9 +13,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from adapters.standard.signature import sign
-from tests.conftest import TEST_NOW, PlatformHandle
+from tests.conftest import TEST_NOW, PlatformHandle, count_rows
+from tests.fuzz import crafted
 
 EXAMPLES = 60
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -36,8 +38,10 @@ _instants = st.sampled_from(
         "not a date",
         "1900-01-01T00:00:00Z",
         "9999-12-31T23:59:59+14:00",
+        "9999-12-31T23:30:00-05:00",  # its UTC is in year 10000
+        "0001-01-01T00:30:00+01:00",  # and this one's in year 0
     ]
-) | st.datetimes().map(lambda d: d.isoformat())
+) | st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat())
 _amounts = st.sampled_from(["11.50", "0", "-1", "1e3", "NaN", "12.345", "99999999999"]) | st.decimals(
     allow_nan=False
 ).map(str)
@@ -126,3 +130,62 @@ def test_validly_signed_random_bodies_never_get_a_500(client: TestClient, enroll
 
 def test_random_webhook_headers_never_get_a_500(client: TestClient, enrolled: PlatformHandle) -> None:
     _check_headers(client, enrolled)
+
+
+# Crafted input (issue 14), each once a 500: spliced into an otherwise valid event as raw JSON text.
+_VALID: dict[str, dict[str, Any]] = {
+    "rider.enrolled": {"rider_id": "r-1", "name": "Amina", "email": "amina@example.org"},
+    "shift.booked": {
+        "shift_code": "S-1",
+        "rider_id": "r-1",
+        "starts_at": "2026-12-01T10:00:00+01:00",
+        "ends_at": "2026-12-01T13:00:00+01:00",
+        "zone": "gent",
+    },
+    "shift.ended": {"shift_code": "S-1", "at": "2026-12-01T13:00:00+01:00", "deliveries": 3},
+    "shift.cancelled": {"shift_code": "S-1", "at": "2026-12-01T09:00:00+01:00", "reason": "rain"},
+}
+_INSTANT_FIELDS = [
+    ("shift.booked", "starts_at"),
+    ("shift.booked", "ends_at"),
+    ("shift.ended", "at"),
+    ("*", "timestamp"),
+]
+_TEXT_FIELDS = [
+    ("rider.enrolled", "name"),
+    ("rider.enrolled", "email"),
+    ("shift.booked", "zone"),
+    ("shift.cancelled", "reason"),
+]
+_ANY_FIELDS = [(etype, key) for etype, data in _VALID.items() for key in data] + [("*", "timestamp")]
+
+
+def _spliced(etype: str, key: str, fragment: str) -> bytes:
+    """A valid event of `etype` (any type for "*") whose `key` holds the raw JSON `fragment`."""
+    etype = "shift.booked" if etype == "*" else etype
+    doc: dict[str, Any] = {"type": etype, "timestamp": "2026-11-26T10:00:00Z", "data": dict(_VALID[etype])}
+    (doc if key == "timestamp" else doc["data"])[key] = "@CRAFTED@"
+    return json.dumps(doc).replace('"@CRAFTED@"', fragment).encode()
+
+
+_crafted = (
+    st.tuples(st.sampled_from(_ANY_FIELDS), crafted.DEEP | crafted.LONG_NUMBERS)
+    | st.tuples(st.sampled_from(_INSTANT_FIELDS), crafted.FAR_INSTANTS)
+    | st.tuples(st.sampled_from(_TEXT_FIELDS), crafted.NUL_TEXT | crafted.LONE_SURROGATES)
+).map(lambda t: _spliced(t[0][0], t[0][1], t[1]))
+
+
+@SETTINGS
+@given(body=_crafted)
+def _check_crafted(client: TestClient, p: PlatformHandle, engine: Engine, body: bytes) -> None:
+    stored = count_rows(engine, "inbox_message")
+    r = _post(client, p, body, f"fz_{uuid.uuid4().hex}", {})
+    assert r.status_code in (400, 422), (r.status_code, r.text, body[:200])
+    assert r.headers["content-type"] == "application/problem+json"
+    assert count_rows(engine, "inbox_message") == stored  # refused whole: nothing half-written
+
+
+def test_crafted_bodies_are_refused_with_a_4xx_problem_never_a_500(
+    client: TestClient, enrolled: PlatformHandle, engine: Engine
+) -> None:
+    _check_crafted(client, enrolled, engine)

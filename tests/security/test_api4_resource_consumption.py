@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import anyio
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
+from gateway.bodylimit import BodyLimit
 from gateway.settings import Settings
-from tests.conftest import PlatformHandle, event
+from tests.conftest import PlatformHandle, event, signed_headers
+from tests.faults.server import free_port, gateway
 
 ENROL = event("rider.enrolled", rider_id="r", name="R", email="r@example.org")
 
@@ -49,3 +58,139 @@ def test_limits_are_per_platform(
 def test_oversized_body_is_refused_before_it_is_read_whole(platform: PlatformHandle, send: Callable[..., Any]) -> None:
     r = send(platform, b"{" + b" " * 400_000 + b"}")
     assert r.status_code == 413
+
+
+# One body limit on every route, before routing and authentication (gateway/bodylimit.py).
+
+LIMIT = 4096
+
+
+@pytest.fixture
+def small_limit(app: FastAPI, settings: Settings) -> int:
+    app.state.settings = settings.model_copy(update={"max_body_bytes": LIMIT})
+    return LIMIT
+
+
+def _is_413_problem(r: Any) -> None:
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/payload-too-large")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/admin/staff", "/v1/platforms/demo/callback-endpoints", "/oauth2/token", "/rider/logout", "/no/such/route"],
+)
+def test_a_body_declared_over_the_limit_is_refused_before_routing_and_authentication(
+    client: TestClient, small_limit: int, path: str
+) -> None:
+    # No credential, and for the last path no route at all: the size is refused first.
+    r = client.post(path, content=b"{" + b" " * small_limit + b"}", headers={"content-type": "application/json"})
+    _is_413_problem(r)
+    assert str(small_limit) in r.json()["detail"]
+    assert r.headers["connection"] == "close"  # the sender cannot go on with the rest
+
+
+def test_a_chunked_body_over_the_limit_is_refused(client: TestClient, small_limit: int) -> None:
+    # The test client gathers a streamed body before it sends it: that the rest is never read is shown below,
+    # on the middleware itself and on a real server.
+    chunks = (b" " * 1024 for _ in range(2 * small_limit // 1024))
+    r = client.post("/v1/admin/staff", content=chunks, headers={"content-type": "application/json"})
+    _is_413_problem(r)
+
+
+def test_bodies_within_the_limit_are_untouched(
+    client: TestClient, small_limit: int, platform: PlatformHandle, send: Callable[..., Any]
+) -> None:
+    assert send(platform, ENROL).status_code == 200
+    chunked = client.post(
+        "/v1/platforms/demo/webhooks", content=iter([ENROL]), headers=signed_headers(platform.secret, ENROL)
+    )
+    assert chunked.status_code == 200, chunked.text
+
+
+class _Recorder:
+    """An ASGI app and the client side of one request, recording what the middleware let through."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.pulled = 0
+        self.app_called = False
+        self.sent: list[Message] = []
+        self.state = SimpleNamespace(settings=SimpleNamespace(max_body_bytes=LIMIT))
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.app_called = True
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"read"})
+
+    async def receive(self) -> Message:
+        self.pulled += 1
+        more = self.pulled < len(self.chunks)
+        return {"type": "http.request", "body": self.chunks[self.pulled - 1], "more_body": more}
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+    def scope(self, headers: list[tuple[bytes, bytes]]) -> Scope:
+        return {"type": "http", "http_version": "1.1", "method": "POST", "path": "/x", "headers": headers, "app": self}
+
+
+def _run(recorder: _Recorder, headers: list[tuple[bytes, bytes]]) -> int:
+    anyio.run(BodyLimit(recorder.app), recorder.scope(headers), recorder.receive, recorder.send)
+    return int(recorder.sent[0]["status"])
+
+
+def test_a_declared_oversize_body_is_refused_without_reading_a_byte_or_calling_the_app() -> None:
+    r = _Recorder([b"x" * 1024] * 100)
+    assert _run(r, [(b"content-length", str(100 * 1024).encode())]) == 413
+    assert r.pulled == 0 and not r.app_called
+    assert json.loads(r.sent[1]["body"])["status"] == 413
+
+
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit() -> None:
+    r = _Recorder([b"x" * 1024] * 100)
+    assert _run(r, [(b"transfer-encoding", b"chunked")]) == 413
+    assert r.pulled == LIMIT // 1024 + 1  # the chunk that passed the limit, and not one more
+    assert len(r.sent) == 2  # the 413 only: what the app would answer after the cut is dropped
+
+
+def test_a_body_within_its_declared_length_is_passed_through_unwrapped() -> None:
+    r = _Recorder([b"x" * 1024])
+    assert _run(r, [(b"content-length", b"1024")]) == 200
+    assert r.app_called and r.sent[1]["body"] == b"read"
+
+
+def test_a_real_server_refuses_a_declared_100_mb_body_before_it_is_sent(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the limit is the same on every database: one real server is enough")
+    port = free_port()
+    with gateway(database_url, port, tmp_path / "gateway.log", max_body_bytes=str(LIMIT)):
+        declared = _raw_request(port, b"Content-Length: 104857600\r\n", body=b"")
+        assert declared.startswith(b"HTTP/1.1 413"), declared[:200]
+        # Chunked: the answer comes while the client still has 100 MB to send.
+        chunk = b"400\r\n" + b" " * 1024 + b"\r\n"
+        cut = _raw_request(port, b"Transfer-Encoding: chunked\r\n", body=chunk * (LIMIT // 1024 + 1))
+        assert cut.startswith(b"HTTP/1.1 413"), cut[:200]
+    assert b"application/problem+json" in declared and b"application/problem+json" in cut
+    assert "Traceback" not in (tmp_path / "gateway.log").read_text()  # a refusal, not an error
+
+
+def _raw_request(port: int, framing: bytes, body: bytes) -> bytes:
+    """POST to the admin staff route (no credential) and read the answer without sending more than `body`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(
+            b"POST /v1/admin/staff HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            + framing
+            + b"\r\n"
+            + body
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = s.recv(65536)
+            if not data:
+                break
+            answer += data
+        return answer

@@ -10,11 +10,11 @@ from gateway.deps import PrincipalDep, SessionDep, SettingsDep
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.callbacks.schemas import CallbackEndpointCreated, CallbackEndpointIn, CallbackEndpointOut
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidBody, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
-_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload)
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest)
 PlatformSlug = Annotated[str, Path(max_length=64)]
 # Bounded to the column's integer range: a larger id is a 422, not a database error.
 EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -59,7 +59,7 @@ def create_endpoint(
             secret=body.secret,
         )
     except callbacks.EndpointError as exc:
-        raise InvalidPayload(str(exc), errors=[{"location": "body", "message": str(exc)}]) from exc
+        raise InvalidBody(str(exc), errors=[{"location": "body", "message": str(exc)}]) from exc
     session.commit()
     return CallbackEndpointCreated(**endpoint_out(e).model_dump(), secret=e.secret)
 

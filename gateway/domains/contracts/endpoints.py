@@ -9,12 +9,12 @@ from gateway.deps import SessionDep, scoped
 from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.contracts.schemas import ContractOut
 from gateway.domains.contracts.service import contract_out, find_contract
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router
 
 router = api_router(tags=["contracts"])
-_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload, TooManyRequests)
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, TooManyRequests)
 
 
 @router.get(

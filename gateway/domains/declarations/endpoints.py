@@ -11,7 +11,7 @@ from gateway.domains.declarations import service as declarations
 from gateway.domains.declarations.models import DeclarationState
 from gateway.domains.declarations.schemas import DeclarationListItem
 from gateway.domains.staff.service import StaffPrincipal
-from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin/declarations", tags=["staff"])
@@ -21,7 +21,7 @@ router = api_router(prefix="/v1/admin/declarations", tags=["staff"])
     "",
     response_model=list[DeclarationListItem],
     summary="List declarations by state (default: refused and failed ones)",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def list_declarations(
     _staff: Annotated[StaffPrincipal, staff_role("declarations")],

@@ -18,7 +18,7 @@ from gateway.domains.platforms.insolvency import declare_insolvent
 from gateway.domains.platforms.service import get_platform
 from gateway.domains.settlement.service import record_invoice_payment
 from gateway.domains.staff.service import StaffPrincipal, audit
-from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin", tags=["staff"])
@@ -84,13 +84,13 @@ def get_fund(staff: FundStaff, session: SessionDep) -> FundOut:
     "/fund/entries",
     response_model=list[LedgerEntryOut],
     summary="The fund's ledger, newest first",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def get_entries(
     staff: FundStaff,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(description="Entries with a smaller id (paging).")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Entries with a smaller id (paging).")] = None,
 ) -> list[LedgerEntryOut]:
     return [LedgerEntryOut.model_validate(e, from_attributes=True) for e in fund.history(session, limit, before)]
 
@@ -99,7 +99,7 @@ def get_entries(
     "/fund/deposits",
     response_model=FundOut,
     summary="Pay money into the fund",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def post_deposit(body: DepositIn, staff: FundStaff, session: SessionDep, now: NowDep) -> FundOut:
     fund.deposit(session, body.amount, body.currency, now, body.memo)
@@ -112,7 +112,7 @@ def post_deposit(body: DepositIn, staff: FundStaff, session: SessionDep, now: No
     "/invoices/{invoice_id}/payment",
     response_model=InvoiceOut,
     summary="Record a platform's payment of an invoice (levy to the fund, advances recovered)",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
 )
 def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: SessionDep, now: NowDep) -> InvoiceOut:
     invoice = record_invoice_payment(session, invoice_id, now)
@@ -127,7 +127,7 @@ def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: Sessi
     "/platforms/{platform}/insolvency",
     response_model=InsolvencyOut,
     summary="Declare a platform insolvent: settle its riders' contracts, to be paid by the fund",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
 )
 def post_insolvency(
     platform: Annotated[str, Path(max_length=64)],

@@ -24,11 +24,20 @@ class Readiness(BaseModel):
 
 # Liveness and metrics are async: they answer on the event loop even when every request thread is busy (a
 # probe that queued behind four slow requests would get a live process restarted).
+# HEAD as well as GET: load balancers and uptime checkers often probe with HEAD (one route each, so that each
+# operation has its own id in the OpenAPI document).
+@router.head("/healthz", response_model=Health, summary="The process is alive")
 @router.get("/healthz", response_model=Health, summary="The process is alive")
 async def healthz() -> Health:
     return Health(status="ok")
 
 
+@router.head(
+    "/readyz",
+    response_model=Readiness,
+    summary="The database is reachable",
+    responses=problem_responses(ServiceUnavailable),
+)
 @router.get(
     "/readyz",
     response_model=Readiness,

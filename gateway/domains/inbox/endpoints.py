@@ -23,6 +23,7 @@ from gateway.problems import (
     Conflict,
     Forbidden,
     InvalidPayload,
+    MalformedBody,
     NotFound,
     PayloadTooLarge,
     Problem,
@@ -38,23 +39,9 @@ router = api_router(tags=["webhooks"])
 REPLAY_HEADER = "Webhook-Replayed"
 
 
-class MalformedBody(Problem):
-    status, slug, title = 400, "malformed-body", "The body is not UTF-8 JSON"
-
-
-async def limited_body(request: Request) -> bytes:
-    """The raw body, refused past the size limit without reading it all into memory."""
-    limit: int = request.app.state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def raw_body(request: Request) -> bytes:
+    """The body as sent; its size is bounded before routing (gateway/bodylimit.py)."""
+    return await request.body()
 
 
 @router.post(
@@ -79,7 +66,7 @@ async def limited_body(request: Request) -> bytes:
 def receive_webhook(
     platform: Annotated[str, Path(max_length=64)],
     request: Request,
-    body: Annotated[bytes, Depends(limited_body)],
+    body: Annotated[bytes, Depends(raw_body)],
 ) -> Response:
     """Verify the signature over the exact body, parse the event, apply it in one transaction.
 

@@ -17,7 +17,7 @@ from gateway.domains.outbox.schemas import (
     ReplayOut,
 )
 from gateway.domains.staff.service import StaffPrincipal, audit
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidBody, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin/outbox", tags=["outbound"])
@@ -46,7 +46,7 @@ def _out(m: OutboxMessage) -> OutboxMessageOut:
     "/messages",
     response_model=list[OutboxMessageOut],
     summary="List outbox messages (dead letters by default)",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def list_messages(
     staff: Annotated[StaffPrincipal, staff_role("dead-letters")],
@@ -62,7 +62,7 @@ def list_messages(
     "/messages/{message_id}",
     response_model=OutboxMessageDetail,
     summary="Read an outbox message with every attempt (status, latency, error)",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
 )
 def get_message(
     message_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
@@ -80,7 +80,7 @@ def get_message(
     "/replay",
     response_model=ReplayOut,
     summary="Send finished messages again: by id, or dead letters created in a time range",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def replay(
     body: ReplayIn, staff: Annotated[StaffPrincipal, staff_role("dead-letters")], session: SessionDep, now: NowDep
@@ -90,7 +90,7 @@ def replay(
             session, now, ids=body.ids, since=body.since, until=body.until, include_sent=body.include_sent
         )
     except outbox.ReplayError as exc:
-        raise InvalidPayload(str(exc)) from exc
+        raise InvalidBody(str(exc)) from exc
     audit(session, staff.actor, "outbox.replayed", "outbox", now, ids=ids[:100], count=len(ids))
     session.commit()
     return ReplayOut(replayed=ids)

@@ -13,7 +13,7 @@ from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import rotate_secret
 from gateway.domains.staff.service import audit
-from gateway.problems import Forbidden, InvalidPayload, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router
 
@@ -36,7 +36,7 @@ class SecretRotatedOut(BaseModel):
     response_model=SecretRotatedOut,
     status_code=201,
     summary="Rotate the webhook signing secret without downtime (both verify during the overlap)",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload, TooManyRequests),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest, TooManyRequests),
 )
 def rotate(
     platform: Annotated[str, Path(max_length=64)],

@@ -20,7 +20,7 @@ from gateway.domains.contracts.service import contract_view
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router
 
@@ -38,7 +38,7 @@ class AccessLinkOut(BaseModel):
     response_model=AccessLinkOut,
     status_code=201,
     summary="A short-lived link that opens this rider's contracts (to open from the platform's app)",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload, TooManyRequests),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, TooManyRequests),
 )
 def create_access_link(
     platform: Annotated[str, Path(max_length=64)],
@@ -114,7 +114,7 @@ def my_contracts(principal: RiderDep, session: SessionDep) -> list[ContractOut]:
     "/v1/rider/contracts/{contract_id}",
     response_model=ContractOut,
     summary="One of the signed-in rider's contracts",
-    responses=problem_responses(Unauthorized, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, NotFound, InvalidRequest),
 )
 def my_contract(contract_id: uuid.UUID, principal: RiderDep, session: SessionDep) -> ContractOut:
     contract = session.get(Contract, contract_id)
@@ -131,7 +131,7 @@ def my_contract(contract_id: uuid.UUID, principal: RiderDep, session: SessionDep
     summary="End the rider's session",
     status_code=303,
     response_class=RedirectResponse,
-    responses=problem_responses(InvalidPayload),
+    responses=problem_responses(InvalidRequest),
 )
 def logout(request: Request) -> RedirectResponse:
     response = RedirectResponse(RIDER_HOME, status_code=303)

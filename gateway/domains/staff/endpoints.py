@@ -21,7 +21,7 @@ from gateway.domains.staff.service import (
     members,
     revoke,
 )
-from gateway.problems import Conflict, Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Conflict, Forbidden, InvalidBody, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin", tags=["staff"])
@@ -57,13 +57,13 @@ class StaffRotateOut(BaseModel):
     "/audit",
     response_model=list[AuditOut],
     summary="Who changed what, when (newest first)",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def get_audit(
     _staff: Annotated[StaffPrincipal, staff_role("auditor")],
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query()] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[AuditOut]:
     return [AuditOut.model_validate(e, from_attributes=True) for e in audit_log(session, limit, before)]
 
@@ -73,7 +73,7 @@ def get_audit(
     response_model=OAuthClientOut,
     status_code=201,
     summary="Issue an OAuth2 client (client credentials) to a platform",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
 )
 def post_oauth_client(
     platform: PlatformSlug,
@@ -89,7 +89,7 @@ def post_oauth_client(
     try:
         client_id, secret = create_client(session, p, settings.credential_pepper.get_secret_value(), body.scopes)
     except ValueError as exc:
-        raise InvalidPayload(str(exc)) from exc
+        raise InvalidBody(str(exc)) from exc
     audit(
         session,
         staff.actor,
@@ -113,7 +113,7 @@ def post_oauth_client(
     response_model=StaffRotateOut,
     status_code=201,
     summary="Rotate a platform's webhook signing secret on its behalf",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
 )
 def post_rotate(
     platform: PlatformSlug,
@@ -167,7 +167,7 @@ def get_staff(_staff: Annotated[StaffPrincipal, staff_role("staff")], session: S
     response_model=StaffCreatedOut,
     status_code=201,
     summary="Add a staff member with roles",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def post_staff(
     body: StaffIn,
@@ -179,7 +179,7 @@ def post_staff(
     try:
         token = add_member(session, body.name, body.roles, settings.credential_pepper.get_secret_value())
     except StaffError as exc:
-        raise InvalidPayload(str(exc)) from exc
+        raise InvalidBody(str(exc)) from exc
     audit(session, staff.actor, "staff.added", f"staff:{body.name}", now, roles=sorted(body.roles))
     session.commit()
     return StaffCreatedOut(name=body.name, roles=sorted(set(body.roles)), created_at=now, revoked_at=None, token=token)
