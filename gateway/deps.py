@@ -17,7 +17,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import get_session
 from gateway.domains.auth import tokens
 from gateway.domains.auth.credentials import KEY_PREFIX, PlatformPrincipal, authenticate
-from gateway.domains.auth.oauth import SCOPES
+from gateway.domains.auth.oauth import SCOPES, LiveClients
 from gateway.domains.riders.access import RIDER_COOKIE, RiderPrincipal, rider_session
 from gateway.domains.staff import service as staff
 from gateway.domains.staff.service import StaffPrincipal
@@ -79,7 +79,18 @@ BookDep = Annotated[AgreementBook, Depends(book_dep)]
 NowDep = Annotated[datetime, Depends(clock_dep)]
 
 
-def _platform_from_token(session: Session, settings: Settings, token: str, now: datetime) -> PlatformPrincipal:
+def live_clients(request: Request) -> LiveClients:
+    """This app's view of which OAuth clients are revoked (one per app, so tests and processes never share one)."""
+    state = request.app.state
+    clients: LiveClients | None = getattr(state, "live_clients", None)
+    if clients is None:
+        clients = state.live_clients = LiveClients(state.settings.platform_cache_seconds)
+    return clients
+
+
+def _platform_from_token(
+    session: Session, settings: Settings, token: str, now: datetime, clients: LiveClients
+) -> PlatformPrincipal:
     challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     if token.startswith(KEY_PREFIX):
         if not settings.api_keys_enabled:
@@ -100,7 +111,12 @@ def _platform_from_token(session: Session, settings: Settings, token: str, now: 
         )
     except tokens.InvalidToken as exc:
         raise Unauthorized(str(exc), headers=challenge) from exc
-    return PlatformPrincipal(int(claims["pid"]), str(claims["plt"]), frozenset(str(claims.get("scope", "")).split()))
+    platform_id = int(claims["pid"])
+    # Signed tokens are verified without the database; only their client's revocation is read, at most once per
+    # `platform_cache_seconds` per client and process.
+    if not clients.live(session, str(claims["sub"]), platform_id, now):
+        raise Unauthorized("the token's OAuth client has been revoked", headers=challenge)
+    return PlatformPrincipal(platform_id, str(claims["plt"]), frozenset(str(claims.get("scope", "")).split()))
 
 
 def platform_principal(
@@ -115,7 +131,7 @@ def platform_principal(
     platform named in the path. Routes do not use it bare: they name their scope with `scoped(...)`."""
     if token is None:
         raise Unauthorized("send 'Authorization: Bearer <access token>'", headers={"WWW-Authenticate": "Bearer"})
-    principal = _platform_from_token(session, settings, token, now)
+    principal = _platform_from_token(session, settings, token, now, live_clients(request))
     end_transaction(session)  # no connection held across thread turns (gateway/routing.py)
     if principal.slug != platform:
         raise Forbidden("this credential belongs to another platform")
