@@ -12,6 +12,7 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import get_session
@@ -43,7 +44,7 @@ class PlatformBearer(OAuth2):
             auto_error=False,
         )
 
-    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+    async def __call__(self, request: HTTPConnection) -> str | None:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         return token if scheme.lower() == "bearer" and token else None
 

@@ -179,6 +179,12 @@ def test_every_route_names_its_scope_role_or_rider_or_is_a_listed_public_route(
         assert name in ROLES
 
 
+def test_the_only_routes_outside_the_api_are_the_documents_and_static_files() -> None:
+    app = create_app(Settings(env="test", scheduler=False))
+    others = {rc.path for rc in iter_route_contexts(app.routes) if not isinstance(rc.original_route, APIRoute)}
+    assert others == {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static/rider"}
+
+
 def test_the_public_routes_listed_all_exist() -> None:
     existing = {("GET" if m == "HEAD" else m, p) for m, p, _ in ROUTES}
     assert set(PUBLIC_ROUTES) <= existing
