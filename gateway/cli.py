@@ -261,12 +261,13 @@ def platforms_revoke_client(slug: str, client_id: str) -> None:
         if platform is None:
             _fail(f"no platform {slug!r}")
             return
+        now = utcnow()
         try:
-            revoke_client(session, platform, client_id, utcnow())
+            revoke_client(session, platform, client_id, now)
         except Problem as exc:
             _fail(exc.detail)
             return
-        audit(session, cli_actor(), "oauth_client.revoked", f"platform:{slug}", utcnow(), client_id=client_id)
+        audit(session, cli_actor(), "oauth_client.revoked", f"platform:{slug}", now, client_id=client_id)
         session.commit()
     seconds = get_settings().platform_cache_seconds
     typer.echo(f"OAuth client {client_id} revoked; its tokens are refused within {seconds:g} s")
@@ -283,12 +284,13 @@ def platforms_revoke_credential(slug: str, prefix: str) -> None:
         if platform is None:
             _fail(f"no platform {slug!r}")
             return
+        now = utcnow()
         try:
-            revoke_credential(session, platform, prefix, utcnow())
+            revoke_credential(session, platform, prefix, now)
         except Problem as exc:
             _fail(exc.detail)
             return
-        audit(session, cli_actor(), "api_credential.revoked", f"platform:{slug}", utcnow(), prefix=prefix)
+        audit(session, cli_actor(), "api_credential.revoked", f"platform:{slug}", now, prefix=prefix)
         session.commit()
     typer.echo(f"API credential {prefix} revoked; it is refused from the next request on")
 
