@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -220,6 +221,78 @@ def platforms_new_credential(slug: str, label: Annotated[str, typer.Option()] = 
         audit(session, cli_actor(), "api_credential.issued", f"platform:{slug}", utcnow(), label=label)
         session.commit()
     typer.echo(f"API credential : {key}  (stored hashed: copy it now)")
+
+
+@platforms_app.command("credentials")
+def platforms_credentials(slug: str) -> None:
+    """List a platform's OAuth clients and API credentials (gwk_..., by prefix), revoked ones included."""
+    from gateway.domains.auth.credentials import credentials
+    from gateway.domains.auth.oauth import clients
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        for c in clients(session, platform):
+            typer.echo(
+                f"oauth-client\t{c.client_id}\tscopes={c.scopes.replace(' ', ',')}\t"
+                f"created={c.created_at:%Y-%m-%d %H:%M}\t{_state(c.revoked_at)}"
+            )
+        for k in credentials(session, platform):
+            typer.echo(
+                f"api-credential\t{k.prefix}\tlabel={k.label or '-'}\t"
+                f"created={k.created_at:%Y-%m-%d %H:%M}\t{_state(k.revoked_at)}"
+            )
+
+
+def _state(revoked_at: datetime | None) -> str:
+    return "active" if revoked_at is None else f"revoked={revoked_at:%Y-%m-%d %H:%M}"
+
+
+@platforms_app.command("revoke-client")
+def platforms_revoke_client(slug: str, client_id: str) -> None:
+    """Revoke an OAuth client: no new tokens; gateways refuse its tokens within GATEWAY_PLATFORM_CACHE_SECONDS."""
+    from gateway.domains.auth.oauth import revoke_client
+    from gateway.problems import Problem
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        now = utcnow()
+        try:
+            revoke_client(session, platform, client_id, now)
+        except Problem as exc:
+            _fail(exc.detail)
+            return
+        audit(session, cli_actor(), "oauth_client.revoked", f"platform:{slug}", now, client_id=client_id)
+        session.commit()
+    seconds = get_settings().platform_cache_seconds
+    typer.echo(f"OAuth client {client_id} revoked; its tokens are refused within {seconds:g} s")
+
+
+@platforms_app.command("revoke-credential")
+def platforms_revoke_credential(slug: str, prefix: str) -> None:
+    """Revoke an API credential (gwk_...) by its prefix (see `gateway platforms credentials SLUG`)."""
+    from gateway.domains.auth.credentials import revoke_credential
+    from gateway.problems import Problem
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        platform = platforms.get_platform(session, slug)
+        if platform is None:
+            _fail(f"no platform {slug!r}")
+            return
+        now = utcnow()
+        try:
+            revoke_credential(session, platform, prefix, now)
+        except Problem as exc:
+            _fail(exc.detail)
+            return
+        audit(session, cli_actor(), "api_credential.revoked", f"platform:{slug}", now, prefix=prefix)
+        session.commit()
+    typer.echo(f"API credential {prefix} revoked; it is refused from the next request on")
 
 
 @webhook_app.command("send")

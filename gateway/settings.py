@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     platform_cache_seconds: float = Field(
         default=5.0,
         ge=0,
-        description="How long a process keeps a platform's adapter, agreement and webhook secrets (0: read them "
-        "for every webhook). A new secret still verifies at once; insolvency is always read fresh.",
+        description="How long a process keeps a platform's adapter, agreement and webhook secrets, and whether an "
+        "OAuth client is revoked (0: read them for every request). A new secret still verifies at once; insolvency "
+        "is always read fresh; a client revoked elsewhere is refused by this process within this delay.",
     )
     db_pool_pre_ping: bool = Field(
         default=True,
@@ -122,6 +123,19 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(
         default=1200, ge=0, description="Requests a platform may make a minute, per process (0: no limit)."
+    )
+    token_rate_limit_per_address: int = Field(
+        default=120,
+        ge=0,
+        description="Requests to POST /oauth2/token a minute from one address, per process (0: no limit). Behind a "
+        "proxy, the address is the client's only if the proxy's forwarded headers are trusted (uvicorn "
+        "--forwarded-allow-ips).",
+    )
+    token_rate_limit_per_client: int = Field(
+        default=30,
+        ge=0,
+        description="Requests to POST /oauth2/token a minute naming one client id, per process (0: no limit). A "
+        "client needs one token per GATEWAY_ACCESS_TOKEN_TTL_SECONDS and process.",
     )
     secret_overlap_hours: int = Field(
         default=24, ge=0, description="After a webhook secret is rotated, the old one keeps verifying this long."

@@ -1,19 +1,26 @@
 """OWASP API2:2023 Broken Authentication: tokens that are expired, forged, for another audience or unsigned
-are refused; the OAuth2 token endpoint follows RFC 6749."""
+are refused; the OAuth2 token endpoint follows RFC 6749; revoked clients and credentials stop working."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+from typer.testing import CliRunner
 
+from gateway.cli import app as cli
 from gateway.domains.auth import tokens
-from gateway.settings import Settings
+from gateway.domains.auth.oauth import revoke_client
+from gateway.domains.platforms.service import get_platform
+from gateway.domains.staff.service import audit_log
+from gateway.settings import Settings, get_settings
 from tests.conftest import TEST_NOW, Clock, PlatformHandle
 
 
@@ -171,3 +178,164 @@ def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient,
     for bad in (expired, api, "not-a-token"):
         r = client.get(f"/r/{bad}", follow_redirects=False)
         assert r.status_code == 401 and "rider_session" not in r.cookies
+
+
+CONTRACT = "/v1/platforms/demo/shifts/S-1/contract"
+
+
+def _token_for(client: TestClient, cid: str, secret: str) -> str:
+    r = client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def test_a_client_revoked_through_the_staff_api_gets_no_token_and_its_tokens_are_refused_at_once(
+    client: TestClient,
+    platform: PlatformHandle,
+    oauth_client: Callable[..., tuple[str, str]],
+    staff_token: Callable[..., str],
+    engine: Engine,
+) -> None:
+    cid, secret = oauth_client("demo")
+    kept_cid, kept_secret = oauth_client("demo")
+    token, kept = _token_for(client, cid, secret), _token_for(client, kept_cid, kept_secret)
+    bearer, kept_bearer = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {kept}"}
+    assert client.get(CONTRACT, headers=bearer).status_code == 404  # accepted (and its client now cached as live)
+    ops = {"Authorization": f"Bearer {staff_token('omar', 'platforms')}"}
+    listed = client.get("/v1/admin/platforms/demo/oauth-clients", headers=ops)
+    assert listed.status_code == 200 and {c["client_id"] for c in listed.json()} == {cid, kept_cid}
+    assert all(set(c) == {"client_id", "scopes", "created_at", "revoked_at"} for c in listed.json())
+    assert secret not in listed.text
+    revoked = client.delete(f"/v1/admin/platforms/demo/oauth-clients/{cid}", headers=ops)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    r = client.get(CONTRACT, headers=bearer)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+    assert r.headers["content-type"] == "application/problem+json"
+    again = client.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
+    assert again.status_code == 401 and again.json()["error"] == "invalid_client"
+    assert client.get(CONTRACT, headers=kept_bearer).status_code == 404  # the other client is untouched
+    assert client.delete(f"/v1/admin/platforms/demo/oauth-clients/{cid}", headers=ops).status_code == 409
+    assert client.delete("/v1/admin/platforms/demo/oauth-clients/nope", headers=ops).status_code == 404
+    assert client.delete(f"/v1/admin/platforms/ghost/oauth-clients/{cid}", headers=ops).status_code == 404
+    with Session(engine) as session:
+        entry = audit_log(session, 1)[0]
+    assert (entry.actor, entry.action, entry.target) == ("staff:omar", "oauth_client.revoked", "platform:demo")
+    assert entry.detail == {"client_id": cid}
+
+
+def test_a_revocation_made_elsewhere_is_honoured_once_the_cache_ttl_has_passed(
+    client: TestClient,
+    platform: PlatformHandle,
+    oauth_client: Callable[..., tuple[str, str]],
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    cid, secret = oauth_client("demo")
+    bearer = {"Authorization": f"Bearer {_token_for(client, cid, secret)}"}
+    assert client.get(CONTRACT, headers=bearer).status_code == 404
+    with Session(engine) as session:  # as the CLI or another gateway process would
+        p = get_platform(session, "demo")
+        assert p is not None
+        revoke_client(session, p, cid, TEST_NOW)
+        session.commit()
+    clock.fixed = TEST_NOW + timedelta(seconds=settings.platform_cache_seconds)
+    r = client.get(CONTRACT, headers=bearer)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+
+
+def test_without_a_cache_a_revocation_made_elsewhere_is_honoured_at_the_next_request(
+    app: FastAPI,
+    client: TestClient,
+    platform: PlatformHandle,
+    oauth_client: Callable[..., tuple[str, str]],
+    engine: Engine,
+    settings: Settings,
+) -> None:
+    app.state.settings = settings.model_copy(update={"platform_cache_seconds": 0})
+    cid, secret = oauth_client("demo")
+    bearer = {"Authorization": f"Bearer {_token_for(client, cid, secret)}"}
+    assert client.get(CONTRACT, headers=bearer).status_code == 404
+    with Session(engine) as session:
+        p = get_platform(session, "demo")
+        assert p is not None
+        revoke_client(session, p, cid, TEST_NOW)
+        session.commit()
+    assert client.get(CONTRACT, headers=bearer).status_code == 401
+
+
+def test_a_revoked_api_credential_is_refused_at_once(
+    client: TestClient, platform: PlatformHandle, staff_token: Callable[..., str], engine: Engine
+) -> None:
+    ops = {"Authorization": f"Bearer {staff_token('omar', 'platforms')}"}
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 404
+    listed = client.get("/v1/admin/platforms/demo/api-credentials", headers=ops)
+    assert listed.status_code == 200
+    (row,) = listed.json()
+    assert row["prefix"] == platform.api_key[:12] and row["revoked_at"] is None
+    assert set(row) == {"prefix", "label", "created_at", "revoked_at"} and platform.api_key not in listed.text
+    revoked = client.delete(f"/v1/admin/platforms/demo/api-credentials/{row['prefix']}", headers=ops)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    r = client.get(CONTRACT, headers=platform.auth)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+    assert client.delete(f"/v1/admin/platforms/demo/api-credentials/{row['prefix']}", headers=ops).status_code == 409
+    assert client.delete("/v1/admin/platforms/demo/api-credentials/gwk_nothing", headers=ops).status_code == 404
+    with Session(engine) as session:
+        entry = audit_log(session, 1)[0]
+    assert (entry.action, entry.detail) == ("api_credential.revoked", {"prefix": row["prefix"]})
+
+
+def test_revocation_needs_the_platforms_role(
+    client: TestClient, platform: PlatformHandle, staff_token: Callable[..., str]
+) -> None:
+    fund = {"Authorization": f"Bearer {staff_token('fatima', 'fund')}"}
+    prefix = platform.api_key[:12]
+    assert client.delete(f"/v1/admin/platforms/demo/api-credentials/{prefix}", headers=fund).status_code == 403
+    assert client.get("/v1/admin/platforms/demo/api-credentials", headers=fund).status_code == 403
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 404
+
+
+@pytest.fixture
+def cli_env(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_an_operator_finds_and_revokes_clients_and_credentials_from_the_cli(
+    cli_env: None,
+    app: FastAPI,
+    client: TestClient,
+    platform: PlatformHandle,
+    oauth_client: Callable[..., tuple[str, str]],
+    engine: Engine,
+    settings: Settings,
+) -> None:
+    app.state.settings = settings.model_copy(update={"platform_cache_seconds": 0})  # another process: no cache
+    runner = CliRunner()
+    cid, secret = oauth_client("demo", ["contracts:read"])
+    bearer = {"Authorization": f"Bearer {_token_for(client, cid, secret)}"}
+    prefix = platform.api_key[:12]
+    listed = runner.invoke(cli, ["platforms", "credentials", "demo"])
+    assert listed.exit_code == 0, listed.output
+    assert f"oauth-client\t{cid}\tscopes=contracts:read\t" in listed.output
+    assert f"api-credential\t{prefix}\tlabel=-\t" in listed.output and "active" in listed.output
+    assert secret not in listed.output and platform.api_key not in listed.output
+    done = runner.invoke(cli, ["platforms", "revoke-client", "demo", cid])
+    assert done.exit_code == 0 and "revoked" in done.output
+    assert runner.invoke(cli, ["platforms", "revoke-credential", "demo", prefix]).exit_code == 0
+    assert client.get(CONTRACT, headers=bearer).status_code == 401
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 401
+    assert "revoked=" in runner.invoke(cli, ["platforms", "credentials", "demo"]).output
+    twice = runner.invoke(cli, ["platforms", "revoke-client", "demo", cid])
+    assert twice.exit_code == 1 and "already revoked" in twice.output
+    assert runner.invoke(cli, ["platforms", "revoke-credential", "demo", "gwk_nothing"]).exit_code == 1
+    assert runner.invoke(cli, ["platforms", "revoke-client", "ghost", cid]).exit_code == 1
+    with Session(engine) as session:
+        entries = list(reversed(audit_log(session, 2)))
+    assert [(e.action, e.detail) for e in entries] == [
+        ("oauth_client.revoked", {"client_id": cid}),
+        ("api_credential.revoked", {"prefix": prefix}),
+    ]
+    assert all(e.actor.startswith("cli:") for e in entries)

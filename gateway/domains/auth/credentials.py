@@ -9,10 +9,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from gateway.domains.platforms.models import ApiCredential, Platform
+from gateway.problems import Conflict, NotFound
 
 KEY_PREFIX = "gwk_"
 
@@ -52,3 +54,30 @@ def authenticate(session: Session, key: str, pepper: str) -> PlatformPrincipal |
     platform_id, slug = row
     assert platform_id is not None
     return PlatformPrincipal(platform_id, slug)
+
+
+def credentials(session: Session, platform: Platform) -> list[ApiCredential]:
+    """The platform's API credentials, revoked ones included; each is named by its prefix (the key is not kept)."""
+    return list(
+        session.exec(
+            select(ApiCredential).where(ApiCredential.platform_id == platform.id).order_by(col(ApiCredential.id))
+        ).all()
+    )
+
+
+def revoke_credential(session: Session, platform: Platform, prefix: str, now: datetime) -> ApiCredential:
+    """Revoke the platform's active credential named by `prefix`; it is refused from the next request on (every
+    request with a key reads its row)."""
+    matches = [c for c in credentials(session, platform) if c.prefix == prefix]
+    active = [c for c in matches if c.revoked_at is None]
+    if not matches:
+        raise NotFound(f"platform {platform.slug} has no API credential {prefix!r} (see the list of credentials)")
+    if not active:
+        raise Conflict(f"API credential {prefix} is already revoked")
+    if len(active) > 1:  # 48 random bits after `gwk_`: practically never, but never revoke a key by guess
+        raise Conflict(f"several active API credentials share the prefix {prefix!r}; none was revoked")
+    credential = active[0]
+    credential.revoked_at = now
+    session.add(credential)
+    session.flush()
+    return credential

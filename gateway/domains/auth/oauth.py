@@ -12,6 +12,7 @@ from gateway.domains.auth import tokens
 from gateway.domains.auth.credentials import hash_key
 from gateway.domains.auth.models import OAuthClient
 from gateway.domains.platforms.models import Platform
+from gateway.problems import Conflict, NotFound
 
 SCOPES: dict[str, str] = {
     "contracts:read": "read the contracts of the platform's riders",
@@ -96,3 +97,64 @@ def grant(
         pid=client.platform_id,
     )
     return Grant(token, int(ttl.total_seconds()), scope)
+
+
+def clients(session: Session, platform: Platform) -> list[OAuthClient]:
+    """The platform's OAuth clients, revoked ones included (so an operator sees what was cut off, and when)."""
+    return list(
+        session.exec(
+            select(OAuthClient).where(OAuthClient.platform_id == platform.id).order_by(col(OAuthClient.id))
+        ).all()
+    )
+
+
+def revoke_client(session: Session, platform: Platform, client_id: str, now: datetime) -> OAuthClient:
+    """Revoke a client for good: no new token, and its tokens are refused (see `LiveClients` for how soon)."""
+    client = session.exec(
+        select(OAuthClient).where(OAuthClient.platform_id == platform.id, OAuthClient.client_id == client_id)
+    ).first()
+    if client is None:
+        raise NotFound(f"platform {platform.slug} has no OAuth client {client_id!r}")
+    if client.revoked_at is not None:
+        raise Conflict(f"OAuth client {client_id} was already revoked at {client.revoked_at:%Y-%m-%d %H:%M} UTC")
+    client.revoked_at = now
+    session.add(client)
+    session.flush()
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    at: datetime
+    live: bool
+
+
+class LiveClients:
+    """Whether an OAuth client's tokens are still honoured, read once per client and `ttl` seconds per process.
+
+    Access tokens are verified by signature alone, so a revocation would otherwise only bite at expiry (15 min).
+    One indexed read per client every few seconds keeps the read path cheap; a revocation made elsewhere (the
+    CLI, another process) is seen within `ttl`, one made through this process's staff API at once (`forget`).
+    Entries are made only for tokens whose signature verified, so there are at most as many as real clients.
+    Times come from the app's clock; an entry from the "future" (the clock went back) counts as stale.
+    """
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self._checked: dict[str, _Checked] = {}
+
+    def live(self, session: Session, client_id: str, platform_id: int, now: datetime) -> bool:
+        seen = self._checked.get(client_id)
+        if seen is not None and timedelta(0) <= now - seen.at < self.ttl:
+            return seen.live
+        row = session.exec(
+            select(OAuthClient.platform_id, OAuthClient.revoked_at).where(OAuthClient.client_id == client_id)
+        ).first()
+        # A client that no longer exists (its platform deleted) or belongs to another platform is not live.
+        live = row is not None and row[0] == platform_id and row[1] is None
+        if self.ttl > timedelta(0):
+            self._checked[client_id] = _Checked(now, live)
+        return live
+
+    def forget(self, client_id: str) -> None:
+        self._checked.pop(client_id, None)

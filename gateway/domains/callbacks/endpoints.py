@@ -6,15 +6,19 @@ from typing import Annotated
 
 from fastapi import Path
 
-from gateway.deps import PrincipalDep, SessionDep, SettingsDep
+from gateway.deps import SessionDep, SettingsDep, scoped
+from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.callbacks.schemas import CallbackEndpointCreated, CallbackEndpointIn, CallbackEndpointOut
 from gateway.problems import Forbidden, InvalidBody, InvalidRequest, NotFound, Unauthorized, problem_responses
+from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/platforms/{platform}/callback-endpoints", tags=["callbacks"])
-_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest)
+_ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, TooManyRequests)
+# Managing endpoints decides where riders' contract events go and hands out their signing secrets: a scope of its own.
+Manager = Annotated[PlatformPrincipal, scoped("callbacks:manage")]
 PlatformSlug = Annotated[str, Path(max_length=64)]
 # Bounded to the column's integer range: a larger id is a 422, not a database error.
 EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -32,7 +36,7 @@ def _own(session: SessionDep, platform_id: int, endpoint_id: int) -> CallbackEnd
 
 
 @router.get("", response_model=list[CallbackEndpointOut], summary="List callback endpoints", responses=_ERRORS)
-def list_endpoints(platform: PlatformSlug, principal: PrincipalDep, session: SessionDep) -> list[CallbackEndpointOut]:
+def list_endpoints(platform: PlatformSlug, principal: Manager, session: SessionDep) -> list[CallbackEndpointOut]:
     return [endpoint_out(e) for e in callbacks.list_endpoints(session, principal.platform_id)]
 
 
@@ -45,7 +49,7 @@ def list_endpoints(platform: PlatformSlug, principal: PrincipalDep, session: Ses
 def create_endpoint(
     platform: PlatformSlug,
     body: CallbackEndpointIn,
-    principal: PrincipalDep,
+    principal: Manager,
     session: SessionDep,
     settings: SettingsDep,
 ) -> CallbackEndpointCreated:
@@ -71,7 +75,7 @@ def create_endpoint(
     responses=_ERRORS,
 )
 def enable_endpoint(
-    platform: PlatformSlug, endpoint_id: EndpointId, principal: PrincipalDep, session: SessionDep
+    platform: PlatformSlug, endpoint_id: EndpointId, principal: Manager, session: SessionDep
 ) -> CallbackEndpointOut:
     e = callbacks.enable(session, _own(session, principal.platform_id, endpoint_id))
     session.commit()
@@ -85,7 +89,7 @@ def enable_endpoint(
     responses=_ERRORS,
 )
 def delete_endpoint(
-    platform: PlatformSlug, endpoint_id: EndpointId, principal: PrincipalDep, session: SessionDep
+    platform: PlatformSlug, endpoint_id: EndpointId, principal: Manager, session: SessionDep
 ) -> CallbackEndpointOut:
     e = _own(session, principal.platform_id, endpoint_id)
     out = endpoint_out(e)

@@ -12,12 +12,14 @@ from typing import Any
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import Request
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.riders import access
 from gateway.domains.riders.endpoints import RIDER_HOME, set_session_cookie
 from gateway.problems import NotFound, Problem, Unauthorized, problem_responses
-from gateway.routing import api_router
+from gateway.routing import api_router, end_transaction
 from gateway.settings import Settings
 
 router = api_router(tags=["riders"])
@@ -72,7 +74,8 @@ async def callback(request: Request, settings: SettingsDep, session: SessionDep,
     claims = token.get("userinfo") or {}
     member = claims.get(settings.oidc_member_claim)
     email = claims.get("email") if claims.get("email_verified") else None
-    riders = access.riders_of_member(session, str(member) if member else None, email)
+    # The provider is awaited on the event loop; the database is read in the threadpool, never on the loop.
+    riders = await run_in_threadpool(_riders, session, str(member) if member else None, email)
     if not riders:
         raise Unauthorized("you are logged in, but no rider of any platform is linked to your membership yet")
     response = RedirectResponse(RIDER_HOME, status_code=303)
@@ -83,3 +86,10 @@ async def callback(request: Request, settings: SettingsDep, session: SessionDep,
         settings.rider_session_ttl_seconds,
     )
     return response
+
+
+def _riders(session: Session, member_id: str | None, email: str | None) -> list[int]:
+    try:
+        return access.riders_of_member(session, member_id, email)
+    finally:
+        end_transaction(session)  # in this thread: the session then closes without a round trip

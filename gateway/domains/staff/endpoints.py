@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
 
-from gateway.deps import NowDep, SessionDep, SettingsDep, staff_role
+from gateway.deps import NowDep, SessionDep, SettingsDep, live_clients, staff_role
+from gateway.domains.auth import credentials as api_credentials
+from gateway.domains.auth import oauth
+from gateway.domains.auth.models import OAuthClient
 from gateway.domains.auth.oauth import SCOPES, create_client
+from gateway.domains.platforms.models import ApiCredential, Platform
 from gateway.domains.platforms.service import get_platform, rotate_secret
 from gateway.domains.staff.service import (
     ROLES,
@@ -46,6 +50,24 @@ class OAuthClientOut(BaseModel):
     client_secret: str = Field(description="Shown once; stored hashed.")
     scopes: list[str]
     token_url: str
+
+
+class OAuthClientSummaryOut(BaseModel):
+    """An OAuth client as an operator sees it: never its secret or hash."""
+
+    client_id: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiCredentialOut(BaseModel):
+    """An interim API credential (gwk_...), named by its prefix: the key itself is not kept."""
+
+    prefix: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class StaffRotateOut(BaseModel):
@@ -106,6 +128,87 @@ def post_oauth_client(
         scopes=sorted(set(body.scopes)),
         token_url=f"{settings.public_url}/oauth2/token",
     )
+
+
+def _platform(session: SessionDep, slug: str) -> Platform:
+    p = get_platform(session, slug)
+    if p is None:
+        raise NotFound(f"no platform {slug!r}")
+    return p
+
+
+def _client_out(c: OAuthClient) -> OAuthClientSummaryOut:
+    return OAuthClientSummaryOut(
+        client_id=c.client_id, scopes=c.scopes.split(), created_at=c.created_at, revoked_at=c.revoked_at
+    )
+
+
+@router.get(
+    "/platforms/{platform}/oauth-clients",
+    response_model=list[OAuthClientSummaryOut],
+    summary="A platform's OAuth2 clients, revoked ones included (to find the one to revoke)",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
+)
+def get_oauth_clients(
+    platform: PlatformSlug, _staff: Annotated[StaffPrincipal, staff_role("platforms")], session: SessionDep
+) -> list[OAuthClientSummaryOut]:
+    return [_client_out(c) for c in oauth.clients(session, _platform(session, platform))]
+
+
+@router.delete(
+    "/platforms/{platform}/oauth-clients/{client_id}",
+    response_model=OAuthClientSummaryOut,
+    summary="Revoke an OAuth2 client: no new tokens, and its tokens are refused within seconds",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
+)
+def delete_oauth_client(
+    request: Request,
+    platform: PlatformSlug,
+    client_id: Annotated[str, Path(max_length=64)],
+    staff: Annotated[StaffPrincipal, staff_role("platforms")],
+    session: SessionDep,
+    now: NowDep,
+) -> OAuthClientSummaryOut:
+    client = oauth.revoke_client(session, _platform(session, platform), client_id, now)
+    audit(session, staff.actor, "oauth_client.revoked", f"platform:{platform}", now, client_id=client_id)
+    session.commit()
+    live_clients(request).forget(client_id)  # after the commit: this process refuses its tokens from now on
+    return _client_out(client)
+
+
+def _credential_out(c: ApiCredential) -> ApiCredentialOut:
+    return ApiCredentialOut(prefix=c.prefix, label=c.label, created_at=c.created_at, revoked_at=c.revoked_at)
+
+
+@router.get(
+    "/platforms/{platform}/api-credentials",
+    response_model=list[ApiCredentialOut],
+    summary="A platform's interim API credentials (gwk_...), by prefix, revoked ones included",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
+)
+def get_api_credentials(
+    platform: PlatformSlug, _staff: Annotated[StaffPrincipal, staff_role("platforms")], session: SessionDep
+) -> list[ApiCredentialOut]:
+    return [_credential_out(c) for c in api_credentials.credentials(session, _platform(session, platform))]
+
+
+@router.delete(
+    "/platforms/{platform}/api-credentials/{prefix}",
+    response_model=ApiCredentialOut,
+    summary="Revoke an API credential (gwk_...) by its prefix: refused from the next request on",
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
+)
+def delete_api_credential(
+    platform: PlatformSlug,
+    prefix: Annotated[str, Path(max_length=16)],
+    staff: Annotated[StaffPrincipal, staff_role("platforms")],
+    session: SessionDep,
+    now: NowDep,
+) -> ApiCredentialOut:
+    credential = api_credentials.revoke_credential(session, _platform(session, platform), prefix, now)
+    audit(session, staff.actor, "api_credential.revoked", f"platform:{platform}", now, prefix=prefix)
+    session.commit()
+    return _credential_out(credential)
 
 
 @router.post(

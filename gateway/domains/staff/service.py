@@ -16,7 +16,7 @@ from gateway.domains.auth.credentials import hash_key
 from gateway.domains.staff.models import AuditEntry, StaffMember
 
 ROLES: dict[str, str] = {
-    "platforms": "create platforms, rotate their secrets, issue their credentials",
+    "platforms": "create platforms, rotate their secrets, issue, list and revoke their credentials",
     "agreements": "load and review agreements",
     "insolvency": "declare a platform insolvent",
     "fund": "read the guarantee fund, deposit into it, record invoice payments",
