@@ -44,6 +44,10 @@ correction with its term and clause. Errors are RFC 9457 problem details (`appli
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Fail closed: whatever serves the app (`gateway serve`, uvicorn on gateway.main:app), it does not start with
+    # a published placeholder secret outside development. Here rather than in create_app, which also renders
+    # the OpenAPI document (no secret needed).
+    settings.require_secrets()
     # Sync handlers run on this event loop's worker threads: bounded by the setting, not anyio's default of 40.
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     scheduler = None

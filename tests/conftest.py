@@ -43,6 +43,14 @@ def _pg_url(schema: str) -> str:
     return f"{base}?options=-csearch_path%3D{schema}"
 
 
+@pytest.fixture(autouse=True)
+def _test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings built from the environment in a test (the CLI's, a subprocess's) are in test mode: the gateway
+    defaults to production and refuses its development placeholder secrets there. A test of that default
+    removes the variable itself."""
+    monkeypatch.setenv("GATEWAY_ENV", "test")
+
+
 @pytest.fixture(scope="session")
 def book() -> AgreementBook:
     return AgreementBook.load(REPO_ROOT / "agreements")

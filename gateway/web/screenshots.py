@@ -56,7 +56,7 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/screenshots.db"
         upgrade(url)
-        settings = Settings(database_url=url, scheduler=False)
+        settings = Settings(database_url=url, env="development", scheduler=False)
         book = AgreementBook.load(settings.agreements_dir)
         # The app's clock stands at the demo's booking time, so the pages read as on that day.
         app = create_app(settings, book, clock=lambda: BOOKED_AT)
