@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import logredact
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
 from gateway.db.engine import settings_engine
@@ -121,6 +122,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     settings = settings or get_settings()
+    logredact.install()
     app = FastAPI(title="Gig-platform gateway", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.book = book or AgreementBook.load(settings.agreements_dir)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -21,9 +21,11 @@ from sqlmodel import Session
 
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _bearer, rider_principal
+from gateway.domains.auth import tokens
 from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.riders import access
 from gateway.domains.riders.access import RiderPrincipal
-from gateway.domains.riders.endpoints import my_contract, rider_contracts
+from gateway.domains.riders.endpoints import RIDER_HOME, my_contract, rider_contracts, set_session_cookie
 from gateway.problems import InvalidPayload, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 from gateway.settings import Settings
@@ -110,12 +112,21 @@ def _render(
     return response
 
 
-def _sign_in_page(request: Request, t: Translator, settings: Settings, reason: Unauthorized) -> HTMLResponse:
+def _sign_in_page(
+    request: Request, t: Translator, settings: Settings, reason: Unauthorized, *, link_refused: bool = False
+) -> HTMLResponse:
     if not wants_html(request):
         raise reason
     login = "/rider/login" if settings.oidc_discovery_url and settings.oidc_client_id else None
     response = _render(
-        request, "signin.html", t, 401, signed_in=False, page_title=t("page.login.title"), login_url=login
+        request,
+        "signin.html",
+        t,
+        401,
+        signed_in=False,
+        page_title=t("page.login.title"),
+        login_url=login,
+        link_refused=link_refused,
     )
     response.headers.update(reason.headers)
     return response
@@ -139,6 +150,37 @@ def contract_content(
 
 def home_content(session: Session, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
     return view.home_view(rider_contracts(session, principal), t)
+
+
+@router.get(
+    "/r/{token}",
+    summary="Open an access link (it works once): starts the rider's session and shows their contracts",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=problem_responses(Unauthorized),
+)
+def open_access_link(
+    request: Request,
+    token: Annotated[str, PathParam(max_length=2000)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+) -> Response:
+    """A browser that cannot use the link (used, expired, forged) gets a page saying what to do; anything else
+    a 401 problem. The token is in the path: the access log prints it redacted (gateway.logredact)."""
+    try:
+        session_token = access.open_link(settings, session, token, now)
+    except tokens.InvalidToken as exc:
+        reason = Unauthorized(f"this link cannot be used ({exc}); ask your platform's app for a new one")
+        return _sign_in_page(request, t, settings, reason, link_refused=True)
+    session.commit()
+    # The link's URL must not travel further: no Referer from the next page, no cached copy.
+    response = RedirectResponse(
+        RIDER_HOME, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    )
+    set_session_cookie(response, settings.public_url, session_token, settings.rider_session_ttl_seconds)
+    return response
 
 
 @router.get(

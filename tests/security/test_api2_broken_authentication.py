@@ -1,20 +1,37 @@
 """OWASP API2:2023 Broken Authentication: tokens that are expired, forged, for another audience or unsigned
-are refused; the OAuth2 token endpoint follows RFC 6749."""
+are refused; the OAuth2 token endpoint follows RFC 6749; a rider's access link works once and is never
+written to a log."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from gateway.agreements.loader import AgreementBook
+from gateway.db.engine import engine_for
+from gateway.db.migrate import upgrade
 from gateway.domains.auth import tokens
+from gateway.domains.platforms.service import create_platform
+from gateway.domains.riders.access import issue_link
+from gateway.domains.riders.models import Rider
 from gateway.settings import Settings
-from tests.conftest import TEST_NOW, Clock, PlatformHandle
+from tests.conftest import TEST_NOW, Clock, PlatformHandle, count_rows
+from tests.faults.server import free_port
 
 
 def _b64(d: dict[str, object]) -> str:
@@ -171,3 +188,118 @@ def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient,
     for bad in (expired, api, "not-a-token"):
         r = client.get(f"/r/{bad}", follow_redirects=False)
         assert r.status_code == 401 and "rider_session" not in r.cookies
+
+
+# --- rider access links: once, and never in a log line ---------------------------------------------------------
+
+
+def _link_path(client: TestClient, access_token: Callable[..., str], p: PlatformHandle) -> str:
+    token = access_token(p.slug)
+    r = client.post(f"/v1/platforms/{p.slug}/riders/r-1/access-links", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    return "/r/" + str(r.json()["url"]).rsplit("/r/", 1)[1]
+
+
+def test_an_access_link_opens_a_session_once(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    first = TestClient(client.app).get(path, follow_redirects=False)
+    assert first.status_code == 303 and "rider_session" in first.cookies
+    assert first.headers["referrer-policy"] == "no-referrer" and first.headers["cache-control"] == "no-store"
+    again = TestClient(client.app).get(path, follow_redirects=False)
+    assert again.status_code == 401 and "rider_session" not in again.cookies
+    assert again.headers["content-type"] == "application/problem+json"
+    assert "already used" in again.json()["detail"] and "new one" in again.json()["detail"]
+
+
+def test_a_used_link_opened_in_a_browser_says_to_ask_the_app_for_a_new_one(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    assert TestClient(client.app).get(path, follow_redirects=False).status_code == 303
+    page = TestClient(client.app).get(path, headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "already used" in page.text and "ask it for a new link" in page.text
+    fr = TestClient(client.app).get(f"{path}?lang=fr", headers={"accept": "text/html"}, follow_redirects=False)
+    assert fr.status_code == 401 and "nouveau lien" in fr.text
+
+
+def test_used_links_are_forgotten_once_expired(
+    client: TestClient,
+    enrolled: PlatformHandle,
+    access_token: Callable[..., str],
+    engine: Engine,
+    run_job: Callable[..., int],
+    settings: Settings,
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    assert TestClient(client.app).get(path, follow_redirects=False).status_code == 303
+    assert count_rows(engine, "rider_link_use") == 1
+    run_job("privacy.purge", TEST_NOW + timedelta(seconds=settings.rider_link_ttl_seconds - 60))
+    assert count_rows(engine, "rider_link_use") == 1  # still refusable by its record: kept
+    run_job("privacy.purge", TEST_NOW + timedelta(seconds=settings.rider_link_ttl_seconds + 60))
+    assert count_rows(engine, "rider_link_use") == 0  # refused by its expiry alone from now on
+
+
+def _serve(port: int, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """`gateway serve` as an operator starts it (info-level access log), in test mode on this database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(
+        GATEWAY_ENV="test",
+        GATEWAY_DATABASE_URL=database_url,
+        GATEWAY_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        GATEWAY_SCHEDULER="false",
+        PYTHONUNBUFFERED="1",
+    )
+    gateway = Path(sys.executable).parent / "gateway"
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own command
+            [str(gateway), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    for _ in range(600):
+        assert proc.poll() is None, log.read_text()[-2000:]
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the gateway did not start")
+
+
+def test_no_link_token_appears_in_the_real_servers_log(tmp_path: Path, book: AgreementBook) -> None:
+    url = f"sqlite:///{tmp_path / 'gw.db'}"
+    upgrade(url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        p, _ = create_platform(
+            session, book, slug="demo", name="Demo", adapter="standard", agreement="be-delivery-2016"
+        )
+        assert p.id is not None
+        rider = Rider(platform_id=p.id, external_id="r-1", name="Amina", email="amina@example.org")
+        session.add(rider)
+        session.commit()
+    link = issue_link(Settings(env="test", database_url=url, public_url=base), rider, datetime.now(UTC))
+    secrets = [link.token, "OIDC-CODE-0123456789", "OIDC-STATE-0123456789"]
+    log = tmp_path / "gateway.log"
+    proc = _serve(port, url, log)
+    try:
+        _wait_until_up(proc, base, log)
+        assert httpx.get(link.url, follow_redirects=False).status_code == 303
+        assert httpx.get(link.url, follow_redirects=False).status_code == 401  # once
+        assert httpx.get(link.url, headers={"accept": "text/html"}).status_code == 401
+        httpx.get(f"{base}/rider/oidc/callback?code={secrets[1]}&state={secrets[2]}")
+        httpx.get(f"{base}/v1/rider/contracts?token={link.token}")
+    finally:
+        proc.send_signal(signal.SIGINT)  # a clean stop flushes every log line
+        proc.wait(30)
+    output = log.read_text()
+    assert '"GET /r/[redacted] HTTP/1.1" 303' in output  # the access log is there, and the link in it redacted
+    for line in output.splitlines():
+        for secret in secrets:
+            assert secret not in line, line

@@ -7,12 +7,15 @@ A session names the rider rows it may read (a member riding for two platforms ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway.domains.auth import tokens
-from gateway.domains.riders.models import Rider
+from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.settings import Settings
 
 RIDER_COOKIE = "rider_session"
@@ -49,10 +52,36 @@ def issue_link(settings: Settings, rider: Rider, now: datetime) -> AccessLink:
     return AccessLink(f"{settings.public_url}/r/{token}", token, now + ttl)
 
 
-def open_link(settings: Settings, token: str, now: datetime) -> str:
-    """Exchange a valid link for a session token (the cookie's value)."""
+class LinkAlreadyUsed(tokens.InvalidToken):
+    """The link opened a session before: a link works once."""
+
+
+def open_link(settings: Settings, session: Session, token: str, now: datetime) -> str:
+    """Exchange a valid link, once, for a session token (the cookie's value). The caller commits.
+
+    Once: a link travels through an app, a browser's history, maybe a shared screen; whoever holds it after the
+    rider must not get in. Its jti is recorded, and the primary key refuses the second use (also a concurrent
+    one) in the database."""
     claims = tokens.verify(_key(settings), token, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, now=now)
-    return session_token(settings, [int(claims["sub"])], "link", now)
+    jti, rider_id = claims.get("jti"), int(claims["sub"])
+    if not isinstance(jti, str) or not 0 < len(jti) <= 64:
+        raise tokens.InvalidToken("the link has no usable id")
+    session.add(RiderLinkUse(jti=jti, rider_id=rider_id, used_at=now, expires_at=_expiry(claims)))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise LinkAlreadyUsed("this link was already used: a link works once") from exc
+    return session_token(settings, [rider_id], "link", now)
+
+
+def _expiry(claims: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+
+
+def forget_used_links(session: Session, now: datetime) -> int:
+    """Used links past their expiry are refused by their expiry alone: their record is no longer needed."""
+    result = session.execute(delete(RiderLinkUse).where(col(RiderLinkUse.expires_at) < now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def session_token(settings: Settings, rider_ids: list[int], via: str, now: datetime) -> str:
