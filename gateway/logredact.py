@@ -17,7 +17,9 @@ _SECRET_QUERY = re.compile(
 )
 # A JWT anywhere (three base64url parts, the first a JSON header): a token pasted where it did not belong.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-LOGGERS = ("uvicorn.access", "uvicorn.error", "gateway")
+# The loggers that print request lines. A logger's filter sees only its own records (not its children's), so
+# each is named: the access log prints every path; the error log may quote a request line.
+LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
 def redact(text: str) -> str:
