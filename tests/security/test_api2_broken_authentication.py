@@ -303,3 +303,19 @@ def test_no_link_token_appears_in_the_real_servers_log(tmp_path: Path, book: Agr
     for line in output.splitlines():
         for secret in secrets:
             assert secret not in line, line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("GET /r/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl?lang=fr HTTP/1.1", "eyJhbGciOiJIUzI1NiJ9"),
+        ("GET /rider/oidc/callback?state=S3CR3T-state&code=S3CR3T-code HTTP/1.1", "S3CR3T"),
+        ("GET /v1/rider/view?access_token=abc123def456 HTTP/1.1", "abc123def456"),
+        ("a token pasted in a message: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "eyJzdWIiOiIxIn0"),
+    ],
+)
+def test_credentials_are_redacted_from_request_lines(line: str, secret: str) -> None:
+    from gateway.logredact import redact
+
+    assert secret not in redact(line) and "[redacted]" in redact(line)
+    assert redact("GET /rider/contracts/1234?lang=fr HTTP/1.1") == "GET /rider/contracts/1234?lang=fr HTTP/1.1"
