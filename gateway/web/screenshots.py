@@ -99,6 +99,8 @@ def _shoot(
         context = chromium.new_context(viewport=browser.PHONE, device_scale_factor=1, reduced_motion="reduce")
         page = context.new_page()
         page.goto(f"{base}/r/{token}")
+        page.locator("form.open-link button").click()  # the link's page: its button uses the link
+        page.wait_for_url(f"{base}/rider")
         for lang in languages:
             for name, path in (("contracts", "/rider"), ("contract", f"/rider/contracts/{contracts.paid}")):
                 page.goto(f"{base}{path}?lang={lang}")

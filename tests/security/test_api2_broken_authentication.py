@@ -186,8 +186,10 @@ def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient,
         now=now,
     )
     for bad in (expired, api, "not-a-token"):
-        r = client.get(f"/r/{bad}", follow_redirects=False)
-        assert r.status_code == 401 and "rider_session" not in r.cookies
+        shown = client.get(f"/r/{bad}", follow_redirects=False)
+        assert shown.status_code == 401 and "rider_session" not in shown.cookies
+        used = client.post("/r", data={"token": bad}, follow_redirects=False)
+        assert used.status_code == 401 and "rider_session" not in used.cookies
 
 
 # --- rider access links: once, and never in a log line ---------------------------------------------------------
@@ -200,27 +202,101 @@ def _link_path(client: TestClient, access_token: Callable[..., str], p: Platform
     return "/r/" + str(r.json()["url"]).rsplit("/r/", 1)[1]
 
 
+def _use(client: TestClient, path: str, **headers: str) -> httpx.Response:
+    """What the link page's button does: post the link's token as a form."""
+    r: httpx.Response = client.post(
+        "/r", data={"token": path.removeprefix("/r/")}, headers=headers, follow_redirects=False
+    )
+    return r
+
+
 def test_an_access_link_opens_a_session_once(
     client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
 ) -> None:
     path = _link_path(client, access_token, enrolled)
-    first = TestClient(client.app).get(path, follow_redirects=False)
-    assert first.status_code == 303 and "rider_session" in first.cookies
+    first = _use(TestClient(client.app), path)
+    assert first.status_code == 303 and first.headers["location"] == "/rider" and "rider_session" in first.cookies
     assert first.headers["referrer-policy"] == "no-referrer" and first.headers["cache-control"] == "no-store"
-    again = TestClient(client.app).get(path, follow_redirects=False)
+    again = _use(TestClient(client.app), path)
     assert again.status_code == 401 and "rider_session" not in again.cookies
     assert again.headers["content-type"] == "application/problem+json"
     assert "already used" in again.json()["detail"] and "new one" in again.json()["detail"]
+    shown = TestClient(client.app).get(path, headers={"accept": "application/json"}, follow_redirects=False)
+    assert shown.status_code == 401 and shown.headers["content-type"] == "application/problem+json"
+    assert "already used" in shown.json()["detail"]
+
+
+def test_previewers_fetching_the_link_leave_it_working(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str], engine: Engine
+) -> None:
+    """A chat app's preview, a mail scanner, an app's prefetch: each GETs the link before the rider does."""
+    path = _link_path(client, access_token, enrolled)
+    previewer = TestClient(client.app)
+    for accept in ("*/*", "text/html", "application/json"):
+        shown = previewer.get(path, headers={"accept": accept}, follow_redirects=False)
+        assert shown.status_code == 200 and "rider_session" not in shown.cookies
+    assert count_rows(engine, "rider_link_use") == 0
+    opened = _use(TestClient(client.app), path)
+    assert opened.status_code == 303 and "rider_session" in opened.cookies
+
+
+def test_the_links_page_posts_the_token_and_leaks_it_nowhere(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    r = TestClient(client.app).get(path, headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["referrer-policy"] == "no-referrer" and r.headers["cache-control"] == "no-store"
+    assert r.headers["x-robots-tag"] == "noindex, nofollow" and '<meta name="robots" content="noindex">' in r.text
+    assert "form-action 'self'" in r.headers["content-security-policy"] and "<script" not in r.text
+    token = path.removeprefix("/r/")
+    form = r.text.split('<form method="post" action="/r"', 1)[1].split("</form>", 1)[0]
+    assert f'<input type="hidden" name="token" value="{token}">' in form
+    assert '<button type="submit" class="button">Open my contracts</button>' in form
+    assert r.text.count(token) == 1  # only in the form: not in a link the page shows
+
+
+def test_a_link_posted_twice_opens_one_session(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str], engine: Engine
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    browser = TestClient(client.app)
+    assert browser.get(path, headers={"accept": "text/html"}).status_code == 200
+    assert _use(browser, path, accept="text/html").status_code == 303
+    twice = _use(TestClient(client.app), path, accept="text/html")  # a double click, a resent form, another hand
+    assert twice.status_code == 401 and "rider_session" not in twice.cookies
+    assert twice.headers["content-type"].startswith("text/html") and "ask it for a new link" in twice.text
+    assert count_rows(engine, "rider_link_use") == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("application/x-www-form-urlencoded", b"", 422),
+        ("application/x-www-form-urlencoded", b"token=a&token=b", 422),
+        ("application/x-www-form-urlencoded", b"token=" + b"a" * 2001, 422),
+        ("application/x-www-form-urlencoded", b"token=" + b"a" * 5000, 413),
+        ("application/x-www-form-urlencoded", b"token=\xff", 422),
+        ("application/json", b'{"token": "x"}', 415),
+    ],
+)
+def test_a_malformed_link_form_is_a_problem(
+    client: TestClient, content_type: str, body: bytes, status: int, engine: Engine
+) -> None:
+    r = client.post("/r", content=body, headers={"content-type": content_type}, follow_redirects=False)
+    assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
+    assert "rider_session" not in r.cookies and count_rows(engine, "rider_link_use") == 0
 
 
 def test_a_used_link_opened_in_a_browser_says_to_ask_the_app_for_a_new_one(
     client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
 ) -> None:
     path = _link_path(client, access_token, enrolled)
-    assert TestClient(client.app).get(path, follow_redirects=False).status_code == 303
+    assert _use(TestClient(client.app), path).status_code == 303
     page = TestClient(client.app).get(path, headers={"accept": "text/html"}, follow_redirects=False)
     assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
     assert "already used" in page.text and "ask it for a new link" in page.text
+    assert 'action="/r"' not in page.text  # no button that could only fail
     fr = TestClient(client.app).get(f"{path}?lang=fr", headers={"accept": "text/html"}, follow_redirects=False)
     assert fr.status_code == 401 and "nouveau lien" in fr.text
 
@@ -234,7 +310,7 @@ def test_used_links_are_forgotten_once_expired(
     settings: Settings,
 ) -> None:
     path = _link_path(client, access_token, enrolled)
-    assert TestClient(client.app).get(path, follow_redirects=False).status_code == 303
+    assert _use(TestClient(client.app), path).status_code == 303
     assert count_rows(engine, "rider_link_use") == 1
     run_job("privacy.purge", TEST_NOW + timedelta(seconds=settings.rider_link_ttl_seconds - 60))
     assert count_rows(engine, "rider_link_use") == 1  # still refusable by its record: kept
@@ -290,8 +366,10 @@ def test_no_link_token_appears_in_the_real_servers_log(tmp_path: Path, book: Agr
     proc = _serve(port, url, log)
     try:
         _wait_until_up(proc, base, log)
-        assert httpx.get(link.url, follow_redirects=False).status_code == 303
-        assert httpx.get(link.url, follow_redirects=False).status_code == 401  # once
+        assert httpx.get(link.url, follow_redirects=False).status_code == 200  # the page: the link is not used
+        used = httpx.post(f"{base}/r", data={"token": link.token}, follow_redirects=False)
+        assert used.status_code == 303
+        assert httpx.post(f"{base}/r", data={"token": link.token}, follow_redirects=False).status_code == 401  # once
         assert httpx.get(link.url, headers={"accept": "text/html"}).status_code == 401
         httpx.get(f"{base}/rider/oidc/callback?code={secrets[1]}&state={secrets[2]}")
         httpx.get(f"{base}/v1/rider/contracts?token={link.token}")
@@ -299,7 +377,8 @@ def test_no_link_token_appears_in_the_real_servers_log(tmp_path: Path, book: Agr
         proc.send_signal(signal.SIGINT)  # a clean stop flushes every log line
         proc.wait(30)
     output = log.read_text()
-    assert '"GET /r/[redacted] HTTP/1.1" 303' in output  # the access log is there, and the link in it redacted
+    assert '"GET /r/[redacted] HTTP/1.1" 200' in output  # the access log is there, and the link in it redacted
+    assert '"POST /r HTTP/1.1" 303' in output  # the token travelled in the body
     for line in output.splitlines():
         for secret in secrets:
             assert secret not in line, line

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -56,26 +55,44 @@ class LinkAlreadyUsed(tokens.InvalidToken):
     """The link opened a session before: a link works once."""
 
 
+@dataclass(frozen=True, slots=True)
+class LinkClaims:
+    jti: str
+    rider_id: int
+    expires_at: datetime
+
+
+def _link_claims(settings: Settings, token: str, now: datetime) -> LinkClaims:
+    claims = tokens.verify(_key(settings), token, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, now=now)
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not 0 < len(jti) <= 64:
+        raise tokens.InvalidToken("the link has no usable id")
+    return LinkClaims(jti, int(claims["sub"]), datetime.fromtimestamp(int(claims["exp"]), tz=UTC))
+
+
+def check_link(settings: Settings, session: Session, token: str, now: datetime) -> None:
+    """Refuse a link that could not open a session (forged, expired, used), without using it up.
+
+    Reads only: whatever fetches the link before the rider (a chat app's preview, a mail scanner, an app's
+    prefetch) must leave it working. Only `open_link` (a POST) uses it."""
+    link = _link_claims(settings, token, now)
+    if session.get(RiderLinkUse, link.jti) is not None:
+        raise LinkAlreadyUsed("this link was already used: a link works once")
+
+
 def open_link(settings: Settings, session: Session, token: str, now: datetime) -> str:
     """Exchange a valid link, once, for a session token (the cookie's value). The caller commits.
 
     Once: a link travels through an app, a browser's history, maybe a shared screen; whoever holds it after the
     rider must not get in. Its jti is recorded, and the primary key refuses the second use (also a concurrent
     one) in the database."""
-    claims = tokens.verify(_key(settings), token, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, now=now)
-    jti, rider_id = claims.get("jti"), int(claims["sub"])
-    if not isinstance(jti, str) or not 0 < len(jti) <= 64:
-        raise tokens.InvalidToken("the link has no usable id")
-    session.add(RiderLinkUse(jti=jti, rider_id=rider_id, used_at=now, expires_at=_expiry(claims)))
+    link = _link_claims(settings, token, now)
+    session.add(RiderLinkUse(jti=link.jti, rider_id=link.rider_id, used_at=now, expires_at=link.expires_at))
     try:
         session.flush()
     except IntegrityError as exc:
         raise LinkAlreadyUsed("this link was already used: a link works once") from exc
-    return session_token(settings, [rider_id], "link", now)
-
-
-def _expiry(claims: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+    return session_token(settings, [link.rider_id], "link", now)
 
 
 def forget_used_links(session: Session, now: datetime) -> int:
