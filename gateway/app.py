@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import logredact
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
 from gateway.bodylimit import BodyLimit
@@ -45,6 +46,10 @@ correction with its term and clause. Errors are RFC 9457 problem details (`appli
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # Fail closed: whatever serves the app (`gateway serve`, uvicorn on gateway.main:app), it does not start with
+    # a published placeholder secret outside development. Here rather than in create_app, which also renders
+    # the OpenAPI document (no secret needed).
+    settings.require_secrets()
     # Sync handlers run on this event loop's worker threads: bounded by the setting, not anyio's default of 40.
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     scheduler = None
@@ -118,6 +123,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     settings = settings or get_settings()
+    logredact.install()
     app = FastAPI(title="Gig-platform gateway", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.book = book or AgreementBook.load(settings.agreements_dir)

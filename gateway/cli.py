@@ -30,7 +30,7 @@ from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
 from gateway.reports.cli import reports_app
-from gateway.settings import REPO_ROOT, get_settings
+from gateway.settings import REPO_ROOT, InsecureSettings, Settings, get_settings
 from gateway.web.cli import web_app
 
 app = typer.Typer(
@@ -67,6 +67,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _settings_with_secrets() -> Settings:
+    """The settings, for a command that serves or mints a credential: refused with placeholder secrets outside
+    development. Commands that need no secret (agreements, reports, listings) never call this."""
+    settings = get_settings()
+    try:
+        settings.require_secrets()
+    except InsecureSettings as exc:
+        _fail(str(exc))
+    return settings
+
+
 def _book() -> AgreementBook:
     try:
         return AgreementBook.load(get_settings().agreements_dir)
@@ -99,7 +110,7 @@ def serve(
     """Migrate, load the agreements (refusing to start on an invalid one) and serve."""
     import uvicorn
 
-    settings = get_settings()
+    settings = _settings_with_secrets()
     book = _book()
     migrate.upgrade(settings.database_url)
     with Session(get_engine()) as session:
@@ -107,14 +118,21 @@ def serve(
             typer.echo(f"agreement change recorded in the audit log: {change}")
         session.commit()
     host, port = host or settings.host, port or settings.port
+    base_url = local_base_url(host, port)
     if "public_url" not in settings.model_fields_set:
         # Links handed to riders must reach this server: default the public URL to where it listens.
-        os.environ["GATEWAY_PUBLIC_URL"] = f"http://{host}:{port}"
+        os.environ["GATEWAY_PUBLIC_URL"] = base_url
         get_settings.cache_clear()
     if demo:
-        _print_demo(book, f"http://{host}:{port}")
+        _print_demo(book, base_url)
     typer.echo(f"agreements loaded: {', '.join(book.ids())}")
     uvicorn.run("gateway.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+def local_base_url(host: str, port: int) -> str:
+    """Where a client on this machine reaches a server listening on host:port (a wildcard is not an address)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104 - mapping, not binding
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _print_demo(book: AgreementBook, base_url: str) -> None:
@@ -145,8 +163,9 @@ def _print_demo(book: AgreementBook, base_url: str) -> None:
     typer.echo(f"  API credential  : {key}   (new at each start)")
     typer.echo(f"  webhook URL     : {base_url}/v1/platforms/{slug}/webhooks")
     typer.echo("\nSend signed test webhooks (from another terminal):")
-    typer.echo(f"  {gw} webhook send {slug} {examples / 'rider-enrolled.json'}")
-    typer.echo(f"  {gw} webhook send {slug} {examples / 'shift-booked.json'}")
+    # --url every time: the commands must reach this server whatever port it was given (not the default's).
+    typer.echo(f"  {gw} webhook send --url {base_url} {slug} {examples / 'rider-enrolled.json'}")
+    typer.echo(f"  {gw} webhook send --url {base_url} {slug} {examples / 'shift-booked.json'}")
     typer.echo("Read the contract back:")
     typer.echo(
         f"  curl -s -H 'Authorization: Bearer {key}' {base_url}/v1/platforms/{slug}/shifts/DEMO-SUN-0300/contract\n"
@@ -162,7 +181,7 @@ def platforms_create(
 ) -> None:
     """Create a platform; prints its webhook secret and an API credential (shown once)."""
     book = _book()
-    settings = get_settings()
+    settings = _settings_with_secrets()
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             platform, secret = platforms.create_platform(
@@ -217,7 +236,7 @@ def platforms_new_credential(slug: str, label: Annotated[str, typer.Option()] = 
         if platform is None:
             _fail(f"no platform {slug!r}")
             return
-        key = issue_credential(session, platform, get_settings().credential_pepper.get_secret_value(), label)
+        key = issue_credential(session, platform, _settings_with_secrets().credential_pepper.get_secret_value(), label)
         audit(session, cli_actor(), "api_credential.issued", f"platform:{slug}", utcnow(), label=label)
         session.commit()
     typer.echo(f"API credential : {key}  (stored hashed: copy it now)")
@@ -499,7 +518,7 @@ def platforms_oauth_client(
     """Issue OAuth2 client credentials to a platform (secret shown once)."""
     from gateway.domains.auth.oauth import SCOPES, create_client
 
-    settings = get_settings()
+    settings = _settings_with_secrets()
     with Session(get_engine(), expire_on_commit=False) as session:
         platform = platforms.get_platform(session, slug)
         if platform is None:
@@ -525,7 +544,7 @@ def staff_add(name: str, role: Annotated[list[str], typer.Option(help="Repeat fo
 
     with Session(get_engine()) as session:
         try:
-            token = add_member(session, name, role, get_settings().credential_pepper.get_secret_value())
+            token = add_member(session, name, role, _settings_with_secrets().credential_pepper.get_secret_value())
         except StaffError as exc:
             _fail(str(exc))
             return

@@ -13,7 +13,8 @@ from gateway.agreements.payroll import LONGEST_SHIFT_HOURS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Placeholders are accepted in development only; production refuses to start with them.
+# Placeholders are accepted in development (and tests) only: anywhere else the gateway refuses to serve or to mint a
+# credential with them (`Settings.require_secrets`). They are published here, so a token signed with one is forgeable.
 _DEV_PEPPER = "dev-only-credential-pepper-change-me"
 _DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
 
@@ -21,7 +22,11 @@ _DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
-    env: Literal["development", "production", "test"] = "development"
+    env: Literal["development", "production", "test"] = Field(
+        default="production",
+        description="production unless said otherwise, so that a deployment that forgets it fails closed: it refuses "
+        "placeholder secrets. `./dev run` sets development; the tests set test.",
+    )
     database_url: str = Field(
         default=f"sqlite:///{REPO_ROOT / 'var' / 'gateway.db'}",
         description="SQLAlchemy URL. SQLite by default; postgresql+psycopg://... in production.",
@@ -197,6 +202,11 @@ class Settings(BaseSettings):
     callback_require_https: bool = Field(
         default=True, description="Refuse callback endpoint URLs that are not https (set false for local testing)."
     )
+    callback_allow_private: bool = Field(
+        default=False,
+        description="Accept callback URLs on loopback, private and other non-public addresses (local testing of a "
+        "platform's receiver). Refused outside GATEWAY_ENV=development or test: it would open the gateway to SSRF.",
+    )
     declaration_connector: Literal["local", "http"] = Field(
         default="local", description="local: records and accepts each declaration; http: a real declaration service."
     )
@@ -232,20 +242,12 @@ class Settings(BaseSettings):
     demo_agreement: str = "be-delivery-2016"
 
     @model_validator(mode="after")
-    def _refuse_placeholders_outside_development(self) -> Settings:
-        if self.env == "production":
-            key = self.token_signing_key.get_secret_value()
-            if key == _DEV_SIGNING_KEY or len(key) < 32:
-                raise ValueError(
-                    "GATEWAY_TOKEN_SIGNING_KEY must be set to a random value of at least 32 characters in production "
-                    "(it is the development placeholder or too short)"
-                )
-            pepper = self.credential_pepper.get_secret_value()
-            if not pepper or pepper == _DEV_PEPPER or len(pepper) < 16:
-                raise ValueError(
-                    "GATEWAY_CREDENTIAL_PEPPER must be set to a random value of at least 16 characters "
-                    "in production (it is empty or the development placeholder)"
-                )
+    def _private_callbacks_in_development_only(self) -> Settings:
+        if self.callback_allow_private and not self.is_development:
+            raise ValueError(
+                "GATEWAY_CALLBACK_ALLOW_PRIVATE=true is for local testing only: set GATEWAY_ENV=development "
+                "(or leave it false)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -274,6 +276,46 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def is_development(self) -> bool:
+        """Development or tests: placeholder secrets and private callback addresses are allowed."""
+        return self.env in ("development", "test")
+
+    def secret_problems(self) -> list[str]:
+        """What is wrong with the secrets for this environment, one line per setting (empty: all good)."""
+        if self.is_development:
+            return []
+        problems = []
+        key = self.token_signing_key.get_secret_value()
+        if key == _DEV_SIGNING_KEY or len(key) < 32:
+            problems.append(
+                "GATEWAY_TOKEN_SIGNING_KEY is empty, too short or the published development placeholder: set a "
+                "random value of at least 32 characters"
+            )
+        pepper = self.credential_pepper.get_secret_value()
+        if pepper == _DEV_PEPPER or len(pepper) < 16:
+            problems.append(
+                "GATEWAY_CREDENTIAL_PEPPER is empty, too short or the published development placeholder: set a "
+                "random value of at least 16 characters"
+            )
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:
+            problems.append("GATEWAY_ADMIN_TOKEN is set but shorter than 32 characters: unset it or make it random")
+        return problems
+
+    def require_secrets(self) -> None:
+        """Fail closed. Called where a secret is needed (serving, minting credentials), not on every Settings():
+        the negotiators' commands (agreements, reports) use no secret and work without any set."""
+        problems = self.secret_problems()
+        if problems:
+            raise InsecureSettings(
+                f"GATEWAY_ENV={self.env}: refusing to start with placeholder secrets. " + "; ".join(problems) + ". "
+                "(For local work only: GATEWAY_ENV=development, which `./dev run` sets.)"
+            )
+
+
+class InsecureSettings(RuntimeError):
+    """A secret the gateway needs is empty or a published placeholder outside development. Names which."""
 
 
 @lru_cache

@@ -6,6 +6,7 @@ never see each other's rows. Between tests, rows are deleted (the request commit
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import uuid
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from adapters.standard.signature import sign
+from gateway import netguard
 from gateway.agreements.loader import AgreementBook
 from gateway.app import create_app
 from gateway.db.base import metadata
@@ -41,6 +43,25 @@ PG_ADMIN = os.environ.get("GATEWAY_TEST_PG", "postgresql://postgres@127.0.0.1:54
 def _pg_url(schema: str) -> str:
     base = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
     return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(autouse=True)
+def _test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings built from the environment in a test (the CLI's, a subprocess's) are in test mode: the gateway
+    defaults to production and refuses its development placeholder secrets there. A test of that default
+    removes the variable itself."""
+    monkeypatch.setenv("GATEWAY_ENV", "test")
+
+
+# What every name resolves to in tests: a public address (never connected to: respx answers before any socket).
+FAKE_PUBLIC_ADDRESS = ipaddress.ip_address("93.184.215.14")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Callbacks resolve their host before each send (SSRF check); no test asks real DNS. A test of what a name
+    resolves to replaces `netguard.resolve` again."""
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: [FAKE_PUBLIC_ADDRESS])
 
 
 @pytest.fixture(scope="session")

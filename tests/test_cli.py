@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from typer.testing import CliRunner
 
 from gateway.cli import app
@@ -63,3 +66,24 @@ def test_webhook_send_says_when_the_gateway_is_not_running(sqlite_env: str, tmp_
     body.write_text("{}")
     r = runner.invoke(app, ["webhook", "send", "acme", str(body), "--url", "http://127.0.0.1:9"])
     assert r.exit_code == 1 and "cannot reach the gateway" in r.output
+
+
+def test_the_commands_serve_demo_prints_reach_the_port_it_serves_on(
+    sqlite_env: str, monkeypatch: pytest.MonkeyPatch, respx_mock: respx.MockRouter
+) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: None)
+    printed = runner.invoke(app, ["serve", "--demo", "--port", "8123"])
+    assert printed.exit_code == 0, printed.output
+    sends = [shlex.split(line) for line in printed.output.splitlines() if " webhook send " in line]
+    curls = [line for line in printed.output.splitlines() if line.strip().startswith("curl ")]
+    assert len(sends) == 2 and len(curls) == 1
+    served = respx_mock.post("http://127.0.0.1:8123/v1/platforms/demo/webhooks").mock(
+        return_value=httpx.Response(200, json={"ok": True})
+    )
+    for words in sends:
+        r = runner.invoke(app, words[words.index("webhook") :])  # as printed, after the program's path
+        assert r.exit_code == 0, r.output
+    assert served.call_count == 2
+    assert "http://127.0.0.1:8123/v1/platforms/demo/shifts/" in curls[0]

@@ -1,21 +1,20 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
-from gateway.settings import Settings
+from gateway.settings import InsecureSettings, Settings
 
 
 def test_production_refuses_to_start_with_the_placeholder_pepper(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
-    with pytest.raises(ValidationError, match="GATEWAY_CREDENTIAL_PEPPER"):
-        Settings(env="production")
+    with pytest.raises(InsecureSettings, match="GATEWAY_CREDENTIAL_PEPPER"):
+        Settings(env="production").require_secrets()
 
 
 def test_production_refuses_to_start_with_the_placeholder_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
-    with pytest.raises(ValidationError, match="GATEWAY_TOKEN_SIGNING_KEY"):
-        Settings(env="production")
+    with pytest.raises(InsecureSettings, match="GATEWAY_TOKEN_SIGNING_KEY"):
+        Settings(env="production").require_secrets()
 
 
 def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,6 +22,7 @@ def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
     monkeypatch.setenv("GATEWAY_ENV", "production")
     s = Settings()
+    s.require_secrets()
     assert s.env == "production"
     assert "a-random" not in repr(s) and "another-random" not in repr(s)  # secrets never show in logs or reprs
 

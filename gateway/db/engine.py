@@ -11,6 +11,7 @@ from fastapi import Request
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from gateway.files import private_sqlite
 from gateway.settings import Settings, get_settings
 
 
@@ -20,6 +21,7 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int | None = None, 
     for the load (docs/production.md) and keep the overflow for bursts."""
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
+        private_sqlite(url)
         # Threads of one process share the file; the busy timeout makes concurrent writers wait, not fail.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

@@ -10,7 +10,7 @@ from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
-from gateway.domains.riders.models import Rider
+from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.domains.staff.models import AuditEntry, StaffMember
 
@@ -33,6 +33,7 @@ __all__ = [
     "Payout",
     "Platform",
     "Rider",
+    "RiderLinkUse",
     "Settlement",
     "StaffMember",
     "Violation",

@@ -22,7 +22,7 @@ class Outputs:
         final = self.directory / name
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.directory)
         self._pending.append((Path(tmp), final))
-        os.fchmod(fd, 0o644)  # mkstemp makes it private; a report is an ordinary file
+        # mkstemp makes it owner-only, and it stays so: reports carry riders' pay lines (personal data).
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -21,10 +22,20 @@ from sqlmodel import Session
 
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _bearer, rider_principal
+from gateway.domains.auth import tokens
 from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.riders import access
 from gateway.domains.riders.access import RiderPrincipal
-from gateway.domains.riders.endpoints import my_contract, rider_contracts
-from gateway.problems import InvalidRequest, NotFound, Unauthorized, problem_responses
+from gateway.domains.riders.endpoints import RIDER_HOME, my_contract, rider_contracts, set_session_cookie
+from gateway.problems import (
+    InvalidBody,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    problem_responses,
+)
 from gateway.routing import api_router
 from gateway.settings import Settings
 from gateway.web import view
@@ -42,8 +53,13 @@ PAGE_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
     "Vary": "Accept, Accept-Language, Cookie",
 }
+# An access link's token: in the link's path (GET) and in its page's form (POST).
+LINK_MAX_LENGTH = 2000
+LINK_FORM_MAX_BYTES = 4096
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 router = api_router(tags=["rider pages"])
 templates = Environment(
@@ -110,12 +126,21 @@ def _render(
     return response
 
 
-def _sign_in_page(request: Request, t: Translator, settings: Settings, reason: Unauthorized) -> HTMLResponse:
+def _sign_in_page(
+    request: Request, t: Translator, settings: Settings, reason: Unauthorized, *, link_refused: bool = False
+) -> HTMLResponse:
     if not wants_html(request):
         raise reason
     login = "/rider/login" if settings.oidc_discovery_url and settings.oidc_client_id else None
     response = _render(
-        request, "signin.html", t, 401, signed_in=False, page_title=t("page.login.title"), login_url=login
+        request,
+        "signin.html",
+        t,
+        401,
+        signed_in=False,
+        page_title=t("page.login.title"),
+        login_url=login,
+        link_refused=link_refused,
     )
     response.headers.update(reason.headers)
     return response
@@ -139,6 +164,108 @@ def contract_content(
 
 def home_content(session: Session, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
     return view.home_view(rider_contracts(session, principal), t)
+
+
+@router.get(
+    "/r/{token}",
+    response_class=HTMLResponse,
+    summary="An access link: a page with one button that opens the rider's contracts (the link is not used yet)",
+    responses=problem_responses(Unauthorized),
+)
+def show_access_link(
+    request: Request,
+    token: Annotated[str, PathParam(max_length=LINK_MAX_LENGTH)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+) -> HTMLResponse:
+    """Checks the link without using it: a GET must be safe, and link previewers (chat apps, mail scanners, an
+    app's prefetch) fetch it before the rider does. The button posts it to `POST /r`, which uses it. A browser
+    that cannot use the link (used, expired, forged) gets a page saying what to do; anything else a 401
+    problem. The token is in the path: the access log prints it redacted (gateway.logredact)."""
+    try:
+        access.check_link(settings, session, token, now)
+    except tokens.InvalidToken as exc:
+        return _sign_in_page(request, t, settings, _link_refused(exc), link_refused=True)
+    return _render(request, "link.html", t, signed_in=False, page_title=t("page.link.title"), token=token)
+
+
+async def posted_link_token(request: Request) -> str:
+    """The `token` field of the link page's form (application/x-www-form-urlencoded), read within a few KiB."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise UnsupportedMediaType(f"post the link's token as {FORM_TYPE}, field `token`")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > LINK_FORM_MAX_BYTES:
+            raise PayloadTooLarge(f"the form is over the limit of {LINK_FORM_MAX_BYTES} bytes")
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=4)
+    except (UnicodeDecodeError, ValueError):
+        fields = {}
+    values = fields.get("token", [])
+    if len(values) != 1 or not 0 < len(values[0]) <= LINK_MAX_LENGTH:
+        raise InvalidBody("the form needs one field `token`: the access link's token")
+    return values[0]
+
+
+@router.post(
+    "/r",
+    summary="Use an access link (it works once): starts the rider's session and shows their contracts",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=problem_responses(Unauthorized, PayloadTooLarge, UnsupportedMediaType, InvalidBody),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM_TYPE: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["token"],
+                        "properties": {
+                            "token": {
+                                "type": "string",
+                                "maxLength": LINK_MAX_LENGTH,
+                                "description": "The access link's token (what follows /r/ in its URL).",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+def open_access_link(
+    request: Request,
+    token: Annotated[str, Depends(posted_link_token)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+) -> Response:
+    """The link page's button posts here. The token travels in the form's body, not in a second URL: no access
+    log, history or Referer sees it. A browser that cannot use the link gets a page saying what to do; anything
+    else a 401 problem."""
+    # No CSRF token: the post carries the signed, short-lived, one-time link token itself, and that is the proof.
+    # A forged post has no valid token; a replayed one finds it used. (A cross-site form posting someone's own
+    # unused link signs the visitor in as that rider: what sending them the link always did.)
+    try:
+        session_token = access.open_link(settings, session, token, now)
+    except tokens.InvalidToken as exc:
+        return _sign_in_page(request, t, settings, _link_refused(exc), link_refused=True)
+    session.commit()
+    # No Referer from the next page, no cached copy of this answer (it sets the session).
+    response = RedirectResponse(
+        RIDER_HOME, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    )
+    set_session_cookie(response, settings.public_url, session_token, settings.rider_session_ttl_seconds)
+    return response
+
+
+def _link_refused(exc: tokens.InvalidToken) -> Unauthorized:
+    return Unauthorized(f"this link cannot be used ({exc}); ask your platform's app for a new one")
 
 
 @router.get(

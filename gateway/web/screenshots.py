@@ -56,7 +56,7 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/screenshots.db"
         upgrade(url)
-        settings = Settings(database_url=url, scheduler=False)
+        settings = Settings(database_url=url, env="development", scheduler=False)
         book = AgreementBook.load(settings.agreements_dir)
         # The app's clock stands at the demo's booking time, so the pages read as on that day; it moves only while
         # the demo reports work, as it happens.
@@ -103,6 +103,8 @@ def _shoot(
         context = chromium.new_context(viewport=browser.PHONE, device_scale_factor=1, reduced_motion="reduce")
         page = context.new_page()
         page.goto(f"{base}/r/{token}")
+        page.locator("form.open-link button").click()  # the link's page: its button uses the link
+        page.wait_for_url(f"{base}/rider")
         for lang in languages:
             for name, path in (("contracts", "/rider"), ("contract", f"/rider/contracts/{contracts.paid}")):
                 page.goto(f"{base}{path}?lang={lang}")

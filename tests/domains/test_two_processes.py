@@ -35,6 +35,7 @@ def _free_port() -> int:
 def _gateway(database_url: str, journal: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "GATEWAY_ENV": "test",  # else production, which refuses the placeholder secrets
         "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_SCHEDULER": "true",
         "GATEWAY_JOB_INTERVALS": json.dumps({"payouts.execute": 1}),

@@ -24,7 +24,13 @@ def free_port() -> int:
 @contextmanager
 def gateway(database_url: str, port: int, log: Path, **settings: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(GATEWAY_DATABASE_URL=database_url, GATEWAY_SCHEDULER="false", GATEWAY_RATE_LIMIT_PER_MINUTE="0")
+    # Test mode said explicitly: without it the gateway is in production and refuses the placeholder secrets.
+    env.update(
+        GATEWAY_ENV="test",
+        GATEWAY_DATABASE_URL=database_url,
+        GATEWAY_SCHEDULER="false",
+        GATEWAY_RATE_LIMIT_PER_MINUTE="0",
+    )
     env.update({f"GATEWAY_{k.upper()}": v for k, v in settings.items()})
     cmd = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--port", str(port), "--log-level", "warning"]
     with log.open("ab") as out:

@@ -96,9 +96,10 @@ def rider_session(client: TestClient, access_token: Callable[..., str]) -> Calla
             f"/v1/platforms/{p.slug}/riders/{rider}/access-links", headers={"Authorization": f"Bearer {token}"}
         )
         assert r.status_code == 201, r.text
-        path = r.json()["url"].split("127.0.0.1:8000", 1)[1]
+        link = r.json()["url"].split("127.0.0.1:8000", 1)[1]
         rider_client = TestClient(client.app)
-        opened = rider_client.get(path, follow_redirects=False)
+        assert rider_client.get(link).status_code == 200  # the link's page; its button posts the token
+        opened = rider_client.post("/r", data={"token": link.removeprefix("/r/")}, follow_redirects=False)
         assert opened.status_code == 303 and "rider_session" in opened.cookies
         return rider_client
 

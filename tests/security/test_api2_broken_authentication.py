@@ -1,13 +1,21 @@
 """OWASP API2:2023 Broken Authentication: tokens that are expired, forged, for another audience or unsigned
-are refused; the OAuth2 token endpoint follows RFC 6749; revoked clients and credentials stop working."""
+are refused; the OAuth2 token endpoint follows RFC 6749; revoked clients and credentials stop working; a
+rider's access link works once and is never written to a log."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,13 +23,19 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from gateway.agreements.loader import AgreementBook
 from gateway.cli import app as cli
+from gateway.db.engine import engine_for
+from gateway.db.migrate import upgrade
 from gateway.domains.auth import tokens
 from gateway.domains.auth.oauth import revoke_client
-from gateway.domains.platforms.service import get_platform
+from gateway.domains.platforms.service import create_platform, get_platform
+from gateway.domains.riders.access import issue_link
+from gateway.domains.riders.models import Rider
 from gateway.domains.staff.service import audit_log
 from gateway.settings import Settings, get_settings
-from tests.conftest import TEST_NOW, Clock, PlatformHandle
+from tests.conftest import TEST_NOW, Clock, PlatformHandle, count_rows
+from tests.faults.server import free_port
 
 
 def _b64(d: dict[str, object]) -> str:
@@ -176,8 +190,10 @@ def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient,
         now=now,
     )
     for bad in (expired, api, "not-a-token"):
-        r = client.get(f"/r/{bad}", follow_redirects=False)
-        assert r.status_code == 401 and "rider_session" not in r.cookies
+        shown = client.get(f"/r/{bad}", follow_redirects=False)
+        assert shown.status_code == 401 and "rider_session" not in shown.cookies
+        used = client.post("/r", data={"token": bad}, follow_redirects=False)
+        assert used.status_code == 401 and "rider_session" not in used.cookies
 
 
 CONTRACT = "/v1/platforms/demo/shifts/S-1/contract"
@@ -339,3 +355,212 @@ def test_an_operator_finds_and_revokes_clients_and_credentials_from_the_cli(
         ("api_credential.revoked", {"prefix": prefix}),
     ]
     assert all(e.actor.startswith("cli:") for e in entries)
+
+
+
+# --- rider access links: once, and never in a log line ---------------------------------------------------------
+
+
+def _link_path(client: TestClient, access_token: Callable[..., str], p: PlatformHandle) -> str:
+    token = access_token(p.slug)
+    r = client.post(f"/v1/platforms/{p.slug}/riders/r-1/access-links", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    return "/r/" + str(r.json()["url"]).rsplit("/r/", 1)[1]
+
+
+def _use(client: TestClient, path: str, **headers: str) -> httpx.Response:
+    """What the link page's button does: post the link's token as a form."""
+    r: httpx.Response = client.post(
+        "/r", data={"token": path.removeprefix("/r/")}, headers=headers, follow_redirects=False
+    )
+    return r
+
+
+def test_an_access_link_opens_a_session_once(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    first = _use(TestClient(client.app), path)
+    assert first.status_code == 303 and first.headers["location"] == "/rider" and "rider_session" in first.cookies
+    assert first.headers["referrer-policy"] == "no-referrer" and first.headers["cache-control"] == "no-store"
+    again = _use(TestClient(client.app), path)
+    assert again.status_code == 401 and "rider_session" not in again.cookies
+    assert again.headers["content-type"] == "application/problem+json"
+    assert "already used" in again.json()["detail"] and "new one" in again.json()["detail"]
+    shown = TestClient(client.app).get(path, headers={"accept": "application/json"}, follow_redirects=False)
+    assert shown.status_code == 401 and shown.headers["content-type"] == "application/problem+json"
+    assert "already used" in shown.json()["detail"]
+
+
+def test_previewers_fetching_the_link_leave_it_working(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str], engine: Engine
+) -> None:
+    """A chat app's preview, a mail scanner, an app's prefetch: each GETs the link before the rider does."""
+    path = _link_path(client, access_token, enrolled)
+    previewer = TestClient(client.app)
+    for accept in ("*/*", "text/html", "application/json"):
+        shown = previewer.get(path, headers={"accept": accept}, follow_redirects=False)
+        assert shown.status_code == 200 and "rider_session" not in shown.cookies
+    assert count_rows(engine, "rider_link_use") == 0
+    opened = _use(TestClient(client.app), path)
+    assert opened.status_code == 303 and "rider_session" in opened.cookies
+
+
+def test_the_links_page_posts_the_token_and_leaks_it_nowhere(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    r = TestClient(client.app).get(path, headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["referrer-policy"] == "no-referrer" and r.headers["cache-control"] == "no-store"
+    assert r.headers["x-robots-tag"] == "noindex, nofollow" and '<meta name="robots" content="noindex">' in r.text
+    assert "form-action 'self'" in r.headers["content-security-policy"] and "<script" not in r.text
+    token = path.removeprefix("/r/")
+    form = r.text.split('<form method="post" action="/r"', 1)[1].split("</form>", 1)[0]
+    assert f'<input type="hidden" name="token" value="{token}">' in form
+    assert '<button type="submit" class="button">Open my contracts</button>' in form
+    assert r.text.count(token) == 1  # only in the form: not in a link the page shows
+
+
+def test_a_link_posted_twice_opens_one_session(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str], engine: Engine
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    browser = TestClient(client.app)
+    assert browser.get(path, headers={"accept": "text/html"}).status_code == 200
+    assert _use(browser, path, accept="text/html").status_code == 303
+    twice = _use(TestClient(client.app), path, accept="text/html")  # a double click, a resent form, another hand
+    assert twice.status_code == 401 and "rider_session" not in twice.cookies
+    assert twice.headers["content-type"].startswith("text/html") and "ask it for a new link" in twice.text
+    assert count_rows(engine, "rider_link_use") == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("application/x-www-form-urlencoded", b"", 422),
+        ("application/x-www-form-urlencoded", b"token=a&token=b", 422),
+        ("application/x-www-form-urlencoded", b"token=" + b"a" * 2001, 422),
+        ("application/x-www-form-urlencoded", b"token=" + b"a" * 5000, 413),
+        ("application/x-www-form-urlencoded", b"token=\xff", 422),
+        ("application/json", b'{"token": "x"}', 415),
+    ],
+)
+def test_a_malformed_link_form_is_a_problem(
+    client: TestClient, content_type: str, body: bytes, status: int, engine: Engine
+) -> None:
+    r = client.post("/r", content=body, headers={"content-type": content_type}, follow_redirects=False)
+    assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
+    assert "rider_session" not in r.cookies and count_rows(engine, "rider_link_use") == 0
+
+
+def test_a_used_link_opened_in_a_browser_says_to_ask_the_app_for_a_new_one(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str]
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    assert _use(TestClient(client.app), path).status_code == 303
+    page = TestClient(client.app).get(path, headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "already used" in page.text and "ask it for a new link" in page.text
+    assert 'action="/r"' not in page.text  # no button that could only fail
+    fr = TestClient(client.app).get(f"{path}?lang=fr", headers={"accept": "text/html"}, follow_redirects=False)
+    assert fr.status_code == 401 and "nouveau lien" in fr.text
+
+
+def test_used_links_are_forgotten_once_expired(
+    client: TestClient,
+    enrolled: PlatformHandle,
+    access_token: Callable[..., str],
+    engine: Engine,
+    run_job: Callable[..., int],
+    settings: Settings,
+) -> None:
+    path = _link_path(client, access_token, enrolled)
+    assert _use(TestClient(client.app), path).status_code == 303
+    assert count_rows(engine, "rider_link_use") == 1
+    run_job("privacy.purge", TEST_NOW + timedelta(seconds=settings.rider_link_ttl_seconds - 60))
+    assert count_rows(engine, "rider_link_use") == 1  # still refusable by its record: kept
+    run_job("privacy.purge", TEST_NOW + timedelta(seconds=settings.rider_link_ttl_seconds + 60))
+    assert count_rows(engine, "rider_link_use") == 0  # refused by its expiry alone from now on
+
+
+def _serve(port: int, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """`gateway serve` as an operator starts it (info-level access log), in test mode on this database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(
+        GATEWAY_ENV="test",
+        GATEWAY_DATABASE_URL=database_url,
+        GATEWAY_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        GATEWAY_SCHEDULER="false",
+        PYTHONUNBUFFERED="1",
+    )
+    gateway = Path(sys.executable).parent / "gateway"
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own command
+            [str(gateway), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    for _ in range(600):
+        assert proc.poll() is None, log.read_text()[-2000:]
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the gateway did not start")
+
+
+def test_no_link_token_appears_in_the_real_servers_log(tmp_path: Path, book: AgreementBook) -> None:
+    url = f"sqlite:///{tmp_path / 'gw.db'}"
+    upgrade(url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        p, _ = create_platform(
+            session, book, slug="demo", name="Demo", adapter="standard", agreement="be-delivery-2016"
+        )
+        assert p.id is not None
+        rider = Rider(platform_id=p.id, external_id="r-1", name="Amina", email="amina@example.org")
+        session.add(rider)
+        session.commit()
+    link = issue_link(Settings(env="test", database_url=url, public_url=base), rider, datetime.now(UTC))
+    secrets = [link.token, "OIDC-CODE-0123456789", "OIDC-STATE-0123456789"]
+    log = tmp_path / "gateway.log"
+    proc = _serve(port, url, log)
+    try:
+        _wait_until_up(proc, base, log)
+        assert httpx.get(link.url, follow_redirects=False).status_code == 200  # the page: the link is not used
+        used = httpx.post(f"{base}/r", data={"token": link.token}, follow_redirects=False)
+        assert used.status_code == 303
+        assert httpx.post(f"{base}/r", data={"token": link.token}, follow_redirects=False).status_code == 401  # once
+        assert httpx.get(link.url, headers={"accept": "text/html"}).status_code == 401
+        httpx.get(f"{base}/rider/oidc/callback?code={secrets[1]}&state={secrets[2]}")
+        httpx.get(f"{base}/v1/rider/contracts?token={link.token}")
+    finally:
+        proc.send_signal(signal.SIGINT)  # a clean stop flushes every log line
+        proc.wait(30)
+    output = log.read_text()
+    assert '"GET /r/[redacted] HTTP/1.1" 200' in output  # the access log is there, and the link in it redacted
+    assert '"POST /r HTTP/1.1" 303' in output  # the token travelled in the body
+    for line in output.splitlines():
+        for secret in secrets:
+            assert secret not in line, line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("GET /r/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl?lang=fr HTTP/1.1", "eyJhbGciOiJIUzI1NiJ9"),
+        ("GET /rider/oidc/callback?state=S3CR3T-state&code=S3CR3T-code HTTP/1.1", "S3CR3T"),
+        ("GET /v1/rider/view?access_token=abc123def456 HTTP/1.1", "abc123def456"),
+        ("a token pasted in a message: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "eyJzdWIiOiIxIn0"),
+    ],
+)
+def test_credentials_are_redacted_from_request_lines(line: str, secret: str) -> None:
+    from gateway.logredact import redact
+
+    assert secret not in redact(line) and "[redacted]" in redact(line)
+    assert redact("GET /rider/contracts/1234?lang=fr HTTP/1.1") == "GET /rider/contracts/1234?lang=fr HTTP/1.1"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from gateway.domains.contracts.models import ContractStatus
@@ -172,6 +174,33 @@ def test_a_visitor_without_a_session_is_told_how_to_get_in(scenario: Scenario, c
         assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"
     assert stranger.get(f"/v1/rider/contracts/{scenario.contracts.paid}/view").status_code == 401
     assert stranger.get("/v1/rider/view").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "title", "button"),
+    [
+        ("en-GB", "Your contracts", "Open my contracts"),
+        ("fr-BE", "Tes contrats", "Ouvrir mes contrats"),
+        ("nl-BE,nl;q=0.9", "Je overeenkomsten", "Mijn overeenkomsten openen"),
+    ],
+)
+def test_the_links_page_has_one_button_in_the_riders_language(
+    scenario: Scenario,
+    client: TestClient,
+    access_token: Callable[..., str],
+    accept_language: str,
+    title: str,
+    button: str,
+) -> None:
+    slug = scenario.platform.slug
+    auth = {"Authorization": f"Bearer {access_token(slug, ['riders:links'])}"}
+    url = client.post(f"/v1/platforms/{slug}/riders/r-1/access-links", headers=auth).json()["url"]
+    link = "/r/" + str(url).rsplit("/r/", 1)[1]
+    r = TestClient(client.app).get(link, headers={**BROWSER, "accept-language": accept_language})
+    assert r.status_code == 200 and r.headers["content-language"] == accept_language[:2]
+    assert f"<h1>{title}</h1>" in r.text
+    assert re.findall(r"<button[^>]*>([^<]*)</button>", r.text) == [button]  # no log-out: nobody is signed in yet
+    assert "rider_session" not in r.cookies and "<script" not in r.text
 
 
 def test_a_broken_session_cookie_gets_the_sign_in_page(scenario: Scenario, client: TestClient) -> None:

@@ -40,6 +40,7 @@ def add_cmd(
                 p.id,
                 url,
                 require_https=get_settings().callback_require_https,
+                allow_private=get_settings().callback_allow_private,
                 description=description,
                 secret=secret,
             )

@@ -11,6 +11,7 @@ from datetime import datetime
 import httpx
 from sqlmodel import Session
 
+from gateway import netguard
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.outbox.delivery import (
@@ -18,12 +19,26 @@ from gateway.domains.outbox.delivery import (
     Outcome,
     describe_response,
     describe_transport_error,
-    http_client,
     register,
     retry_after,
 )
 from gateway.domains.outbox.models import OutboxStatus
 from gateway.jobs import JobContext
+
+UNSAFE = "unsafe_address"
+
+
+def callback_client(ctx: JobContext) -> httpx.Client:
+    """Platforms' URLs get their own client, connecting to checked public addresses only (declarations and
+    other staff-configured services may be on the private network, so they keep the ordinary one)."""
+    client = ctx.services.get("callback_http")
+    if client is None:
+        client = netguard.public_client(
+            ctx.settings.outbox_http_timeout_seconds, allow_private=ctx.settings.callback_allow_private
+        )
+        ctx.services["callback_http"] = client
+    assert isinstance(client, httpx.Client)
+    return client
 
 
 class CallbackHandler:
@@ -37,9 +52,20 @@ class CallbackHandler:
         if not endpoint.enabled:
             # Disabled after this message was claimed: it waits for the endpoint to be enabled again.
             return Outcome("pending", error="the callback endpoint is disabled", target=endpoint.url)
+        allow_private = ctx.settings.callback_allow_private
+        try:
+            # Resolved and checked now, whatever was checked at registration: DNS may answer differently today.
+            target = netguard.public_target(endpoint.url, allow_private=allow_private)
+        except netguard.UnsafeURL as exc:
+            # Retrying cannot help until the platform fixes its URL or DNS: a dead letter (replayable), and the
+            # endpoint is disabled with this reason so that its other callbacks wait instead of failing too.
+            return Outcome("rejected", error=f"not sent: {exc}", target=endpoint.url, detail={UNSAFE: True})
+        except netguard.Unresolvable as exc:
+            return Outcome("failed", error=str(exc), target=endpoint.url)
         request = callbacks.signed_request(endpoint.secret, msg.payload, ctx.now())
         try:
-            response = http_client(ctx).post(endpoint.url, content=request.body, headers=request.headers)
+            with netguard.pinned(target):
+                response = callback_client(ctx).post(endpoint.url, content=request.body, headers=request.headers)
         except httpx.HTTPError as exc:
             return Outcome("failed", error=describe_transport_error(exc), target=endpoint.url)
         if response.is_success:
@@ -79,6 +105,10 @@ class CallbackHandler:
             if outcome.result == "gone":
                 callbacks.disable(
                     session, msg.endpoint_id, f"the endpoint answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC", now
+                )
+            elif outcome.detail.get(UNSAFE):
+                callbacks.disable(
+                    session, msg.endpoint_id, f"refused at {now:%Y-%m-%d %H:%M} UTC, {outcome.error}", now
                 )
             elif status == OutboxStatus.dead:
                 callbacks.disable(

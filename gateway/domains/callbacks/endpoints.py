@@ -59,11 +59,12 @@ def create_endpoint(
             principal.platform_id,
             body.url,
             require_https=settings.callback_require_https,
+            allow_private=settings.callback_allow_private,
             description=body.description,
             secret=body.secret,
         )
     except callbacks.EndpointError as exc:
-        raise InvalidBody(str(exc), errors=[{"location": "body", "message": str(exc)}]) from exc
+        raise InvalidBody(str(exc), errors=[{"location": f"body.{exc.field}", "message": str(exc)}]) from exc
     session.commit()
     return CallbackEndpointCreated(**endpoint_out(e).model_dump(), secret=e.secret)
 

@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from adapters.standard.signature import decode_secret, new_secret, sign
+from gateway import netguard
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract
 from gateway.domains.outbox.models import OutboxMessage, OutboxStatus
@@ -22,16 +22,20 @@ USER_AGENT = "gig-gateway-callbacks/1"
 
 
 class EndpointError(ValueError):
-    """An endpoint cannot be created or changed as asked; the message says why."""
+    """An endpoint cannot be created or changed as asked; the message says why, `field` names the input."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def validate_url(url: str, require_https: bool) -> str:
-    parts = urlsplit(url)
-    allowed = ("https",) if require_https else ("https", "http")
-    if parts.scheme not in allowed or not parts.hostname:
-        raise EndpointError(f"the callback URL must be an absolute {' or '.join(allowed)} URL")
-    if parts.username or parts.password:
-        raise EndpointError("the callback URL must not carry credentials; callbacks are signed instead")
+def validate_url(url: str, require_https: bool, allow_private: bool = False) -> str:
+    """A callback URL must be absolute, https (unless relaxed for local testing), without credentials, and
+    name a public host: checked again against the resolved address at each send (netguard)."""
+    try:
+        netguard.check_url(url, require_https=require_https, allow_private=allow_private)
+    except netguard.UnsafeURL as exc:
+        raise EndpointError(f"the callback URL is refused: {exc}", "url") from exc
     return url
 
 
@@ -41,17 +45,18 @@ def create_endpoint(
     url: str,
     *,
     require_https: bool,
+    allow_private: bool = False,
     description: str = "",
     secret: str | None = None,
 ) -> CallbackEndpoint:
-    validate_url(url, require_https)
+    validate_url(url, require_https, allow_private)
     if secret is None:
         secret = new_secret()
     else:
         try:
             decode_secret(secret)
         except ValueError as exc:
-            raise EndpointError(f"invalid secret: {exc}") from exc
+            raise EndpointError(f"invalid secret: {exc}", "secret") from exc
     endpoint = CallbackEndpoint(platform_id=platform_id, url=url, secret=secret, description=description)
     session.add(endpoint)
     session.flush()

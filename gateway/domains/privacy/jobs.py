@@ -4,6 +4,7 @@
   GATEWAY_INBOX_RETENTION_DAYS — days, longer than any sender's retry schedule — then deleted.
 - A rider's name and e-mail are erased GATEWAY_RIDER_RETENTION_DAYS after their last shift (payroll records must
   be kept for years; the pay itself stays, tied to the rider's id and member number).
+- The record that an access link was used goes once the link has expired (its expiry refuses it from then on).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from gateway.domains.contracts.models import Contract
 from gateway.domains.inbox.models import InboxMessage
+from gateway.domains.riders.access import forget_used_links
 from gateway.domains.riders.models import Rider
 from gateway.jobs import JobContext, job
 
@@ -25,7 +27,7 @@ ERASED_EMAIL = "erased@invalid"
 
 @job("privacy.purge", every_seconds=24 * 3600)
 def purge(ctx: JobContext) -> int:
-    """Delete old webhook answers and erase riders' names and e-mails after the retention period."""
+    """Delete old webhook answers and used links' records; erase riders' names and e-mails after retention."""
     now = ctx.now()
     inbox_cutoff = now - timedelta(days=ctx.settings.inbox_retention_days)
     rider_cutoff = now - timedelta(days=ctx.settings.rider_retention_days)
@@ -39,8 +41,9 @@ def purge(ctx: JobContext) -> int:
             .where(col(Rider.updated_at) < rider_cutoff, col(Rider.name) != ERASED_NAME, ~recent_work)
             .values(name=ERASED_NAME, email=ERASED_EMAIL, updated_at=now)
         )
+        forgotten = forget_used_links(session, now)
         session.commit()
-    return _count(deleted) + _count(erased)
+    return _count(deleted) + _count(erased) + forgotten
 
 
 def _count(result: Any) -> int:

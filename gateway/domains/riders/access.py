@@ -7,12 +7,14 @@ A session names the rider rows it may read (a member riding for two platforms ha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway.domains.auth import tokens
-from gateway.domains.riders.models import Rider
+from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.settings import Settings
 
 RIDER_COOKIE = "rider_session"
@@ -49,10 +51,54 @@ def issue_link(settings: Settings, rider: Rider, now: datetime) -> AccessLink:
     return AccessLink(f"{settings.public_url}/r/{token}", token, now + ttl)
 
 
-def open_link(settings: Settings, token: str, now: datetime) -> str:
-    """Exchange a valid link for a session token (the cookie's value)."""
+class LinkAlreadyUsed(tokens.InvalidToken):
+    """The link opened a session before: a link works once."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkClaims:
+    jti: str
+    rider_id: int
+    expires_at: datetime
+
+
+def _link_claims(settings: Settings, token: str, now: datetime) -> LinkClaims:
     claims = tokens.verify(_key(settings), token, issuer=settings.public_url, audience=tokens.AUD_RIDER_LINK, now=now)
-    return session_token(settings, [int(claims["sub"])], "link", now)
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not 0 < len(jti) <= 64:
+        raise tokens.InvalidToken("the link has no usable id")
+    return LinkClaims(jti, int(claims["sub"]), datetime.fromtimestamp(int(claims["exp"]), tz=UTC))
+
+
+def check_link(settings: Settings, session: Session, token: str, now: datetime) -> None:
+    """Refuse a link that could not open a session (forged, expired, used), without using it up.
+
+    Reads only: whatever fetches the link before the rider (a chat app's preview, a mail scanner, an app's
+    prefetch) must leave it working. Only `open_link` (a POST) uses it."""
+    link = _link_claims(settings, token, now)
+    if session.get(RiderLinkUse, link.jti) is not None:
+        raise LinkAlreadyUsed("this link was already used: a link works once")
+
+
+def open_link(settings: Settings, session: Session, token: str, now: datetime) -> str:
+    """Exchange a valid link, once, for a session token (the cookie's value). The caller commits.
+
+    Once: a link travels through an app, a browser's history, maybe a shared screen; whoever holds it after the
+    rider must not get in. Its jti is recorded, and the primary key refuses the second use (also a concurrent
+    one) in the database."""
+    link = _link_claims(settings, token, now)
+    session.add(RiderLinkUse(jti=link.jti, rider_id=link.rider_id, used_at=now, expires_at=link.expires_at))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise LinkAlreadyUsed("this link was already used: a link works once") from exc
+    return session_token(settings, [link.rider_id], "link", now)
+
+
+def forget_used_links(session: Session, now: datetime) -> int:
+    """Used links past their expiry are refused by their expiry alone: their record is no longer needed."""
+    result = session.execute(delete(RiderLinkUse).where(col(RiderLinkUse.expires_at) < now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def session_token(settings: Settings, rider_ids: list[int], via: str, now: datetime) -> str:

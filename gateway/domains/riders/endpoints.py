@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from gateway.deps import NowDep, RiderDep, SessionDep, SettingsDep, scoped
-from gateway.domains.auth import tokens
 from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.contracts.models import Contract
 from gateway.domains.contracts.schemas import ContractOut
@@ -55,25 +54,6 @@ def create_access_link(
         raise NotFound(f"platform {platform} has no rider {rider_id!r}")
     link = access.issue_link(settings, rider, now)
     return AccessLinkOut(url=link.url, expires_at=link.expires_at)
-
-
-@router.get(
-    "/r/{token}",
-    summary="Open an access link: starts the rider's session and shows their contracts",
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=problem_responses(Unauthorized),
-)
-def open_access_link(
-    token: Annotated[str, Path(max_length=2000)], settings: SettingsDep, now: NowDep
-) -> RedirectResponse:
-    try:
-        session_token = access.open_link(settings, token, now)
-    except tokens.InvalidToken as exc:
-        raise Unauthorized(f"this link cannot be used ({exc}); ask your platform's app for a new one") from exc
-    response = RedirectResponse(RIDER_HOME, status_code=303)
-    set_session_cookie(response, settings.public_url, session_token, settings.rider_session_ttl_seconds)
-    return response
 
 
 def set_session_cookie(response: RedirectResponse, public_url: str, token: str, ttl: int) -> None:

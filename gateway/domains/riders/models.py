@@ -22,3 +22,15 @@ class Rider(SQLModel, table=True):
     member_id: str | None = Field(default=None, sa_type=String(64))
     enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RiderLinkUse(SQLModel, table=True):
+    """An access link that was opened: its token id (jti) may open a session once. The primary key makes the
+    second use fail in the database, also when two requests race; rows go when the link would have expired."""
+
+    __tablename__ = "rider_link_use"
+
+    jti: str = Field(primary_key=True, sa_type=String(64))
+    rider_id: int
+    used_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

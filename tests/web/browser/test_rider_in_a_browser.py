@@ -1,5 +1,5 @@
-"""A rider on a phone: opens the link from the platform's app, reads a contract, switches language, is refused
-another rider's contract; and the pages pass an automated accessibility check (axe-core)."""
+"""A rider on a phone: opens the link from the platform's app and presses its button, reads a contract, switches
+language, is refused another rider's contract; and the pages pass an automated accessibility check (axe-core)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,21 @@ if TYPE_CHECKING:
 SERIOUS = {"serious", "critical"}
 
 
+def open_contracts(page: Page, link: str, live_url: str) -> None:
+    """Open the link as the rider does: its page, then its one button (which uses the link)."""
+    page.goto(link)
+    page.get_by_role("button", name="Open my contracts").click()
+    page.wait_for_url(f"{live_url}/rider")
+
+
 def test_a_rider_opens_the_link_reads_the_contract_and_switches_language(
     page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
 ) -> None:
-    page.goto(access_link("r-1"))
-    assert page.url == f"{live_url}/rider"
+    link = access_link("r-1")
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "Your contracts"  # the link's page: nothing used yet
+    page.get_by_role("button", name="Open my contracts").click()
+    page.wait_for_url(f"{live_url}/rider")
     assert page.locator("h1").inner_text() == "My contracts"
     page.get_by_role("link", name="Sunday, 29 November 2026").click()
     page.wait_for_url(f"**/rider/contracts/{scenario.contracts.paid}")
@@ -43,11 +53,26 @@ def test_a_rider_opens_the_link_reads_the_contract_and_switches_language(
 def test_another_riders_contract_is_refused(
     page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
 ) -> None:
-    page.goto(access_link("r-1"))
+    open_contracts(page, access_link("r-1"), live_url)
     response = page.goto(f"{live_url}/rider/contracts/{scenario.contracts.other}")
     assert response is not None and response.status == 404
     assert page.locator("h1").inner_text() == "Contract not found"
     assert "OTHER-1" not in page.content()
+
+
+def test_a_link_opened_again_after_use_asks_for_a_new_one(
+    page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
+) -> None:
+    link = access_link("r-1")
+    page.goto(link)
+    page.goto(link)  # a preview, a reload: the link still works
+    page.get_by_role("button", name="Open my contracts").press("Enter")
+    page.wait_for_url(f"{live_url}/rider")
+    page.go_back()  # back to the link's page, whose link is now used
+    response = page.reload()
+    assert response is not None and response.status == 401
+    assert "it was already used" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Open my contracts").count() == 0
 
 
 def test_without_a_session_the_page_says_how_to_open_it(page: Page, scenario: Scenario, live_url: str) -> None:
@@ -58,9 +83,9 @@ def test_without_a_session_the_page_says_how_to_open_it(page: Page, scenario: Sc
 
 
 def test_the_keyboard_reaches_the_content_first_with_a_visible_focus(
-    page: Page, scenario: Scenario, access_link: Callable[[str], str]
+    page: Page, scenario: Scenario, access_link: Callable[[str], str], live_url: str
 ) -> None:
-    page.goto(access_link("r-1"))
+    open_contracts(page, access_link("r-1"), live_url)
     page.keyboard.press("Tab")
     focused = page.evaluate(
         "() => { const e = document.activeElement; const s = getComputedStyle(e);"
@@ -93,7 +118,11 @@ def test_the_pages_have_no_serious_accessibility_violations(
 ) -> None:
     page.goto(f"{live_url}/rider?lang=nl")  # the sign-in page first, before the session exists
     pages = {"sign-in (nl)": _axe(page, axe_script)}
-    page.goto(access_link("r-1"))
+    link = access_link("r-1")
+    page.goto(f"{link}?lang=fr")
+    pages["link (fr)"] = _axe(page, axe_script)
+    page.get_by_role("button", name="Ouvrir mes contrats").click()
+    page.wait_for_url(f"{live_url}/rider")
     c = scenario.contracts
     for name, path in [
         ("list (en)", "/rider?lang=en"),
