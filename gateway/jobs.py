@@ -220,6 +220,20 @@ def _handle_one(
     return Outcome.LEFT if result is False else Outcome.HANDLED
 
 
+def set_aside_now(
+    ctx: JobContext, job_name: str, model: type[M], key: Any, platform_id: int | None, exc: BaseException
+) -> None:
+    """Set a row aside in a transaction of its own: for jobs that lease their rows and handle each outside the
+    claim's transaction (the row's own transaction has rolled back already)."""
+    log.error(
+        "job %s: %s row %s raised; it is set aside until staff retry it", job_name, model.__name__, key, exc_info=exc
+    )
+    with Session(ctx.engine) as session:
+        failures.set_aside(session, job_name, model, key, platform_id, exc, ctx.now())
+        session.commit()
+    ROW_FAILURES.labels(job_name).inc()
+
+
 def _platform_or_none(session: Session, row: M, platform_of: Callable[[Session, M], int | None]) -> int | None:
     try:
         with session.begin_nested():

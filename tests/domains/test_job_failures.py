@@ -54,7 +54,9 @@ def worked_shifts(platforms: list[PlatformHandle], send: Send, n: int) -> dict[s
         p, code = platforms[i % len(platforms)], f"S-{i:03d}"
         start = FIRST_SHIFT + timedelta(hours=i)
         end = start + timedelta(hours=3)
-        booked = event("shift.booked", shift_code=code, rider_id="r-1", starts_at=start.isoformat(), ends_at=end.isoformat())
+        booked = event(
+            "shift.booked", shift_code=code, rider_id="r-1", starts_at=start.isoformat(), ends_at=end.isoformat()
+        )
         assert send(p, booked).status_code == 200
         assert send(p, event("shift.ended", shift_code=code, at=end.isoformat())).status_code == 200
         owners[code] = p.slug
