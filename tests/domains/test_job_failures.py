@@ -14,12 +14,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from gateway.agreements.loader import AgreementBook
 from gateway.cli import app as cli
 from gateway.domains.contracts.models import Contract
+from gateway.domains.jobs import service as failures
 from gateway.domains.payouts.models import Payout
+from gateway.domains.settlement.service import settle
+from gateway.jobs import JobContext, drain
 from gateway.settings import Settings, get_settings
 from tests.conftest import PlatformHandle, event
 
@@ -245,3 +250,49 @@ def test_cli_lists_set_aside_rows_and_retries_them(
     r = runner.invoke(cli, ["jobs", "retry", "--all", "contracts.settle"])
     assert r.exit_code == 0 and "1 row(s) released" in r.output, r.output
     assert "no row is set aside" in runner.invoke(cli, ["jobs", "failures"]).output
+
+
+def test_staff_read_one_line_without_secrets_and_the_log_keeps_the_traceback(
+    three: list[PlatformHandle],
+    send: Send,
+    engine: Engine,
+    settings: Settings,
+    book: AgreementBook,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worked_shifts(three, send, 2)
+
+    def leaky(session: Session, c: Contract, now: datetime) -> None:
+        if c.shift_code == "S-000":
+            raise RuntimeError(
+                "POST https://ops:hunter2@pay.example:8443/x with Bearer eyJabc.def and whsec_c2VjcmV0 failed\nline 2"
+            )
+
+    ctx = JobContext(engine, settings, book, lambda: SETTLE_AT)
+    completed = [col(Contract.status) == "completed"]
+    assert drain(ctx, "contracts.settle", Contract, lambda _: completed, col(Contract.settle_after), leaky) == 1
+    with Session(engine) as session:
+        [f] = failures.failures(session)
+    assert f.error_type == "RuntimeError"
+    assert f.message == (
+        "POST https://ops:[redacted]@pay.example:8443/x with Bearer [redacted] and whsec_[redacted] failed"
+    )
+    assert "Traceback" in caplog.text and "set aside until staff retry it" in caplog.text
+
+
+def test_a_database_failure_is_not_a_bad_row_the_batch_rolls_back_and_nothing_is_set_aside(
+    three: list[PlatformHandle], send: Send, engine: Engine, settings: Settings, book: AgreementBook
+) -> None:
+    worked_shifts(three, send, 2)
+
+    def lost(session: Session, c: Contract, now: datetime) -> None:
+        settle(session, c, book, now, "test")
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    ctx = JobContext(engine, settings, book, lambda: SETTLE_AT)
+    completed = [col(Contract.status) == "completed"]
+    with pytest.raises(OperationalError):
+        drain(ctx, "contracts.settle", Contract, lambda _: completed, col(Contract.settle_after), lost)
+    with Session(engine) as session:
+        assert failures.failures(session) == []
+    assert statuses(engine) == {"completed": 2}

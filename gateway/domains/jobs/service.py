@@ -25,7 +25,7 @@ from gateway.problems import Problem
 
 MESSAGE_CHARS = 300
 # Credentials the gateway hands out or receives, and URL passwords: never copied into what staff read.
-_SECRETS = re.compile(r"(whsec_|gwk_|gws_|Bearer\s+|://[^/\s:@]*:)[^\s@'\"]+", re.IGNORECASE)
+_SECRETS = re.compile(r"(whsec_|gwk_|gws_|Bearer\s+)[^\s'\"]+|(://[^/\s:@]*:)[^\s/@'\"]+(?=@)", re.IGNORECASE)
 
 
 def primary_key(model: type[SQLModel]) -> Column[Any]:
@@ -71,7 +71,7 @@ def safe_message(exc: BaseException) -> str:
         text = str(exc)
     lines = text.strip().splitlines()
     first = lines[0] if lines else type(exc).__name__
-    return _SECRETS.sub(r"\1[redacted]", first)[:MESSAGE_CHARS]
+    return _SECRETS.sub(lambda m: (m[1] or m[2]) + "[redacted]", first)[:MESSAGE_CHARS]
 
 
 def set_aside(
