@@ -188,8 +188,11 @@ def _begin_batch(session: Session) -> None:
     the first row's SAVEPOINT would open the transaction and its RELEASE commit it, out of the batch. Taking the
     write lock before the claim also makes the claim exclusive between processes, as SKIP LOCKED does on
     PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", False):  # a driver that began one
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _handle_one(
