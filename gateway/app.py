@@ -25,6 +25,7 @@ from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.platforms.endpoints import router as platforms_router
 from gateway.domains.riders.endpoints import router as riders_router
@@ -154,5 +155,6 @@ def create_app(
     app.include_router(staff_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
+    app.include_router(jobs_router)
     install_rider_pages(app)
     return app

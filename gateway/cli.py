@@ -25,6 +25,7 @@ from gateway.deps import utcnow
 from gateway.domains.auth.credentials import issue_credential
 from gateway.domains.callbacks.cli import callbacks_app
 from gateway.domains.declarations.cli import declarations_app
+from gateway.domains.jobs import cli as job_failures
 from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
@@ -44,8 +45,10 @@ app.add_typer(platforms_app, name="platforms")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(reports_app, name="reports")
-jobs_app = typer.Typer(help="List the periodic jobs and run one now.", no_args_is_help=True)
+jobs_app = typer.Typer(help="List the periodic jobs, run one now, retry the rows they set aside.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+jobs_app.command("failures")(job_failures.failures_cmd)
+jobs_app.command("retry")(job_failures.retry_cmd)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(callbacks_app, name="callbacks")
 app.add_typer(declarations_app, name="declarations")

@@ -16,21 +16,24 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from adapters.coopcycle import sessions
 from adapters.coopcycle.api import TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
+from gateway.domains.jobs.service import not_set_aside
 from gateway.domains.outbox.oauth import ClientCredentials
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import webhook_target
-from gateway.jobs import JobContext, claim_due, job
+from gateway.jobs import JobContext, claim_due, drain, job, set_aside_now
 from gateway.problems import Problem
 
 log = logging.getLogger("gateway.coopcycle")
 
 BATCH = 20
 LEASE = timedelta(minutes=5)
+FETCH, CLOSE = "coopcycle.fetch", "coopcycle.close_sessions"
 CLIENTS = "coopcycle.clients"  # ctx.services key: API clients (and their cached tokens) by account
 
 
@@ -50,7 +53,14 @@ def fetch_deliveries(ctx: JobContext) -> int:
     while True:
         claims = _lease(ctx)
         for claim in claims:
-            _fetch(ctx, claim)
+            try:
+                _fetch(ctx, claim)
+            except (OperationalError, InterfaceError):
+                raise  # the database failing is not this delivery's fault: its lease ends and it is fetched again
+            except Exception as exc:
+                # An answer or a row this code cannot handle: set aside, so it does not end every run here.
+                set_aside_now(ctx, FETCH, CoopCycleDelivery, claim.id, claim.platform_id, exc)
+                continue
             done += 1
         if len(claims) < BATCH:
             return done
@@ -59,40 +69,32 @@ def fetch_deliveries(ctx: JobContext) -> int:
 @job("coopcycle.close_sessions", every_seconds=60)
 def close_sessions(ctx: JobContext) -> int:
     """End CoopCycle work sessions idle for longer than the idle gap (shift.ended at the last activity)."""
-    done = 0
-    while True:
-        now = ctx.now()
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            due = claim_due(
-                session,
-                CoopCycleSession,
-                [col(CoopCycleSession.status) == "open", col(CoopCycleSession.closes_at) <= now],
-                col(CoopCycleSession.closes_at),
-                1,
-            )
-            if not due:
-                return done
-            ws, session_id = due[0], due[0].id
-            try:
+
+    def close(session: Session, ws: CoopCycleSession, now: datetime) -> None:
+        try:
+            with session.begin_nested():
                 sessions.close(session, _intake(session, ctx, ws.platform_id, now), ws, now)
-                session.commit()
-            except Problem as exc:
-                session.rollback()
-                _close_refused(ctx, session_id, exc, now)
-        done += 1
+        except Problem as exc:
+            _close_refused(ws, exc, now)  # anything else raised sets the session aside (gateway.jobs.drain)
+
+    return drain(
+        ctx,
+        CLOSE,
+        CoopCycleSession,
+        lambda now: [col(CoopCycleSession.status) == "open", col(CoopCycleSession.closes_at) <= now],
+        col(CoopCycleSession.closes_at),
+        close,
+        batch=BATCH,
+    )
 
 
-def _close_refused(ctx: JobContext, session_id: int | None, exc: Problem, now: datetime) -> None:
-    with Session(ctx.engine) as session:
-        ws = session.exec(select(CoopCycleSession).where(CoopCycleSession.id == session_id).with_for_update()).one()
-        ws.note = f"shift.ended refused ({exc.status}): {exc.detail}"[:500]
-        if exc.status == 409:
-            ws.status, ws.closed_at = "closed", now  # the contract is past changing (e.g. closed as booked)
-        else:
-            ws.closes_at = now + timedelta(minutes=5)  # e.g. the agreement is not loaded: try again
-        session.add(ws)
-        session.commit()
-    log.warning("coopcycle session %s: %s", session_id, exc.detail)
+def _close_refused(ws: CoopCycleSession, exc: Problem, now: datetime) -> None:
+    ws.note = f"shift.ended refused ({exc.status}): {exc.detail}"[:500]
+    if exc.status == 409:
+        ws.status, ws.closed_at = "closed", now  # the contract is past changing (e.g. closed as booked)
+    else:
+        ws.closes_at = now + timedelta(minutes=5)  # e.g. the agreement is not loaded: try again
+    log.warning("coopcycle session %s: %s", ws.id, exc.detail)
 
 
 def _intake(session: Session, ctx: JobContext, platform_id: int, now: datetime) -> sessions.Intake:
@@ -109,7 +111,7 @@ def _lease(ctx: JobContext) -> list[Claim]:
         rows = claim_due(
             session,
             CoopCycleDelivery,
-            [col(CoopCycleDelivery.fetch_due_at) <= now],
+            [col(CoopCycleDelivery.fetch_due_at) <= now, not_set_aside(FETCH, CoopCycleDelivery)],
             (col(CoopCycleDelivery.fetch_due_at), col(CoopCycleDelivery.id)),
             BATCH,
         )

@@ -7,6 +7,7 @@ from gateway.domains.contracts.models import Contract, ContractEvent, Violation
 from gateway.domains.declarations.models import Declaration
 from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.inbox.models import InboxMessage
+from gateway.domains.jobs.models import JobFailure
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
@@ -26,6 +27,7 @@ __all__ = [
     "Declaration",
     "InboxMessage",
     "Invoice",
+    "JobFailure",
     "LedgerEntry",
     "OAuthClient",
     "OutboxAttempt",

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from fastapi import Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.db.engine import settings_engine
 from gateway.deps import SessionDep
+from gateway.domains.jobs import metrics as job_metrics
+from gateway.jobs import registry
 from gateway.problems import ServiceUnavailable, problem_responses
 from gateway.routing import api_router
 
@@ -54,9 +58,11 @@ def readyz(session: SessionDep) -> Readiness:
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics (webhooks accepted and refused)",
+    summary="Prometheus metrics (webhooks accepted and refused, rows the jobs set aside)",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Metrics"}},
 )
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    state = request.app.state
+    await job_metrics.refresh(state, settings_engine(state.settings), list(registry()))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

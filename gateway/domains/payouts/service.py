@@ -111,8 +111,15 @@ def execute_due(ctx: JobContext) -> int:
     # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
     return drain(
         ctx,
+        "payouts.execute",
         Payout,
         lambda now: [col(Payout.status) == "scheduled", col(Payout.due_on) <= (now + timedelta(hours=14)).date()],
         (col(Payout.due_on), col(Payout.id)),
         pay_if_due,
+        platform_of=platform_of,
     )
+
+
+def platform_of(session: Session, payout: Payout) -> int | None:
+    contract = session.get(Contract, payout.contract_id)
+    return None if contract is None else contract.platform_id

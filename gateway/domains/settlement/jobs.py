@@ -23,6 +23,7 @@ def settle_completed(ctx: JobContext) -> int:
 
     return drain(
         ctx,
+        "contracts.settle",
         Contract,
         lambda now: [col(Contract.status) == ContractStatus.completed.value, col(Contract.settle_after) <= now],
         col(Contract.settle_after),
@@ -40,6 +41,7 @@ def close_stale(ctx: JobContext) -> int:
 
     return drain(
         ctx,
+        "contracts.close_stale",
         Contract,
         lambda now: [
             col(Contract.status).in_([ContractStatus.open.value, ContractStatus.active.value]),
@@ -68,7 +70,9 @@ def issue_invoices(ctx: JobContext) -> int:
         session.add(invoice)
         outbox.enqueue(session, ("callback.invoice.issued",), invoice_payload(invoice), now, invoice.contract_id)
 
-    return drain(ctx, Invoice, lambda _now: [col(Invoice.status) == "draft"], col(Invoice.issued_at), issue)
+    return drain(
+        ctx, "invoices.issue", Invoice, lambda _now: [col(Invoice.status) == "draft"], col(Invoice.issued_at), issue
+    )
 
 
 def invoice_payload(invoice: Invoice) -> dict[str, str]:
