@@ -105,7 +105,8 @@ def test_staff_are_managed_through_the_api_by_the_staff_role_only(
 PUBLIC_ROUTES = {
     ("POST", "/v1/platforms/{platform}/webhooks"): "authenticated by the platform's webhook signature",
     ("POST", "/oauth2/token"): "authenticates the OAuth client itself (HTTP Basic)",
-    ("GET", "/r/{token}"): "the signed access link is the credential",
+    ("GET", "/r/{token}"): "shows the one-time link's button; checks the link without using it",
+    ("POST", "/r"): "the signed one-time access link (form field token) is the credential",
     ("GET", "/rider/login"): "starts the identity provider's login",
     ("GET", "/rider/oidc/callback"): "the identity provider's answer (state, nonce, signed ID token)",
     ("POST", "/rider/logout"): "only clears the session cookie",
