@@ -101,7 +101,13 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(20)
+            # A graceful stop waits for a running job's batch; on a loaded machine that can take a while. How fast
+            # a process stops is not what this test is about: after a minute it is killed.
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
         for log in logs:
             log.close()
     assert left == 0, "the schedulers did not pay every payout in time"
