@@ -45,12 +45,14 @@ from bench._harness import (
 BUDGETS = {"new": 0.5, "replay": 0.8, "read": None}
 P99_BUDGET_MS = 100.0
 _codes = itertools.count()
-_FIRST = datetime(2026, 12, 1, 6, tzinfo=UTC)
+# Bookings start from tomorrow and spread over about 200 days: within the booking horizon the gateway accepts
+# (GATEWAY_BOOKING_HORIZON_DAYS, 366), whenever the bench is run.
+_FIRST = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
 def booking_body(code: str, rider: str, n: int) -> bytes:
     """A 3-hour shift offered below the net floor: one correction, as most real bookings here carry."""
-    start = _FIRST + timedelta(minutes=15 * (n % 100_000))
+    start = _FIRST + timedelta(minutes=15 * (n % 19_200))
     doc = {
         "type": "shift.booked",
         "timestamp": "2026-11-26T10:00:00Z",
