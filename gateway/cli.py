@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -272,10 +273,8 @@ def _state(revoked_at: datetime | None) -> str:
     return "active" if revoked_at is None else f"revoked={revoked_at:%Y-%m-%d %H:%M}"
 
 
-@platforms_app.command("revoke-client")
-def platforms_revoke_client(slug: str, client_id: str) -> None:
-    """Revoke an OAuth client: no new tokens; gateways refuse its tokens within GATEWAY_PLATFORM_CACHE_SECONDS."""
-    from gateway.domains.auth.oauth import revoke_client
+def _revoke(slug: str, revoke: Callable[[Session, Platform, datetime], object], action: str, **detail: str) -> None:
+    """Revoke one of a platform's credentials with `revoke`, audited as `action`; a refusal exits 1 naming why."""
     from gateway.problems import Problem
 
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -285,12 +284,20 @@ def platforms_revoke_client(slug: str, client_id: str) -> None:
             return
         now = utcnow()
         try:
-            revoke_client(session, platform, client_id, now)
+            revoke(session, platform, now)
         except Problem as exc:
             _fail(exc.detail)
             return
-        audit(session, cli_actor(), "oauth_client.revoked", f"platform:{slug}", now, client_id=client_id)
+        audit(session, cli_actor(), action, f"platform:{slug}", now, **detail)
         session.commit()
+
+
+@platforms_app.command("revoke-client")
+def platforms_revoke_client(slug: str, client_id: str) -> None:
+    """Revoke an OAuth client: no new tokens; gateways refuse its tokens within GATEWAY_PLATFORM_CACHE_SECONDS."""
+    from gateway.domains.auth.oauth import revoke_client
+
+    _revoke(slug, lambda s, p, now: revoke_client(s, p, client_id, now), "oauth_client.revoked", client_id=client_id)
     seconds = get_settings().platform_cache_seconds
     typer.echo(f"OAuth client {client_id} revoked; its tokens are refused within {seconds:g} s")
 
@@ -299,21 +306,8 @@ def platforms_revoke_client(slug: str, client_id: str) -> None:
 def platforms_revoke_credential(slug: str, prefix: str) -> None:
     """Revoke an API credential (gwk_...) by its prefix (see `gateway platforms credentials SLUG`)."""
     from gateway.domains.auth.credentials import revoke_credential
-    from gateway.problems import Problem
 
-    with Session(get_engine(), expire_on_commit=False) as session:
-        platform = platforms.get_platform(session, slug)
-        if platform is None:
-            _fail(f"no platform {slug!r}")
-            return
-        now = utcnow()
-        try:
-            revoke_credential(session, platform, prefix, now)
-        except Problem as exc:
-            _fail(exc.detail)
-            return
-        audit(session, cli_actor(), "api_credential.revoked", f"platform:{slug}", now, prefix=prefix)
-        session.commit()
+    _revoke(slug, lambda s, p, now: revoke_credential(s, p, prefix, now), "api_credential.revoked", prefix=prefix)
     typer.echo(f"API credential {prefix} revoked; it is refused from the next request on")
 
 
