@@ -197,3 +197,20 @@ def test_a_shift_of_exactly_the_longest_length_is_accepted(booked: PlatformHandl
     clock.fixed = end
     r = send(booked, event("shift.ended", shift_code="S-1", at=_at(end)))
     assert r.status_code == 200, r.text
+
+
+def test_a_back_dated_cancellation_still_pays_short_notice(
+    enrolled: PlatformHandle, send: Send, client: TestClient, clock: Clock, run_job: Run
+) -> None:
+    # Booked an hour before its start, cancelled "in 1901": the notice counts from when the booking reached the
+    # gateway, an hour before the start, so the short-notice minimum is paid.
+    clock.fixed = START - timedelta(hours=1)
+    booking = event("shift.booked", shift_code="S-1", rider_id="r-1", starts_at=_at(START), ends_at=_at(END))
+    assert send(enrolled, booking).status_code == 200
+    clock.fixed = START - timedelta(minutes=30)
+    r = send(enrolled, event("shift.cancelled", shift_code="S-1", at="1901-01-01T00:00:00Z"))
+    assert r.status_code == 200, r.text
+    assert datetime.fromisoformat(r.json()["contract"]["actual"]["cancelled_at"]) == START - timedelta(hours=1)
+    run_job("contracts.settle", END + timedelta(hours=1))
+    contract = client.get(f"/v1/platforms/{enrolled.slug}/shifts/S-1/contract", headers=enrolled.auth).json()
+    assert contract["statement"]["outcome"] == "cancelled_paid" and contract["statement"]["paid_hours"] == "3.00"

@@ -155,7 +155,10 @@ def apply_cancelled(
     if contract.status in CLOSED or contract.status == S.completed.value:
         raise _too_late(contract, "shift.cancelled")
     reason = data.reason or ""
-    contract.cancelled_at = data.at
+    # The notice a cancellation gives is counted from its time, which the platform states: a cancellation cannot
+    # have been given before the booking reached the gateway, so a back-dated one counts from then and cannot
+    # escape short-notice pay. A booking delivered late only shortens the notice counted: the rider's side.
+    contract.cancelled_at = max(data.at, contract.opened_at)
     contract.cancel_reason = reason or None
     contract.settle_after = now + settle_delay
     if contract.status == S.active.value:
