@@ -53,7 +53,8 @@ def _framing(scope: Scope) -> tuple[int | None, bool]:
             declared = int(value) if value.isdigit() else None
         elif name == b"transfer-encoding":
             chunked = True
-    return declared, chunked
+    # With both, Transfer-Encoding wins (RFC 9112 §6.3): the length declared says nothing of the body, count it.
+    return (None if chunked else declared), chunked
 
 
 class _Counted:

@@ -134,8 +134,13 @@ class ServiceUnavailable(Problem):
     status, slug, title = 503, "unavailable", "Temporarily unavailable"
 
 
+def _instance(path: str) -> str:
+    """The request path as a problem names it; a rider access link's path is its secret token, never echoed."""
+    return "/r/[redacted]" if path.startswith("/r/") else path
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
-    instance = str(request.url.path) if request is not None else None
+    instance = _instance(str(request.url.path)) if request is not None else None
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers
     )

@@ -20,7 +20,8 @@ _DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting never prints the values given, secrets among them.
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     env: Literal["development", "production", "test"] = Field(
         default="production",

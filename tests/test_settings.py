@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from gateway.settings import InsecureSettings, Settings
 
@@ -32,3 +33,13 @@ def test_settings_come_from_gateway_prefixed_environment(monkeypatch: pytest.Mon
     monkeypatch.setenv("GATEWAY_WEBHOOK_TOLERANCE_SECONDS", "60")
     s = Settings()
     assert (s.port, s.webhook_tolerance_seconds) == (9001, 60)
+
+
+def test_a_refused_setting_never_prints_the_values_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A validation error used to echo every input value, secrets among them, in the exception's text.
+    monkeypatch.setenv("GATEWAY_ADMIN_TOKEN", "ADMINTOKEN-that-must-not-be-printed")
+    monkeypatch.setenv("GATEWAY_CALLBACK_ALLOW_PRIVATE", "true")
+    monkeypatch.delenv("GATEWAY_ENV", raising=False)
+    with pytest.raises(ValidationError) as refused:
+        Settings(env="production")
+    assert "ADMINTOK" not in str(refused.value)

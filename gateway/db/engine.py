@@ -27,7 +27,9 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int | None = None, 
     else:
         overflow = pool_size if max_overflow is None else max_overflow
         kwargs.update(pool_size=pool_size, max_overflow=overflow, pool_pre_ping=pre_ping)
-    engine = create_engine(url, **kwargs)
+    # hide_parameters: a statement that fails is logged (jobs log their tracebacks) without its values, which
+    # carry riders' personal data.
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -194,6 +194,9 @@ def test_forged_or_expired_rider_links_do_not_open_a_session(client: TestClient,
         assert shown.status_code == 401 and "rider_session" not in shown.cookies
         used = client.post("/r", data={"token": bad}, follow_redirects=False)
         assert used.status_code == 401 and "rider_session" not in used.cookies
+        # A refused link's problem does not echo the token (as `instance`) to whoever logs response bodies.
+        problem = client.get(f"/r/{bad}", headers={"accept": "application/json"}, follow_redirects=False)
+        assert problem.status_code == 401 and bad not in problem.text
 
 
 CONTRACT = "/v1/platforms/demo/shifts/S-1/contract"

@@ -207,3 +207,13 @@ def test_a_number_or_month_past_what_the_database_holds_is_a_422(
     r = client.get(path, headers=staff)
     assert r.status_code == 422, r.text
     assert location in [e["location"] for e in r.json()["errors"]]
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+def test_a_replay_range_past_what_an_instant_holds_is_a_422(
+    since: str, staff: dict[str, str], client: TestClient
+) -> None:
+    # A time at the edge of the calendar overflowed when it was moved to UTC for the query: a 500 before.
+    r = client.post("/v1/admin/outbox/replay", json={"since": since}, headers=staff)
+    assert r.status_code == 422, r.text
+    assert "body.since" in [e["location"] for e in r.json()["errors"]]

@@ -164,6 +164,14 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit() -> None:
     assert len(r.sent) == 2  # the 413 only: what the app would answer after the cut is dropped
 
 
+def test_a_small_content_length_beside_chunked_framing_does_not_hide_a_large_body() -> None:
+    # Transfer-Encoding wins over Content-Length (RFC 9112 §6.3): a server that reads the chunks (h11) would pass
+    # the whole body on, so it is counted whatever length was declared.
+    r = _Recorder([b"x" * 1024] * 100)
+    assert _run(r, [(b"content-length", b"10"), (b"transfer-encoding", b"chunked")]) == 413
+    assert r.pulled == LIMIT // 1024 + 1
+
+
 def test_a_body_within_its_declared_length_is_passed_through_unwrapped() -> None:
     r = _Recorder([b"x" * 1024])
     assert _run(r, [(b"content-length", b"1024")]) == 200

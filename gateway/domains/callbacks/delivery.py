@@ -107,8 +107,13 @@ class CallbackHandler:
                     session, msg.endpoint_id, f"the endpoint answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC", now
                 )
             elif outcome.detail.get(UNSAFE):
+                # The platform reads this reason: it says why, not which internal address its name resolved to
+                # (that would map the cooperative's network for it). Staff see the detail on the message.
                 callbacks.disable(
-                    session, msg.endpoint_id, f"refused at {now:%Y-%m-%d %H:%M} UTC, {outcome.error}", now
+                    session,
+                    msg.endpoint_id,
+                    f"refused at {now:%Y-%m-%d %H:%M} UTC: the URL's host is not on a public address",
+                    now,
                 )
             elif status == OutboxStatus.dead:
                 callbacks.disable(

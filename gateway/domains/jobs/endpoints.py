@@ -10,7 +10,7 @@ from gateway.deps import NowDep, SessionDep, staff_role
 from gateway.domains.jobs import service as failures
 from gateway.domains.jobs.schemas import JobFailureOut, RetryAllIn, RetryOut
 from gateway.domains.staff.service import StaffPrincipal
-from gateway.problems import Forbidden, InvalidPayload, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin/jobs", tags=["operations"])
@@ -22,7 +22,7 @@ Operations = Annotated[StaffPrincipal, staff_role("operations")]
     "/failures",
     response_model=list[JobFailureOut],
     summary="Rows the scheduled jobs set aside, with their reason (newest first)",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def list_failures(
     staff: Operations,
@@ -40,7 +40,7 @@ def list_failures(
     "/failures/{failure_id}/retry",
     response_model=RetryOut,
     summary="Retry a set-aside row: its job claims it again on its next run",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
 )
 def retry(
     failure_id: Annotated[int, Path(ge=1, le=2**31 - 1)], staff: Operations, session: SessionDep, now: NowDep
@@ -56,7 +56,7 @@ def retry(
     "/failures/retry",
     response_model=RetryOut,
     summary="Retry every row one job set aside",
-    responses=problem_responses(Unauthorized, Forbidden, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def retry_all(body: RetryAllIn, staff: Operations, session: SessionDep, now: NowDep) -> RetryOut:
     released = failures.retry(session, staff.actor, now, job=body.job)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
+from adapters.canonical import Instant
+
 
 class OutboxAttemptOut(BaseModel):
     number: int
@@ -39,8 +41,9 @@ class ReplayIn(BaseModel):
     ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
         default_factory=list, max_length=1000, description="Replay these messages."
     )
-    since: datetime | None = Field(default=None, description="Or those created from this instant (with offset)...")
-    until: datetime | None = Field(default=None, description="...until this one (exclusive; default: now).")
+    # Instants in the window every instant of the gateway lies in: a time past year 9999 in UTC is a 422, not a 500.
+    since: Instant | None = Field(default=None, description="Or those created from this instant (with offset)...")
+    until: Instant | None = Field(default=None, description="...until this one (exclusive; default: now).")
     include_sent: bool = Field(default=False, description="In a time range, replay sent messages too, not only dead.")
 
     @model_validator(mode="after")
