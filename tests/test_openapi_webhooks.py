@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis.specs.openapi.definitions import OPENAPI_31
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -32,6 +33,7 @@ DOC: dict[str, Any] = json.loads(render())
 URI = "urn:gateway:openapi"
 REGISTRY: Registry[Any] = Registry().with_resource(URI, Resource.from_contents(DOC, DRAFT202012))
 WEBHOOK = DOC["paths"]["/v1/platforms/{platform}/webhooks"]["post"]
+OAS_31 = Draft202012Validator(OPENAPI_31)  # the OpenAPI 3.1 meta-schema, as schemathesis ships it
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -70,6 +72,11 @@ def _all_examples() -> list[tuple[str, tuple[str, ...], Any]]:
         for i, ex in enumerate(schema.get("examples", [])):
             found.append((f"/components/schemas/{name}/examples/{i}", ("components", "schemas", name), ex))
     return found
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"[:300] for e in OAS_31.iter_errors(DOC)]
+    assert not errors, errors
 
 
 def test_no_component_name_leaks_a_module_path() -> None:
