@@ -61,6 +61,17 @@ class _Data(BaseModel):
 class PayOffer(_Data):
     """What the platform proposes to pay: an hourly gross rate, or a per-trip price (which the agreement may forbid)."""
 
+    # Documents `_exactly_one_basis` for the OpenAPI document (JSON Schema has no "exactly one of two optional
+    # fields" otherwise); validation is the validator's, this changes nothing at runtime.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["hourly_gross"], "properties": {"hourly_gross": {"type": "string"}}},
+                {"required": ["per_trip"], "properties": {"per_trip": {"type": "string"}}},
+            ]
+        }
+    )
+
     hourly_gross: AmountStr | None = None
     per_trip: AmountStr | None = None
     currency: Currency = "EUR"

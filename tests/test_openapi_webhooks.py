@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from pydantic import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from adapters.canonical import DATA_MODELS
+from adapters.canonical import DATA_MODELS, PayOffer
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.schemas import CALLBACKS
 from gateway.domains.declarations.connectors import DeclarationRequest, DeclarationResult
@@ -110,6 +111,25 @@ def test_the_webhook_body_is_one_schema_per_event_type_discriminated_by_type() -
         assert set(schema["required"]) == {"type", "timestamp", "data"}
     wrong = {**body["examples"]["shift.started"]["value"], "type": "shift.booked"}
     assert not _validator("components", "schemas", "WebhookEvent").is_valid(wrong)
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        {"hourly_gross": "12.00"},
+        {"per_trip": "4.50", "currency": "EUR"},
+        {"hourly_gross": None, "per_trip": "4.50"},
+        {"hourly_gross": "12.00", "per_trip": "4.50"},
+        {"currency": "EUR"},
+    ],
+)
+def test_the_documented_pay_offer_accepts_what_the_parser_accepts(offer: dict[str, Any]) -> None:
+    try:
+        PayOffer.model_validate(offer)
+        parsed = True
+    except ValidationError:
+        parsed = False
+    assert _validator("components", "schemas", "PayOffer").is_valid(offer) == parsed
 
 
 def test_the_webhook_route_documents_the_signature_headers_as_required() -> None:
