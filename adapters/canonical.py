@@ -61,6 +61,17 @@ class _Data(BaseModel):
 class PayOffer(_Data):
     """What the platform proposes to pay: an hourly gross rate, or a per-trip price (which the agreement may forbid)."""
 
+    # Documents `_exactly_one_basis` for the OpenAPI document (JSON Schema has no "exactly one of two optional
+    # fields" otherwise); validation is the validator's, this changes nothing at runtime.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["hourly_gross"], "properties": {"hourly_gross": {"type": "string"}}},
+                {"required": ["per_trip"], "properties": {"per_trip": {"type": "string"}}},
+            ]
+        }
+    )
+
     hourly_gross: AmountStr | None = None
     per_trip: AmountStr | None = None
     currency: Currency = "EUR"
@@ -142,3 +153,59 @@ class CanonicalEvent(BaseModel):
     type: EventType
     timestamp: Instant
     data: EventData
+
+
+# --- the published shape: one envelope per event type, discriminated by `type` ---------------------------------
+# The standard adapter reads the envelope by hand (parse_envelope: the data model chosen by `type`, every problem
+# reported at once), so these classes are not on the hot path: they state the same format for the OpenAPI
+# document, and a test posts each documented example through the real route.
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    timestamp: Instant = Field(description="When the event happened at the platform (ISO-8601 with an offset).")
+
+
+class RiderEnrolledEvent(_Envelope):
+    """A rider joined the platform: the gateway registers them before any shift is booked for them."""
+
+    type: Literal["rider.enrolled"]
+    data: RiderEnrolled
+
+
+class ShiftBookedEvent(_Envelope):
+    """A shift was booked for an enrolled rider: the gateway opens the employment contract and answers with it."""
+
+    type: Literal["shift.booked"]
+    data: ShiftBooked
+
+
+class ShiftStartedEvent(_Envelope):
+    """The rider started the booked shift."""
+
+    type: Literal["shift.started"]
+    data: ShiftStarted
+
+
+class ShiftEndedEvent(_Envelope):
+    """The rider ended the shift (with the deliveries made, if the platform counts them)."""
+
+    type: Literal["shift.ended"]
+    data: ShiftEnded
+
+
+class ShiftCancelledEvent(_Envelope):
+    """The shift was cancelled; with short notice the agreement may still pay its minimum."""
+
+    type: Literal["shift.cancelled"]
+    data: ShiftCancelled
+
+
+ENVELOPES: dict[str, type[_Envelope]] = {
+    "rider.enrolled": RiderEnrolledEvent,
+    "shift.booked": ShiftBookedEvent,
+    "shift.started": ShiftStartedEvent,
+    "shift.ended": ShiftEndedEvent,
+    "shift.cancelled": ShiftCancelledEvent,
+}

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway import logredact
+from gateway import logredact, webhooks_doc
 from gateway.agreements.endpoints import router as agreements_router
 from gateway.agreements.loader import AgreementBook
 from gateway.bodylimit import BodyLimit
@@ -112,6 +112,7 @@ def _truthful_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         components.setdefault("ProblemOut", ProblemOut.model_json_schema())
+        webhooks_doc.complete(schema)
         app.openapi_schema = schema
         return schema
 

@@ -26,10 +26,10 @@ from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.reports.schemas import (
     ComplianceOut,
-    FundOut,
+    FairPayOut,
+    FundAdvancesOut,
     InvoicesOut,
     PaymentDelaysOut,
-    PayOut,
     ViolationCountOut,
 )
 from gateway.reports.sources import local_bounds
@@ -140,7 +140,7 @@ def _invoices(session: Session, scope: _Scope, today: date) -> InvoicesOut:
     )
 
 
-def _fund(session: Session, scope: _Scope) -> FundOut:
+def _fund(session: Session, scope: _Scope) -> FundAdvancesOut:
     debt = fund.debt_account(scope.platform.slug)
     rows = session.exec(
         select(col(LedgerEntry.kind), col(LedgerEntry.amount))
@@ -150,7 +150,9 @@ def _fund(session: Session, scope: _Scope) -> FundOut:
     advances = [amount for kind, amount in rows if kind == "advance"]
     recovered = -sum((amount for kind, amount in rows if kind == "recovery"), ZERO)
     advanced = sum(advances, ZERO)
-    return FundOut(advances=len(advances), advanced=advanced, recovered=recovered, outstanding=advanced - recovered)
+    return FundAdvancesOut(
+        advances=len(advances), advanced=advanced, recovered=recovered, outstanding=advanced - recovered
+    )
 
 
 def _floors(agreement: Agreement, day: date) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
@@ -166,7 +168,7 @@ def _floors(agreement: Agreement, day: date) -> tuple[Decimal | None, Decimal | 
     return floor_net, statutory, statutory_net
 
 
-def _pay(session: Session, scope: _Scope) -> PayOut:
+def _pay(session: Session, scope: _Scope) -> FairPayOut:
     rows = session.exec(
         select(col(Settlement.worked_hours), col(Settlement.paid_hours), col(Settlement.gross), col(Settlement.net))
         .join(Contract, col(Contract.id) == col(Settlement.contract_id))
@@ -186,7 +188,7 @@ def _pay(session: Session, scope: _Scope) -> PayOut:
             under_floor += 1
         if statutory is not None and g / w < statutory:
             under_statutory += 1
-    return PayOut(
+    return FairPayOut(
         settled_shifts=len(rows),
         worked_hours=worked,
         paid_hours=paid,

@@ -29,7 +29,7 @@ class InvoicesOut(BaseModel):
     max_days_late: int | None = Field(description="Days between the rider's due date and the latest payment.")
 
 
-class FundOut(BaseModel):
+class FundAdvancesOut(BaseModel):
     """What the guarantee fund advanced to riders because the platform had not paid, and what it recovered."""
 
     advances: int
@@ -38,7 +38,7 @@ class FundOut(BaseModel):
     outstanding: Decimal
 
 
-class PayOut(BaseModel):
+class FairPayOut(BaseModel):
     """Net earnings per worked hour against the agreement's floor and the statutory minimum (Fairwork fair pay:
     at least the local minimum wage for the hours worked)."""
 
@@ -84,6 +84,6 @@ class ComplianceOut(BaseModel):
     contracts_by_status: dict[str, int]
     violations: list[ViolationCountOut]
     invoices: InvoicesOut
-    fund: FundOut
-    pay: PayOut
+    fund: FundAdvancesOut
+    pay: FairPayOut
     payment_delays: PaymentDelaysOut

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from gateway.domains.contracts.models import ContractStatus
+from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.declarations.schemas import DeclarationOut
 
 
 class CallbackEndpointIn(BaseModel):
@@ -31,3 +37,118 @@ class CallbackEndpointCreated(CallbackEndpointOut):
         description="Verify each callback with it (Standard Webhooks: webhook-id, webhook-timestamp, "
         "webhook-signature). Shown here only: keep it."
     )
+
+
+# --- what a platform receives -------------------------------------------------------------------------------
+# The bodies of the callbacks (outbox kinds `callback.<type>`), as documented in the OpenAPI `webhooks` section.
+# The domains build these payloads where the event happens; a test runs each through the app and validates the
+# outbox row's payload against the documented schema, so the two cannot drift apart. Platforms should ignore
+# fields they do not know: fields may be added.
+
+DecimalText = Annotated[
+    str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$"), Field(description="A decimal amount as text, e.g. 11.50")
+]
+
+
+class ContractDeclaredData(BaseModel):
+    contract_id: uuid.UUID
+    shift_code: str
+    status: ContractStatus = Field(description="The contract's status when the decision arrived.")
+    declaration: DeclarationOut
+
+
+class ContractRefusedData(ContractDeclaredData):
+    reason: str = Field(description="Why the declaration service refused the declaration of employment.")
+
+
+class ContractSettledData(BaseModel):
+    contract_id: uuid.UUID
+    shift_code: str
+    paid_hours: DecimalText
+    gross: DecimalText
+    net: DecimalText
+    expenses: DecimalText
+    payout: DecimalText = Field(description="What the rider is paid: net plus expenses.")
+    invoice_total: DecimalText = Field(description="What the platform is invoiced for this shift.")
+    currency: str
+    payment_due: date = Field(description="The day by which the rider is paid (the agreement's payment term).")
+
+
+class PayoutPaidData(BaseModel):
+    contract_id: uuid.UUID
+    shift_code: str
+    amount: DecimalText
+    currency: str
+    paid_at: AwareDatetime
+    funded_by: Literal["platform", "guarantee_fund"] = Field(
+        description="guarantee_fund: the platform's invoice was unpaid on the due day, the fund advanced the pay."
+    )
+
+
+class InvoiceIssuedData(BaseModel):
+    invoice_id: uuid.UUID
+    contract_id: uuid.UUID
+    wages: DecimalText
+    employer_contributions: DecimalText
+    expenses: DecimalText
+    guarantee_levy: DecimalText
+    total: DecimalText
+    currency: str
+    status: Literal["issued"]
+
+
+class _Callback(BaseModel):
+    timestamp: AwareDatetime = Field(description="When the gateway queued the event (UTC).")
+
+
+class ContractOpenedCallback(_Callback):
+    """A contract was opened for a booked shift: the contract as the booking's answer carried it."""
+
+    type: Literal["contract.opened"]
+    data: ContractOut
+
+
+class ContractDeclaredCallback(_Callback):
+    """Social security accepted the declaration of employment: the rider may work the shift."""
+
+    type: Literal["contract.declared"]
+    data: ContractDeclaredData
+
+
+class ContractRefusedCallback(_Callback):
+    """Social security refused the declaration of employment: the contract is blocked, the rider must not work."""
+
+    type: Literal["contract.refused"]
+    data: ContractRefusedData
+
+
+class ContractSettledCallback(_Callback):
+    """The shift was settled: hours paid, pay, and the day the rider will be paid by."""
+
+    type: Literal["contract.settled"]
+    data: ContractSettledData
+
+
+class PayoutPaidCallback(_Callback):
+    """The rider was paid, by the platform's money or advanced by the guarantee fund."""
+
+    type: Literal["payout.paid"]
+    data: PayoutPaidData
+
+
+class InvoiceIssuedCallback(_Callback):
+    """The platform's invoice for a shift was issued."""
+
+    type: Literal["invoice.issued"]
+    data: InvoiceIssuedData
+
+
+CALLBACKS: dict[str, type[_Callback]] = {
+    "contract.opened": ContractOpenedCallback,
+    "contract.declared": ContractDeclaredCallback,
+    "contract.refused": ContractRefusedCallback,
+    "contract.settled": ContractSettledCallback,
+    "payout.paid": PayoutPaidCallback,
+    "invoice.issued": InvoiceIssuedCallback,
+}
+"""Every callback event type (the outbox kind without its `callback.` prefix) and its body."""

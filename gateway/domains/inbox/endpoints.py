@@ -34,6 +34,7 @@ from gateway.problems import (
 from gateway.ratelimit import check_platform_rate
 from gateway.routing import api_router
 from gateway.settings import Settings
+from gateway.webhooks_doc import WEBHOOK_OPERATION
 
 router = api_router(tags=["webhooks"])
 REPLAY_HEADER = "Webhook-Replayed"
@@ -48,6 +49,8 @@ async def raw_body(request: Request) -> bytes:
     "/v1/platforms/{platform}/webhooks",
     response_model=WebhookAccepted,
     summary="Receive a platform's signed webhook",
+    # The body is read raw (the signature is over its exact bytes); its shape and headers are documented here.
+    openapi_extra=WEBHOOK_OPERATION,
     responses={
         202: {"model": WebhookAccepted, "description": "Accepted for later: the platform's API is read by a job"},
         **problem_responses(
