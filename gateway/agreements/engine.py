@@ -172,6 +172,7 @@ class Floor:
     gross: Decimal
     shown: str
     hours: str  # "paid" or "worked"
+    net: Decimal | None = None  # the net an hour a net-basis floor promises (its gross is this grossed up)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def _floors(agreement: Agreement, day: date, rates: Rates, rules: dict[str, InFo
             shown = f"{amount} {cur} net an hour = {gross} gross (payroll profile {agreement.profile.id})"
         else:
             gross, shown = amount, f"{amount} {cur} gross an hour"
-        floors.append(Floor(rule, gross, shown, hours))
+        floors.append(Floor(rule, gross, shown, hours, amount if rule.value["basis"] == "net" else None))
     rule = rules.get("statutory_minimum")
     if rule is not None:
         statutory = rates.statutory_minimum_hourly
@@ -607,6 +608,38 @@ def _salary_lines(
     return lines
 
 
+def _net_floor_rounding(agreement: Agreement, terms: TermsAt, h: _Hours, lines: list[PayLine]) -> list[PayLine]:
+    """The cents a net floor still needs on this shift, if any.
+
+    The floor's hourly gross holds for every whole quarter hour (payroll.gross_for_net), but worked time is paid
+    to the ten-thousandth of an hour, and on a length such as 3 h 01 the contributions' rounding can leave the
+    shift's net a cent under floor x hours. The promise is per shift, so the shift gets the cent.
+    """
+    for floor in terms.floors:
+        covered = h.paid if floor.hours == "paid" else h.worked
+        if floor.net is None or covered <= 0:
+            continue
+        owed = floor.net * covered
+        gross = sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
+        short = ZERO
+        while net_of(gross + short, terms.rates).net < owed:
+            short += CENT
+        if short > 0:
+            cur = agreement.currency
+            return [
+                _top_up(
+                    floor,
+                    covered,
+                    None,
+                    short,
+                    cur,
+                    f"{_h(covered)} h × {floor.net} {cur} net = {cents(owed)} {cur} net; the lines above net "
+                    f"{net_of(gross, terms.rates).net} {cur} after contributions' rounding",
+                )
+            ]
+    return []
+
+
 def _h(hours: Decimal) -> str:
     """Hours as people write them: 3, 2.5, 2.9833 (no trailing zeros)."""
     return f"{hours.normalize():f}"
@@ -747,6 +780,7 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
             offered = b.offer.hourly_gross if offered is None else max(offered, b.offer.hourly_gross)
         applied = _hourly_floors(agreement, terms, offered, corrections, used)
         lines = _salary_lines(agreement, terms, shift, h, offered, per_trip, applied)
+        lines.extend(_net_floor_rounding(agreement, terms, h, lines))
     else:
         applied, lines = ZERO, []
     expense_lines, monthly = _expense_lines(agreement, terms, h, used)

@@ -67,3 +67,17 @@ def test_every_settled_shift_nets_the_floor_for_each_hour_paid(
         if st.net < Decimal(net_floor) * st.paid_hours:
             short.append((st.paid_hours, shift.booking.offer, st.gross, st.net))
     assert short == []
+
+
+# 11.70 net = 13.46 gross holds for every quarter hour, but 3 h 01 at 13.46 nets 35.29 for 35.30 owed: worked time
+# is paid to the ten-thousandth of an hour, so the shift gets the cent. The other floors guard the common case.
+@pytest.mark.parametrize("net_floor", ["11.70", "13.07", "17.43"])
+def test_a_shift_measured_to_the_minute_nets_the_floor_too(agreements_dir: Path, edit: Edit, net_floor: str) -> None:
+    agreement = _with_net_floor(agreements_dir, edit, net_floor)
+    short = []
+    for minutes in range(3 * 60, 6 * 60):
+        end = START + timedelta(minutes=minutes)
+        st = evaluate_shift(agreement, ShiftOutcome(Booking(START, end, None), actual_end=end, deliveries=1))
+        if st.net < Decimal(net_floor) * st.paid_hours:
+            short.append((minutes, st.paid_hours, st.gross, st.net))
+    assert short == []
