@@ -35,26 +35,26 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
         "data": {
             "shift_code": "DEMO-SUN-0300",
             "rider_id": "rider-42",
-            "starts_at": "2026-11-29T03:00:00+01:00",
-            "ends_at": "2026-11-29T05:00:00+01:00",
+            "starts_at": "2027-11-21T03:00:00+01:00",
+            "ends_at": "2027-11-21T05:00:00+01:00",
             "zone": "Brussels-Ixelles",
             "pay": {"per_trip": "4.50", "currency": "EUR"},
         },
     },
     "shift.started": {
         "type": "shift.started",
-        "timestamp": "2026-11-29T02:02:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2026-11-29T03:02:00+01:00"},
+        "timestamp": "2027-11-21T02:02:00Z",
+        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T03:02:00+01:00"},
     },
     "shift.ended": {
         "type": "shift.ended",
-        "timestamp": "2026-11-29T04:10:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2026-11-29T05:10:00+01:00", "deliveries": 6},
+        "timestamp": "2027-11-21T04:10:00Z",
+        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T05:10:00+01:00", "deliveries": 6},
     },
     "shift.cancelled": {
         "type": "shift.cancelled",
-        "timestamp": "2026-11-28T19:00:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2026-11-28T20:00:00+01:00", "reason": "zone closed"},
+        "timestamp": "2027-11-20T19:00:00Z",
+        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-20T20:00:00+01:00", "reason": "zone closed"},
     },
 }
 """One realistic body per event type: the demo's rider and shift (examples/*.json are the first two)."""
