@@ -1,0 +1,1 @@
+"""Agreements as config: loading, validating and evaluating the negotiated terms (the engine)."""
