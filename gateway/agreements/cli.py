@@ -19,7 +19,7 @@ import typer
 
 from gateway.agreements.engine import (
     OfferError,
-    Settlement,
+    Statement,
     evaluate_shift,
     terms_in_force,
 )
@@ -183,14 +183,14 @@ def test(
 # --- explain ----------------------------------------------------------------------------------------------
 
 
-def _emit(st: Settlement, as_json: bool) -> None:
+def _emit(st: Statement, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(st.explanation(), indent=2, ensure_ascii=False))
     else:
         typer.echo(st.plain())
 
 
-def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> Settlement:
+def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> Statement:
     try:
         return evaluate_shift(agreement, parse_shift(data, agreement.currency), at)
     except (ShiftInputError, OfferError, AgreementError) as exc:
@@ -295,7 +295,7 @@ class _Totals:
     invoice: Decimal = Decimal(0)
     violations: int = 0
 
-    def add(self, st: Settlement) -> None:
+    def add(self, st: Statement) -> None:
         self.shifts += 1
         self.paid_hours += st.paid_hours
         self.worked_hours += st.worked_hours

@@ -395,7 +395,9 @@ def evaluate_booking(agreement: Agreement, booking: Booking) -> BookingDecision:
 
 
 @dataclass(frozen=True)
-class Settlement:
+class Statement:
+    """One shift's pay statement as the engine works it out; the settlement domain stores it as a `Settlement` row."""
+
     agreement: str
     agreement_version: str
     currency: str
@@ -431,10 +433,10 @@ class Settlement:
 
     def explanation(self) -> dict[str, Any]:
         """Versioned JSON: every amount with the term, clause and dated value that produced it."""
-        return _settlement_json(self)
+        return _statement_json(self)
 
     def plain(self) -> str:
-        return _settlement_text(self)
+        return _statement_text(self)
 
 
 @dataclass
@@ -757,7 +759,7 @@ def _insurance(terms: TermsAt, used: list[Line]) -> str | None:
     return text
 
 
-def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = None) -> Settlement:
+def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = None) -> Statement:
     """Settle one shift: paid hours, pay lines, payroll, employer cost, levy, invoice and payment date.
 
     `at` evaluates under the terms in force on another day (what-if); by default, those of the shift's start.
@@ -793,7 +795,7 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
     levy, invoice = _levy(terms, gross + employer + expenses, used)
     due, due_why = _payment_due(agreement, terms, h.end, used) if h.paid > 0 else (None, None)
 
-    return Settlement(
+    return Statement(
         agreement=agreement.id,
         agreement_version=terms.version,
         currency=agreement.currency,
@@ -832,7 +834,7 @@ def _s(d: Decimal | None) -> str | None:
     return None if d is None else str(d)
 
 
-def _settlement_json(st: Settlement) -> dict[str, Any]:
+def _statement_json(st: Statement) -> dict[str, Any]:
     return {
         "format": SETTLEMENT_FORMAT,
         "engine_version": ENGINE_VERSION,
@@ -895,7 +897,7 @@ def _settlement_json(st: Settlement) -> dict[str, Any]:
     }
 
 
-def _settlement_text(st: Settlement) -> str:
+def _statement_text(st: Statement) -> str:
     cur = st.currency
     out = [
         f"Shift starting {st.local_start:%A %Y-%m-%d %H:%M} ({st.timezone}), agreement {st.agreement} "
@@ -950,8 +952,8 @@ __all__ = [
     "OfferError",
     "PayLine",
     "PerTripOffer",
-    "Settlement",
     "ShiftOutcome",
+    "Statement",
     "TermsAt",
     "evaluate_booking",
     "evaluate_shift",

@@ -18,8 +18,8 @@ from gateway.agreements.engine import (
     Offer,
     OfferError,
     PerTripOffer,
-    Settlement,
     ShiftOutcome,
+    Statement,
     evaluate_booking,
     evaluate_shift,
 )
@@ -112,7 +112,7 @@ class Mismatch:
 @dataclass
 class ExampleResult:
     example: Example
-    settlement: Settlement | None = None
+    settlement: Statement | None = None
     error: str | None = None
     mismatches: list[Mismatch] = field(default_factory=list)
 
@@ -172,7 +172,7 @@ def _lines_text(lines: list[dict[str, Any]]) -> str:
     )
 
 
-def _check_lines(expected: list[dict[str, Any]], st: Settlement, out: list[Mismatch]) -> None:
+def _check_lines(expected: list[dict[str, Any]], st: Statement, out: list[Mismatch]) -> None:
     """Lines match in order, on code and amount, and on hours and term where the example gives them."""
     actual = []
     for want, ln in zip(expected, st.lines, strict=False):
@@ -222,7 +222,7 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
     return result
 
 
-def summary(st: Settlement) -> dict[str, str]:
+def summary(st: Statement) -> dict[str, str]:
     """The figures an example can expect, as text: what `diff` compares between two versions."""
     return {
         "paid_hours": str(st.paid_hours),

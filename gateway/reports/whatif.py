@@ -1,7 +1,7 @@
 """What-if: replay a period's shifts under the signed agreement and under a draft, per rider and in total.
 
 The engine does every computation; this module only streams shifts through it twice and adds up, per rider,
-so a million shifts never become a million Settlement objects in memory.
+so a million shifts never become a million Statement objects in memory.
 """
 
 from __future__ import annotations

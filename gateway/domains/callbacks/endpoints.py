@@ -24,10 +24,6 @@ PlatformSlug = Annotated[str, Path(max_length=64)]
 EndpointId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def endpoint_out(e: CallbackEndpoint) -> CallbackEndpointOut:
-    return CallbackEndpointOut.model_validate(e, from_attributes=True)
-
-
 def _own(session: SessionDep, platform_id: int, endpoint_id: int) -> CallbackEndpoint:
     endpoint = callbacks.get_endpoint(session, endpoint_id, platform_id)
     if endpoint is None:
@@ -37,7 +33,7 @@ def _own(session: SessionDep, platform_id: int, endpoint_id: int) -> CallbackEnd
 
 @router.get("", response_model=list[CallbackEndpointOut], summary="List callback endpoints", responses=_ERRORS)
 def list_endpoints(platform: PlatformSlug, principal: Manager, session: SessionDep) -> list[CallbackEndpointOut]:
-    return [endpoint_out(e) for e in callbacks.list_endpoints(session, principal.platform_id)]
+    return [CallbackEndpointOut.model_validate(e) for e in callbacks.list_endpoints(session, principal.platform_id)]
 
 
 @router.post(
@@ -66,7 +62,7 @@ def create_endpoint(
     except callbacks.EndpointError as exc:
         raise InvalidBody(str(exc), errors=[{"location": f"body.{exc.field}", "message": str(exc)}]) from exc
     session.commit()
-    return CallbackEndpointCreated(**endpoint_out(e).model_dump(), secret=e.secret)
+    return CallbackEndpointCreated(**CallbackEndpointOut.model_validate(e).model_dump(), secret=e.secret)
 
 
 @router.post(
@@ -80,7 +76,7 @@ def enable_endpoint(
 ) -> CallbackEndpointOut:
     e = callbacks.enable(session, _own(session, principal.platform_id, endpoint_id))
     session.commit()
-    return endpoint_out(e)
+    return CallbackEndpointOut.model_validate(e)
 
 
 @router.delete(
@@ -93,7 +89,7 @@ def delete_endpoint(
     platform: PlatformSlug, endpoint_id: EndpointId, principal: Manager, session: SessionDep
 ) -> CallbackEndpointOut:
     e = _own(session, principal.platform_id, endpoint_id)
-    out = endpoint_out(e)
+    out = CallbackEndpointOut.model_validate(e)
     callbacks.delete(session, e)
     session.commit()
     return out

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from gateway.domains.contracts.models import ContractStatus
 from gateway.domains.contracts.schemas import ContractOut
@@ -20,6 +20,8 @@ class CallbackEndpointIn(BaseModel):
 
 
 class CallbackEndpointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: int
     url: str
     description: str

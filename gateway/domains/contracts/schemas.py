@@ -1,4 +1,5 @@
-"""What platforms (and later riders) see of a contract. Built field by field: no row is dumped as is."""
+"""What platforms (and later riders) see of a contract. Explicit fields; a row is read by them (from_attributes),
+never dumped as is."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domains.contracts.models import ContractStatus, PayBasis
 from gateway.domains.declarations.schemas import DeclarationOut
@@ -101,6 +102,8 @@ class StatementOut(BaseModel):
 
 
 class InvoiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: uuid.UUID
     wages: Decimal
     employer_contributions: Decimal
@@ -114,6 +117,8 @@ class InvoiceOut(BaseModel):
 
 
 class PayoutOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     amount: Decimal
     currency: str
     due_on: date = Field(description="The rider is paid by this date whether or not the platform has paid.")
@@ -123,6 +128,8 @@ class PayoutOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     kind: str
     from_status: str | None
     to_status: str

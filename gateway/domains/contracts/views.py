@@ -84,26 +84,13 @@ def statement(s: Settlement | None) -> StatementOut | None:
 def invoice(i: Invoice | None) -> InvoiceOut | None:
     if i is None:
         return None
-    return InvoiceOut(
-        id=i.id,
-        wages=i.wages,
-        employer_contributions=i.employer_contributions,
-        expenses=i.expenses,
-        guarantee_levy=i.guarantee_levy,
-        total=i.total,
-        currency=i.currency,
-        status=i.status,
-        issued_at=i.issued_at,
-        paid_at=i.paid_at,
-    )
+    return InvoiceOut.model_validate(i)
 
 
 def payout(p: Payout | None) -> PayoutOut | None:
     if p is None:
         return None
-    return PayoutOut(
-        amount=p.amount, currency=p.currency, due_on=p.due_on, status=p.status, funded_by=p.funded_by, paid_at=p.paid_at
-    )
+    return PayoutOut.model_validate(p)
 
 
 # Built once: building a statement costs about as much as running it (contract reads are a hot path).
@@ -114,14 +101,4 @@ _HISTORY = (
 
 def history(session: Session, contract_id: uuid.UUID) -> list[EventOut]:
     rows = session.exec(_HISTORY, params={"contract_id": contract_id}).all()
-    return [
-        EventOut(
-            kind=e.kind,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            at=e.at,
-            recorded_at=e.recorded_at,
-            detail=e.detail,
-        )
-        for e in rows
-    ]
+    return [EventOut.model_validate(e) for e in rows]

@@ -3,13 +3,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domains.declarations.models import DeclarationState
 
 
 class DeclarationOut(BaseModel):
     """The contract's declaration of employment to social security, as far as the gateway knows."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
 
     state: DeclarationState = Field(
         description="queued (not sent yet), submitted (awaiting the service's decision), accepted, "

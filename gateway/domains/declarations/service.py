@@ -17,20 +17,6 @@ from gateway.domains.platforms.models import Platform
 ATTENTION = (DeclarationState.refused, DeclarationState.failed)
 
 
-def _out(d: Declaration) -> DeclarationOut:
-    return DeclarationOut(
-        state=DeclarationState(d.state),
-        connector=d.connector,
-        reference=d.reference,
-        result_code=d.result_code,
-        detail=d.detail,
-        last_operation=d.last_operation,
-        last_operation_state=d.last_operation_state,
-        decided_at=d.decided_at,
-        ended_at=d.ended_at,
-    )
-
-
 def get(session: Session, contract_id: uuid.UUID) -> Declaration | None:
     return session.exec(select(Declaration).where(Declaration.contract_id == contract_id)).first()
 
@@ -41,7 +27,7 @@ def declaration_view(session: Session, contract_id: uuid.UUID) -> DeclarationOut
 
 
 def declaration_out(d: Declaration | None) -> DeclarationOut:
-    return DeclarationOut.queued() if d is None else _out(d)
+    return DeclarationOut.queued() if d is None else DeclarationOut.model_validate(d)
 
 
 def upsert(session: Session, contract_id: uuid.UUID, connector: str, now: datetime) -> Declaration:
@@ -74,7 +60,11 @@ def list_declarations(
     ).all()
     return [
         DeclarationListItem(
-            **_out(d).model_dump(), contract_id=d.contract_id, platform=slug, shift_code=code, updated_at=d.updated_at
+            **DeclarationOut.model_validate(d).model_dump(),
+            contract_id=d.contract_id,
+            platform=slug,
+            shift_code=code,
+            updated_at=d.updated_at,
         )
         for d, code, slug in rows
     ]

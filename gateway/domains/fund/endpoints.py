@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import BookDep, NowDep, SessionDep, staff_role
 from gateway.domains.contracts.schemas import InvoiceOut
@@ -34,6 +34,8 @@ class FundOut(BaseModel):
 
 
 class LedgerEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: int
     txn_id: uuid.UUID
     kind: str
@@ -92,7 +94,7 @@ def get_entries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Entries with a smaller id (paging).")] = None,
 ) -> list[LedgerEntryOut]:
-    return [LedgerEntryOut.model_validate(e, from_attributes=True) for e in fund.history(session, limit, before)]
+    return [LedgerEntryOut.model_validate(e) for e in fund.history(session, limit, before)]
 
 
 @router.post(

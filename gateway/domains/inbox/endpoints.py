@@ -95,7 +95,7 @@ def _receive(
     book: AgreementBook,
     now: datetime,
 ) -> Response:
-    target, adapter, message = _verified(request, session, platform, body, settings, now)
+    target, adapter, message, cached = _verified(request, session, platform, body, settings, now)
     check_platform_rate(request.app, target.slug)
     event = None
     engine = session.get_bind()
@@ -112,7 +112,10 @@ def _receive(
             WEBHOOKS_ACCEPTED.labels(target.slug, answer.event_type, str(replayed).lower()).inc()
             return _sent(answer, replayed=replayed)
 
-    found = inbox.lookup(session, target.id, message.message_id)
+    if cached:
+        found = inbox.lookup(session, target.id, message.message_id)
+    else:  # the platform was read for this request a moment ago (it exists and is solvent): only the inbox is left
+        found = inbox.Lookup(False, inbox.stored_answer(session, target.id, message.message_id))
     if found is None or found.insolvent:
         # The platform changed since this process cached it: never an answer the fresh state would not give.
         _targets(request).forget(platform)
@@ -174,9 +177,10 @@ def _refuse_target(platform: str, target: WebhookTarget | None) -> NoReturn:
 
 def _verified(
     request: Request, session: Session, platform: str, body: bytes, settings: Settings, now: datetime
-) -> tuple[WebhookTarget, Adapter, VerifiedMessage]:
-    """The platform, its adapter and the verified message; a cached platform whose secrets do not verify is
-    read again before the signature is refused (a secret may have been added since)."""
+) -> tuple[WebhookTarget, Adapter, VerifiedMessage, bool]:
+    """The platform, its adapter, the verified message and whether the platform came from the cache; a cached
+    platform whose secrets do not verify is read again before the signature is refused (a secret may have been
+    added since)."""
     targets = _targets(request)
     target, cached = targets.get(session, platform, now)
     while True:
@@ -190,6 +194,7 @@ def _verified(
                 target,
                 adapter,
                 adapter.verify(request.headers, body, target.secrets, now, settings.webhook_tolerance_seconds),
+                cached,
             )
         except SignatureError as exc:
             if cached:

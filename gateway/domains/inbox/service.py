@@ -149,7 +149,7 @@ def handle(
     result = WebhookAccepted(webhook_id=message_id, type=event.type)
     data = event.data
     if isinstance(data, ShiftBooked):
-        return _book(session, target, book, data, message_id, event.type, now, TimeBounds.of(settings))
+        return _book_shift(session, target, book, data, message_id, event.type, now, TimeBounds.of(settings))
     if isinstance(data, RiderEnrolled):
         rider = riders.enrol(session, target.id, data, now)
         result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
@@ -192,7 +192,7 @@ def book_at_once(
     return Answer(200, event.type, content.encode()), False
 
 
-def _book(
+def _book_shift(
     session: Session,
     target: WebhookTarget,
     book: AgreementBook,

@@ -31,9 +31,7 @@ def list_failures(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Entries with a smaller id (paging).")] = None,
 ) -> list[JobFailureOut]:
-    return [
-        JobFailureOut.model_validate(f, from_attributes=True) for f in failures.failures(session, job, limit, before)
-    ]
+    return [JobFailureOut.model_validate(f) for f in failures.failures(session, job, limit, before)]
 
 
 @router.post(
@@ -65,5 +63,5 @@ def retry_all(body: RetryAllIn, staff: Operations, session: SessionDep, now: Now
 
 
 def retried(released: list[failures.SetAside]) -> RetryOut:
-    shown = [JobFailureOut.model_validate(f, from_attributes=True) for f in released[:RETRIED_SHOWN]]
+    shown = [JobFailureOut.model_validate(f) for f in released[:RETRIED_SHOWN]]
     return RetryOut(count=len(released), retried=shown)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobFailureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: int
     job: str = Field(description="The job that set the row aside, e.g. contracts.settle.")
     table: str = Field(description="The row's table, e.g. contract.")

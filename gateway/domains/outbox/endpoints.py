@@ -25,23 +25,6 @@ router = api_router(prefix="/v1/admin/outbox", tags=["outbound"])
 Status = Literal["pending", "sent", "skipped", "dead"]
 
 
-def _out(m: OutboxMessage) -> OutboxMessageOut:
-    assert m.id is not None
-    return OutboxMessageOut(
-        id=m.id,
-        kind=m.kind,
-        contract_id=m.contract_id,
-        endpoint_id=m.endpoint_id,
-        status=m.status,
-        attempts=m.attempts,
-        failures=m.failures,
-        created_at=m.created_at,
-        next_attempt_at=m.next_attempt_at,
-        finished_at=m.finished_at,
-        last_error=m.last_error,
-    )
-
-
 @router.get(
     "/messages",
     response_model=list[OutboxMessageOut],
@@ -55,7 +38,7 @@ def list_messages(
     kind: Annotated[str | None, Query(max_length=64, description="Kind prefix, e.g. callback.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[OutboxMessageOut]:
-    return [_out(m) for m in outbox.list_messages(session, status, kind, limit)]
+    return [OutboxMessageOut.model_validate(m) for m in outbox.list_messages(session, status, kind, limit)]
 
 
 @router.get(
@@ -72,8 +55,8 @@ def get_message(
     m = session.get(OutboxMessage, message_id)
     if m is None:
         raise NotFound(f"no outbox message {message_id}")
-    log = [OutboxAttemptOut.model_validate(a, from_attributes=True) for a in outbox.attempts_of(session, message_id)]
-    return OutboxMessageDetail(**_out(m).model_dump(), attempt_log=log)
+    log = [OutboxAttemptOut.model_validate(a) for a in outbox.attempts_of(session, message_id)]
+    return OutboxMessageDetail(**OutboxMessageOut.model_validate(m).model_dump(), attempt_log=log)
 
 
 @router.post(

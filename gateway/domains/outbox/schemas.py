@@ -4,12 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from adapters.canonical import Instant
 
 
 class OutboxAttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     number: int
     started_at: datetime
     latency_ms: int
@@ -20,6 +22,8 @@ class OutboxAttemptOut(BaseModel):
 
 
 class OutboxMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: int
     kind: str
     contract_id: uuid.UUID | None

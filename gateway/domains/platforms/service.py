@@ -31,28 +31,12 @@ class WebhookTarget:
 
 
 def webhook_target(session: Session, slug: str, now: datetime) -> WebhookTarget | None:
-    # Five columns: past sqlmodel's typed select overloads, so SQLAlchemy's select.
-    rows = session.execute(
-        sa_select(
-            col(Platform.id),
-            col(Platform.adapter),
-            col(Platform.agreement),
-            col(Platform.insolvent_at),
-            col(WebhookSecret.secret),
-        )
-        .outerjoin(
-            WebhookSecret,
-            (col(WebhookSecret.platform_id) == col(Platform.id))
-            & or_(col(WebhookSecret.expires_at).is_(None), col(WebhookSecret.expires_at) > now),
-        )
-        .where(col(Platform.slug) == slug)
-    ).all()
-    if not rows:
+    """The platform with its secrets active at `now`, read now (jobs; the webhook intake keeps them a while)."""
+    loaded = _load_target(session, slug)
+    if loaded is None:
         return None
-    pid, adapter, agreement, insolvent_at, _ = rows[0]
-    assert pid is not None
-    secrets = [r[4] for r in rows if r[4] is not None]
-    return WebhookTarget(pid, slug, adapter, agreement, secrets, insolvent_at is not None)
+    target, secrets = loaded
+    return replace(target, secrets=_active(secrets, now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +51,7 @@ class WebhookTargets:
 
     Staleness cannot change an answer: a secret added since (rotation) fails verification against the kept
     ones, and the caller asks again with `fresh=True`; a secret that expired since is dropped at use (its
-    expiry is kept with it); insolvency is final, and the inbox lookup every webhook makes reads it fresh.
+    expiry is kept with it); insolvency is final, and the inbox lookup reads it fresh for every webhook served from here.
     Unknown platforms are not kept (a platform created a moment later is found at once).
     """
 

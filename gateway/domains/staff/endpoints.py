@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import NowDep, SessionDep, SettingsDep, live_clients, staff_role
 from gateway.domains.auth import credentials as api_credentials
 from gateway.domains.auth import oauth
 from gateway.domains.auth.models import OAuthClient
 from gateway.domains.auth.oauth import SCOPES, create_client
-from gateway.domains.platforms.models import ApiCredential, Platform
+from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import get_platform, rotate_secret
 from gateway.domains.staff.service import (
     ROLES,
@@ -33,6 +33,8 @@ PlatformSlug = Annotated[str, Path(max_length=64)]
 
 
 class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     id: int
     at: datetime
     actor: str
@@ -64,6 +66,8 @@ class OAuthClientSummaryOut(BaseModel):
 class ApiCredentialOut(BaseModel):
     """An interim API credential (gwk_...), named by its prefix: the key itself is not kept."""
 
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
     prefix: str
     label: str
     created_at: datetime
@@ -87,7 +91,7 @@ def get_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[AuditOut]:
-    return [AuditOut.model_validate(e, from_attributes=True) for e in audit_log(session, limit, before)]
+    return [AuditOut.model_validate(e) for e in audit_log(session, limit, before)]
 
 
 @router.post(
@@ -176,10 +180,6 @@ def delete_oauth_client(
     return _client_out(client)
 
 
-def _credential_out(c: ApiCredential) -> ApiCredentialOut:
-    return ApiCredentialOut(prefix=c.prefix, label=c.label, created_at=c.created_at, revoked_at=c.revoked_at)
-
-
 @router.get(
     "/platforms/{platform}/api-credentials",
     response_model=list[ApiCredentialOut],
@@ -189,7 +189,9 @@ def _credential_out(c: ApiCredential) -> ApiCredentialOut:
 def get_api_credentials(
     platform: PlatformSlug, _staff: Annotated[StaffPrincipal, staff_role("platforms")], session: SessionDep
 ) -> list[ApiCredentialOut]:
-    return [_credential_out(c) for c in api_credentials.credentials(session, _platform(session, platform))]
+    return [
+        ApiCredentialOut.model_validate(c) for c in api_credentials.credentials(session, _platform(session, platform))
+    ]
 
 
 @router.delete(
@@ -208,7 +210,7 @@ def delete_api_credential(
     credential = api_credentials.revoke_credential(session, _platform(session, platform), prefix, now)
     audit(session, staff.actor, "api_credential.revoked", f"platform:{platform}", now, prefix=prefix)
     session.commit()
-    return _credential_out(credential)
+    return ApiCredentialOut.model_validate(credential)
 
 
 @router.post(
