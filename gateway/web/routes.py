@@ -249,8 +249,13 @@ def open_access_link(
     log, history or Referer sees it. A browser that cannot use the link gets a page saying what to do; anything
     else a 401 problem."""
     # No CSRF token: the post carries the signed, short-lived, one-time link token itself, and that is the proof.
-    # A forged post has no valid token; a replayed one finds it used. (A cross-site form posting someone's own
-    # unused link signs the visitor in as that rider: what sending them the link always did.)
+    # A forged post has no valid token; a replayed one finds it used. A form on another site posting someone's own
+    # unused link would sign the visitor in as that rider (login CSRF): browsers say where a post comes from
+    # (Sec-Fetch-Site), and one from another site is refused, the link left unused. Clients that send no such
+    # header (apps, scripts) are not browsers on another site.
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        refused = Unauthorized("this link must be opened from its own page; open it again from your platform's app")
+        return _sign_in_page(request, t, settings, refused, link_refused=True)
     try:
         session_token = access.open_link(settings, session, token, now)
     except tokens.InvalidToken as exc:

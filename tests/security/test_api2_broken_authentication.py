@@ -567,3 +567,24 @@ def test_credentials_are_redacted_from_request_lines(line: str, secret: str) -> 
 
     assert secret not in redact(line) and "[redacted]" in redact(line)
     assert redact("GET /rider/contracts/1234?lang=fr HTTP/1.1") == "GET /rider/contracts/1234?lang=fr HTTP/1.1"
+
+
+def test_a_link_posted_from_another_site_is_refused_and_left_unused(
+    client: TestClient, enrolled: PlatformHandle, access_token: Callable[..., str], engine: Engine
+) -> None:
+    # Login CSRF: a form on another site posting someone's own unused link would sign the visitor in as that rider.
+    path = _link_path(client, access_token, enrolled)
+    token = path.removeprefix("/r/")
+    forged = TestClient(client.app).post(
+        "/r",
+        data={"token": token},
+        headers={"accept": "text/html", "sec-fetch-site": "cross-site"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 401 and "rider_session" not in forged.cookies
+    assert count_rows(engine, "rider_link_use") == 0
+    # The rider's own press of the button, from the link's page, still works.
+    own = TestClient(client.app).post(
+        "/r", data={"token": token}, headers={"sec-fetch-site": "same-origin"}, follow_redirects=False
+    )
+    assert own.status_code == 303 and "rider_session" in own.cookies
