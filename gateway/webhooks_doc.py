@@ -9,55 +9,41 @@ OpenAPI 3.1 `webhooks` section, one entry per event type, with the answers the d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from adapters.canonical import ENVELOPES
+from adapters.canonical import Instant
 from gateway.domains.callbacks.examples import CALLBACK_EXAMPLES
 from gateway.domains.callbacks.schemas import CALLBACKS
+from gateway.event_types import EVENT_TYPES, Row
 from gateway.settings import Settings
 
 REF = "#/components/schemas/{model}"
 BODY = "WebhookEvent"
 _DEFAULTS = Settings.model_fields
 
-EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
-    "rider.enrolled": {
-        "type": "rider.enrolled",
-        "timestamp": "2026-11-26T09:00:00Z",
-        "data": {"rider_id": "rider-42", "name": "Amina Rider", "email": "amina@example.org"},
-    },
-    "shift.booked": {
-        "type": "shift.booked",
-        "timestamp": "2026-11-26T09:05:00Z",
-        "data": {
-            "shift_code": "DEMO-SUN-0300",
-            "rider_id": "rider-42",
-            "starts_at": "2027-11-21T03:00:00+01:00",
-            "ends_at": "2027-11-21T05:00:00+01:00",
-            "zone": "Brussels-Ixelles",
-            "pay": {"per_trip": "4.50", "currency": "EUR"},
-        },
-    },
-    "shift.started": {
-        "type": "shift.started",
-        "timestamp": "2027-11-21T02:02:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T03:02:00+01:00"},
-    },
-    "shift.ended": {
-        "type": "shift.ended",
-        "timestamp": "2027-11-21T04:10:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T05:10:00+01:00", "deliveries": 6},
-    },
-    "shift.cancelled": {
-        "type": "shift.cancelled",
-        "timestamp": "2027-11-20T19:00:00Z",
-        "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-20T20:00:00+01:00", "reason": "zone closed"},
-    },
-}
-"""One realistic body per event type: the demo's rider and shift (examples/*.json are the first two)."""
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    timestamp: Instant = Field(description="When the event happened at the platform (ISO-8601 with an offset).")
+
+
+def _envelope(row: Row[Any]) -> type[BaseModel]:
+    """The published shape of one event type, `{type, timestamp, data}` with `type` fixed: built from its row.
+    The standard adapter reads the envelope by hand (`parse_envelope`), so these classes only document it."""
+    return create_model(
+        f"{row.model.__name__}Event",
+        __base__=_Envelope,
+        __doc__=row.summary,
+        type=(cast(Any, Literal)[row.type], ...),
+        data=(row.model, ...),
+    )
+
+
+ENVELOPES: dict[str, type[BaseModel]] = {t: _envelope(row) for t, row in EVENT_TYPES.items()}
 
 
 def _header(name: str, description: str, schema: dict[str, Any], example: str) -> dict[str, Any]:
@@ -111,7 +97,7 @@ WEBHOOK_OPERATION: dict[str, Any] = {
         "content": {
             "application/json": {
                 "schema": {"$ref": REF.format(model=BODY)},
-                "examples": {t: {"summary": t, "value": body} for t, body in EVENT_EXAMPLES.items()},
+                "examples": {t: {"summary": t, "value": row.example} for t, row in EVENT_TYPES.items()},
             }
         },
     },

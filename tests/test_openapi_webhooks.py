@@ -25,8 +25,8 @@ from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.schemas import CALLBACKS
 from gateway.domains.declarations.connectors import DeclarationRequest, DeclarationResult
 from gateway.domains.outbox.models import OutboxMessage
+from gateway.event_types import EVENT_TYPES
 from gateway.openapi_doc import render
-from gateway.webhooks_doc import EVENT_EXAMPLES
 from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 
 Send = Callable[..., Any]
@@ -144,7 +144,7 @@ def test_the_demo_files_are_the_documented_examples() -> None:
     assert files
     for path in files:
         body = json.loads(path.read_text(encoding="utf-8"))
-        assert body == EVENT_EXAMPLES[body["type"]], path.name
+        assert body == EVENT_TYPES[body["type"]].example, path.name
 
 
 BEFORE = {

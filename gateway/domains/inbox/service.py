@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
+from adapters.canonical import CanonicalEvent, ShiftBooked
 from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
 from gateway.db.upsert import insert_for
@@ -25,6 +26,7 @@ from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.riders import service as riders
+from gateway.event_types import EVENT_TYPES, BookingRow, ContractRow, F, RiderRow
 from gateway.problems import InvalidPayload, Problem, ServiceUnavailable
 from gateway.settings import Settings
 
@@ -146,15 +148,23 @@ def handle(
     Raises a Problem when the event is refused (the caller rolls back: nothing is written), or
     DuplicateDelivery when another delivery of this message id won the race.
     """
+    row = EVENT_TYPES[event.type]
     result = WebhookAccepted(webhook_id=message_id, type=event.type)
     data = event.data
-    if isinstance(data, ShiftBooked):
-        return _book_shift(session, target, book, data, message_id, event.type, now, TimeBounds.of(settings))
-    if isinstance(data, RiderEnrolled):
-        rider = riders.enrol(session, target.id, data, now)
-        result.rider = RiderOut(rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at)
-    else:
-        result.contract = _lifecycle(session, target, data, message_id, now, settings)
+    match row:
+        case BookingRow():
+            # The adapter parsed `data` with this row's model: the row, not an isinstance, says what it is.
+            booked = typing.cast(ShiftBooked, data)
+            return _book_shift(session, target, book, booked, message_id, event.type, now, TimeBounds.of(settings))
+        case RiderRow():
+            rider = row.handler(session, target.id, data, now)
+            result.rider = RiderOut(
+                rider_id=rider.external_id, member_id=rider.member_id, enrolled_at=rider.enrolled_at
+            )
+        case ContractRow():
+            result.contract = _lifecycle(session, target, row, data, message_id, now, settings)
+        case _:
+            assert_never(row)
     return _record(session, target.id, message_id, event.type, now, 200, result.model_dump(mode="json"))
 
 
@@ -253,25 +263,17 @@ def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
 def _lifecycle(
     session: Session,
     target: WebhookTarget,
-    data: ShiftStarted | ShiftEnded | ShiftCancelled,
+    row: ContractRow[F],
+    data: F,
     message_id: str,
     now: datetime,
     settings: Settings,
 ) -> ContractOut:
     contract = lifecycle.locked_contract(session, target.id, data.shift_code)
-    delay = timedelta(seconds=settings.settle_delay_seconds)
     time_bounds = TimeBounds.of(settings)
-    if isinstance(data, ShiftStarted):
-        lifecycle.apply_started(session, contract, data, message_id, now, time_bounds)
-    elif isinstance(data, ShiftEnded):
-        if data.pay is not None and data.pay.currency != contract.currency:
-            raise InvalidPayload(
-                f"the proposed pay is in {data.pay.currency}; this contract pays in {contract.currency}",
-                errors=[{"location": "data.pay.currency", "message": f"expected {contract.currency}"}],
-            )
-        lifecycle.apply_ended(session, contract, data, message_id, now, delay, time_bounds)
-    else:
-        lifecycle.apply_cancelled(session, contract, data, message_id, now, delay, time_bounds)
+    for check in row.checks:
+        check(contract, data, now, time_bounds)
+    row.handler(session, contract, data, message_id, now, timedelta(seconds=settings.settle_delay_seconds))
     session.flush()
     return contracts.contract_view(session, contract, target.slug)
 

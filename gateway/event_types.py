@@ -1,0 +1,157 @@
+"""Where a canonical event type goes: one row here.
+
+A row names the event's data model (`adapters.canonical`), the checks that refuse it before anything changes
+(`contracts.bounds`), the function that applies it in the domain that owns it, a summary and the example the
+OpenAPI document shows. The inbox's `handle` looks the type up here and runs the row; `webhooks_doc` builds the
+webhook route's documented body from the rows; `tests/test_event_types.py` proves every `EventType` has exactly
+one row, whose example validates against its schema and is accepted by `handle`.
+
+The kind of row says how the inbox calls its handler: a fact about a rider, a booking, or a fact about a booked
+shift's contract. A new event type of a kind that exists is a data model and a row; only a new kind of event needs
+the inbox to learn how to call it.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlmodel import Session
+
+from adapters.canonical import (
+    EventType,
+    RiderEnrolled,
+    ShiftBooked,
+    ShiftCancelled,
+    ShiftEnded,
+    ShiftStarted,
+)
+from gateway.domains.contracts import bounds, lifecycle
+from gateway.domains.contracts.bounds import TimeBounds
+from gateway.domains.contracts.models import Contract
+from gateway.domains.riders import service as riders
+from gateway.domains.riders.models import Rider
+
+D = TypeVar("D")
+
+
+class ShiftFact(Protocol):
+    """What every fact about a booked shift names: the shift, whose contract it acts on."""
+
+    @property
+    def shift_code(self) -> str: ...
+
+
+F = TypeVar("F", bound=ShiftFact)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row(Generic[D]):
+    type: EventType
+    model: builtins.type[D]  # `type` is the row's event type here
+    summary: str  # what the event means, as the OpenAPI document says it
+    example: Mapping[str, Any]  # one realistic body, `{type, timestamp, data}`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiderRow(Row[D]):
+    """A fact about a rider: the answer carries the rider as the handler leaves them."""
+
+    handler: Callable[[Session, int, D, datetime], Rider]  # (session, platform id, data, now)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingRow(Row[ShiftBooked]):
+    """A booking opens the shift's contract: the answer carries it.
+
+    Its handler is the inbox's booking write path (`book_at_once`, `_book_shift`: one statement on PostgreSQL,
+    the fast path taken before `handle`), its times are checked by `contracts.decide` (`bounds.check_booking`)
+    inside it. Issue 15 item 1 hands that path to contracts; its entry point then becomes this row's handler.
+    """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractRow(Row[F]):
+    """A fact about a booked shift: the inbox locks its contract, runs the checks in order (each refuses with a
+    422 before anything changes), then the handler; the answer carries the contract as the handler leaves it."""
+
+    checks: tuple[Callable[[Contract, F, datetime, TimeBounds], None], ...]
+    # (session, contract, data, source message id, now, settle delay) -> whether anything changed
+    handler: Callable[[Session, Contract, F, str, datetime, timedelta], bool]
+
+
+ROWS: tuple[RiderRow[Any] | BookingRow | ContractRow[Any], ...] = (
+    RiderRow(
+        type="rider.enrolled",
+        model=RiderEnrolled,
+        summary="A rider joined the platform: the gateway registers them before any shift is booked for them.",
+        handler=riders.enrol,
+        example={
+            "type": "rider.enrolled",
+            "timestamp": "2026-11-26T09:00:00Z",
+            "data": {"rider_id": "rider-42", "name": "Amina Rider", "email": "amina@example.org"},
+        },
+    ),
+    BookingRow(
+        type="shift.booked",
+        model=ShiftBooked,
+        summary="A shift was booked for an enrolled rider: the gateway opens the employment contract and answers "
+        "with it.",
+        example={
+            "type": "shift.booked",
+            "timestamp": "2026-11-26T09:05:00Z",
+            "data": {
+                "shift_code": "DEMO-SUN-0300",
+                "rider_id": "rider-42",
+                "starts_at": "2027-11-21T03:00:00+01:00",
+                "ends_at": "2027-11-21T05:00:00+01:00",
+                "zone": "Brussels-Ixelles",
+                "pay": {"per_trip": "4.50", "currency": "EUR"},
+            },
+        },
+    ),
+    ContractRow(
+        type="shift.started",
+        model=ShiftStarted,
+        summary="The rider started the booked shift.",
+        checks=(bounds.check_started,),
+        handler=lifecycle.apply_started,
+        example={
+            "type": "shift.started",
+            "timestamp": "2027-11-21T02:02:00Z",
+            "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T03:02:00+01:00"},
+        },
+    ),
+    ContractRow(
+        type="shift.ended",
+        model=ShiftEnded,
+        summary="The rider ended the shift (with the deliveries made, if the platform counts them).",
+        # The currency first: an end proposing pay in another currency is refused for that, whatever its times.
+        checks=(lifecycle.check_currency, bounds.check_ended),
+        handler=lifecycle.apply_ended,
+        example={
+            "type": "shift.ended",
+            "timestamp": "2027-11-21T04:10:00Z",
+            "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T05:10:00+01:00", "deliveries": 6},
+        },
+    ),
+    ContractRow(
+        type="shift.cancelled",
+        model=ShiftCancelled,
+        summary="The shift was cancelled; with short notice the agreement may still pay its minimum.",
+        checks=(bounds.check_cancelled,),
+        handler=lifecycle.apply_cancelled,
+        example={
+            "type": "shift.cancelled",
+            "timestamp": "2027-11-20T19:00:00Z",
+            "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-20T20:00:00+01:00", "reason": "zone closed"},
+        },
+    ),
+)
+"""Every canonical event type, in the order the document lists them (the demo's rider and shift: examples/*.json
+are the first two examples)."""
+
+EVENT_TYPES: Mapping[str, RiderRow[Any] | BookingRow | ContractRow[Any]] = {row.type: row for row in ROWS}
