@@ -3,7 +3,8 @@
 In: the canonical events a platform posts to `POST /v1/platforms/{platform}/webhooks`. The route reads the raw
 body itself (the signature is over the exact bytes, and parsing it twice would cost the hot path), so FastAPI
 does not know its shape: the route declares it through `openapi_extra` (`WEBHOOK_OPERATION`), and `complete`
-adds the schemas it refers to. Out: the callbacks the gateway posts to a platform's callback endpoints, in the
+adds the schemas it refers to. Both are built from the event table (`gateway.event_types`): one envelope schema
+and one example per row. Out: the callbacks the gateway posts to a platform's callback endpoints, in the
 OpenAPI 3.1 `webhooks` section, one entry per event type, with the answers the dispatcher acts on.
 """
 

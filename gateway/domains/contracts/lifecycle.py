@@ -8,10 +8,10 @@
       └── any not yet settled ──declaration refused──▶ blocked
 
 Events are facts with their own time (`at`), checked against `bounds` before anything changes (not ahead of the
-clock, near the booked start, no longer than the longest shift: else a 422): each event type's row in
-`gateway/event_types.py` names its checks and its `apply_*` here, and the inbox runs the checks first. The same fact twice is harmless
-(200, nothing changes); a fact that contradicts a recorded one, or arrives after the contract is settled, is a
-409 that changes nothing.
+clock, near the booked start, no longer than the longest shift: else a 422). Each event type's row in
+`gateway/event_types.py` names its checks and its `apply_*` here; the inbox runs the checks first. The same fact
+twice is harmless (200, nothing changes); a fact that contradicts a recorded one, or arrives after the contract is
+settled, is a 409 that changes nothing.
 A start that arrives after the end (out of order) is still recorded until settlement, which waits
 `settle_delay_seconds` after the end for exactly that reason.
 """
