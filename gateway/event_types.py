@@ -50,6 +50,8 @@ F = TypeVar("F", bound=ShiftFact)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Row(Generic[D]):
+    """What every row says, whatever its kind: the type, how its data parses, how the document shows it."""
+
     type: EventType
     model: builtins.type[D]  # `type` is the row's event type here
     summary: str  # what the event means, as the OpenAPI document says it
