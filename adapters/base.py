@@ -83,7 +83,7 @@ class DeferredAdapter(Adapter, Protocol):
     The webhook request never calls out (DESIGN.md): after verification the intake calls `defer` instead
     of `parse`. `defer` stores what must be fetched in the request's transaction (flush, never commit) and
     returns at once; the intake records the answer (202) under the message id, so a replay changes nothing.
-    The adapter's own job (declared with @job, listed in gateway.jobs.JOB_MODULES) fetches the facts later
+    The adapter's own job (declared with @job, in a module its `PLUGIN` names as `jobs`) fetches the facts later
     and feeds canonical events to `gateway.domains.inbox.service.handle`, where every agreement term applies.
     """
 

@@ -16,7 +16,6 @@ import httpx
 import typer
 from sqlmodel import Session, select
 
-from adapters.coopcycle.cli import coopcycle_app
 from gateway.agreements.cli import agreements_app
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import AgreementError
@@ -31,6 +30,7 @@ from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
+from gateway.plugins import plugins
 from gateway.reports.cli import reports_app
 from gateway.settings import REPO_ROOT, InsecureSettings, Settings, get_settings
 from gateway.web.cli import web_app
@@ -53,7 +53,6 @@ jobs_app.command("retry")(job_failures.retry_cmd)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(callbacks_app, name="callbacks")
 app.add_typer(declarations_app, name="declarations")
-app.add_typer(coopcycle_app, name="coopcycle")
 fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", no_args_is_help=True)
 app.add_typer(fund_app, name="fund")
 invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
@@ -61,6 +60,10 @@ app.add_typer(invoices_app, name="invoices")
 staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 app.add_typer(web_app, name="web")
+# Each package's own group (a platform adapter's setup commands), declared as `cli` in its PLUGIN.
+for _plugin in plugins():
+    if _plugin.cli is not None:
+        app.add_typer(_plugin.attribute(_plugin.cli), name=_plugin.name)
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"

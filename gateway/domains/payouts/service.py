@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
@@ -17,7 +17,7 @@ from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.service import invoice_of
-from gateway.jobs import JobContext, drain, job
+from gateway.jobs import JobContext
 
 
 class PaymentRail(Protocol):
@@ -95,31 +95,3 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
         contract.id,
     )
     session.flush()
-
-
-@job("payouts.execute", every_seconds=60)
-def execute_due(ctx: JobContext) -> int:
-    """Pay every scheduled payout whose due date has come (in its own time zone)."""
-    payments = rail(ctx)
-
-    def pay_if_due(session: Session, payout: Payout, now: datetime) -> bool:
-        if not is_due(payout, now):
-            return False
-        pay(session, payout, payments, now, "job payouts.execute")
-        return True
-
-    # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
-    return drain(
-        ctx,
-        "payouts.execute",
-        Payout,
-        lambda now: [col(Payout.status) == "scheduled", col(Payout.due_on) <= (now + timedelta(hours=14)).date()],
-        (col(Payout.due_on), col(Payout.id)),
-        pay_if_due,
-        platform_of=platform_of,
-    )
-
-
-def platform_of(session: Session, payout: Payout) -> int | None:
-    contract = session.get(Contract, payout.contract_id)
-    return None if contract is None else contract.platform_id
