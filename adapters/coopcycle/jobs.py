@@ -22,11 +22,16 @@ from sqlmodel import Session, col, select
 from adapters.coopcycle import sessions
 from adapters.coopcycle.api import TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
-from gateway.domains.jobs.service import not_set_aside
-from gateway.domains.outbox.oauth import ClientCredentials
-from gateway.domains.platforms.models import Platform
-from gateway.domains.platforms.service import webhook_target
-from gateway.jobs import JobContext, claim_due, drain, job, set_aside_now
+from gateway.host import (
+    ClientCredentials,
+    JobContext,
+    claim_due,
+    drain,
+    intake_target,
+    job,
+    not_set_aside,
+    set_aside_now,
+)
 from gateway.problems import Problem
 
 log = logging.getLogger("gateway.coopcycle")
@@ -98,11 +103,7 @@ def _close_refused(ws: CoopCycleSession, exc: Problem, now: datetime) -> None:
 
 
 def _intake(session: Session, ctx: JobContext, platform_id: int, now: datetime) -> sessions.Intake:
-    platform = session.get(Platform, platform_id)
-    assert platform is not None
-    target = webhook_target(session, platform.slug, now)
-    assert target is not None
-    return sessions.Intake(target, ctx.book, ctx.settings)
+    return sessions.Intake(intake_target(session, platform_id, now), ctx.book, ctx.settings)
 
 
 def _lease(ctx: JobContext) -> list[Claim]:

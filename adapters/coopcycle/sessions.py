@@ -23,11 +23,8 @@ from sqlmodel import Session, col, func, select
 
 from adapters.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
+from gateway import host
 from gateway.agreements.loader import AgreementBook
-from gateway.domains.inbox import service as inbox
-from gateway.domains.platforms.service import WebhookTarget
-from gateway.domains.riders import service as riders
-from gateway.domains.riders.models import Rider
 from gateway.settings import Settings
 
 FINISHED = ("done", "failed")
@@ -60,7 +57,7 @@ class SessionTerms:
 class Intake:
     """What feeding canonical events to the inbox needs, gathered once per job run."""
 
-    target: WebhookTarget
+    target: host.WebhookTarget
     book: AgreementBook
     settings: Settings
 
@@ -72,8 +69,8 @@ class Intake:
         }
         event = CanonicalEvent.model_construct(type=kinds[type(data)], timestamp=now, data=data)
         # A DuplicateDelivery means it was applied before (same message id): the same fact changes nothing.
-        with contextlib.suppress(inbox.DuplicateDelivery):
-            inbox.handle(session, self.target, self.book, self.settings, message_id, event, now)
+        with contextlib.suppress(host.DuplicateDelivery):
+            host.handle(session, self.target, self.book, self.settings, message_id, event, now)
 
 
 def shift_code(courier: str, start: datetime) -> str:
@@ -93,14 +90,14 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
         ).one()
         _extend(session, ws, delivery, terms)
         return
-    rider_pk = riders.rider_id_for(session, intake.target.id, delivery.courier)
+    rider_pk = host.rider_pk(session, intake.target.id, delivery.courier)
     if rider_pk is None:
         raise SessionError(
             f"courier {delivery.courier!r} is not enrolled: run `gateway coopcycle enrol "
             f"{intake.target.slug} {delivery.courier} --name ... --email ...`"
         )
     # One courier's deliveries are placed one at a time: two fetchers must not open two sessions.
-    session.exec(select(Rider.id).where(Rider.id == rider_pk).with_for_update()).one()
+    host.lock_rider(session, rider_pk)
     found = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
     ws = found or _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
     delivery.session_id = ws.id
