@@ -33,7 +33,6 @@ from gateway.domains.staff.service import audit, cli_actor, record_agreement_loa
 from gateway.plugins import plugins
 from gateway.reports.cli import reports_app
 from gateway.settings import REPO_ROOT, InsecureSettings, Settings, get_settings
-from gateway.web.cli import web_app
 
 app = typer.Typer(
     help="Gig-platform gateway.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -59,6 +58,7 @@ invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+web_app = typer.Typer(help="The rider's pages: screenshots for the README.", no_args_is_help=True)
 app.add_typer(web_app, name="web")
 # Each package's own group (a platform adapter's setup commands), declared as `cli` in its PLUGIN.
 for _plugin in plugins():
@@ -322,7 +322,7 @@ def webhook_send(
     webhook_id: Annotated[str | None, typer.Option("--id", help="webhook-id (default: a new one).")] = None,
 ) -> None:
     """Sign a body with the platform's newest secret (Standard Webhooks) and POST it to the gateway."""
-    from adapters.standard.signature import sign
+    from gateway.signing import sign
 
     settings = get_settings()
     body = sys.stdin.buffer.read() if str(body_file) == "-" else body_file.read_bytes()
@@ -583,3 +583,20 @@ def staff_audit(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
     with Session(get_engine()) as session:
         for e in audit_log(session, limit):
             typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.target}\t{e.detail}")
+
+
+@web_app.command("screenshots")
+def web_screenshots(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s): en, fr, nl (repeat the option).")] = None,
+) -> None:
+    """Render the rider's pages (list and one contract) at a phone's size in headless Chromium, from demo data."""
+    from gateway.screenshots import render
+
+    try:
+        files = render(out, lang or ["en", "fr"])
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for f in files:
+        typer.echo(str(f))
