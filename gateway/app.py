@@ -30,6 +30,7 @@ from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.platforms.endpoints import router as platforms_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
+from gateway.domains.settlement.endpoints import router as insolvency_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
@@ -154,6 +155,7 @@ def create_app(
     app.include_router(outbox_router)
     app.include_router(declarations_router)
     app.include_router(staff_router)
+    app.include_router(insolvency_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
     app.include_router(jobs_router)

@@ -16,7 +16,7 @@ from gateway.domains.fund import service as fund
 from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
-from gateway.domains.settlement.service import invoice_of
+from gateway.domains.settlement.service import Owed, invoice_of
 from gateway.jobs import JobContext
 
 
@@ -43,6 +43,23 @@ class LocalRail:
             finally:
                 os.close(fd)
         return f"local-{payout.id.hex[:16]}"
+
+
+def schedule(session: Session, owed: Owed, now: datetime) -> Payout:
+    """The payout of a settled contract, in the settling transaction. One per contract (a unique key): settling
+    twice cannot pay twice."""
+    payout = Payout(
+        contract_id=owed.contract_id,
+        rider_id=owed.rider_id,
+        amount=owed.amount,
+        currency=owed.currency,
+        due_on=owed.due_on,
+        timezone=owed.timezone,
+        scheduled_at=now,
+    )
+    session.add(payout)
+    session.flush()
+    return payout
 
 
 def rail(ctx: JobContext) -> PaymentRail:

@@ -1,4 +1,6 @@
-"""Scheduled settlement work: settle ended shifts, close shifts that never ended, issue invoices."""
+"""Scheduled settlement work: settle ended shifts (and schedule their payouts), close shifts that never ended, issue
+invoices. This module and insolvency.py sit above gateway.domains.payouts in the layers; service.py and models.py
+below it."""
 
 from __future__ import annotations
 
@@ -6,12 +8,25 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col
 
+from gateway.agreements.loader import AgreementBook
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.outbox import service as outbox
-from gateway.domains.settlement.models import Invoice
+from gateway.domains.payouts import service as payouts
+from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.domains.settlement.service import settle
 from gateway.jobs import JobContext, drain, job
+
+
+def settle_and_schedule(
+    session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str
+) -> Settlement | None:
+    """Settle a contract and schedule what it owes the rider, in the caller's transaction (both or neither)."""
+    settled = settle(session, contract, book, now, source)
+    if settled is None:
+        return None
+    payouts.schedule(session, settled.owed, now)
+    return settled.settlement
 
 
 @job("contracts.settle", every_seconds=60)
@@ -19,7 +34,7 @@ def settle_completed(ctx: JobContext) -> int:
     """Settle completed contracts once their out-of-order window has passed."""
 
     def settle_one(session: Session, contract: Contract, now: datetime) -> None:
-        settle(session, contract, ctx.book, now, "job contracts.settle")
+        settle_and_schedule(session, contract, ctx.book, now, "job contracts.settle")
 
     return drain(
         ctx,
@@ -37,7 +52,7 @@ def close_stale(ctx: JobContext) -> int:
 
     def close(session: Session, contract: Contract, now: datetime) -> None:
         close_as_booked(session, contract, now, "job contracts.close_stale", "no end was reported")
-        settle(session, contract, ctx.book, now, "job contracts.close_stale")
+        settle_and_schedule(session, contract, ctx.book, now, "job contracts.close_stale")
 
     return drain(
         ctx,
