@@ -30,7 +30,7 @@ from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
-from gateway.plugins import plugins
+from gateway.plugins import check_settings, plugins
 from gateway.reports.cli import reports_app
 from gateway.settings import REPO_ROOT, InsecureSettings, Settings, get_settings
 
@@ -118,6 +118,10 @@ def serve(
     import uvicorn
 
     settings = _settings_with_secrets()
+    try:
+        check_settings()
+    except ValueError as exc:  # pydantic's ValidationError; it never prints the values given
+        _fail(f"invalid settings: {exc}")
     book = _book()
     migrate.upgrade(settings.database_url)
     with Session(get_engine()) as session:

@@ -1,5 +1,5 @@
 """How the gateway finds what its packages contribute: one mechanism for adapters, jobs, outbox handlers, tables,
-CLI groups and migrations.
+CLI groups, migrations and settings.
 
 A package under `gateway/domains/` or `adapters/` that contributes any of these declares it in its `__init__.py`:
 
@@ -46,6 +46,9 @@ class Plugin:
     cli: str | None = None
     # A directory of Alembic revisions inside the package, read beside the gateway's own (version_locations).
     migrations: str | None = None
+    # "module:attribute" of the package's own settings class (pydantic-settings, `GATEWAY_<NAME>_...`): the package
+    # reads it itself; `gateway serve` builds each one before starting, so a wrong value stops it at once.
+    settings: str | None = None
 
     @property
     def name(self) -> str:
@@ -85,3 +88,10 @@ def plugins() -> tuple[Plugin, ...]:
 def load_all(kind: Literal["jobs", "outbox_handlers", "models"]) -> list[ModuleType]:
     """Import every module declared as `kind`: their declarations (@job, outbox `register`, tables) register."""
     return [plugin.load(module) for plugin in plugins() for module in getattr(plugin, kind)]
+
+
+def check_settings() -> None:
+    """Build every package's settings from the environment: raises (pydantic's ValidationError) on a wrong value."""
+    for plugin in plugins():
+        if plugin.settings is not None:
+            plugin.attribute(plugin.settings)()

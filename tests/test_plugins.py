@@ -79,3 +79,44 @@ def test_a_package_is_found_by_scanning_and_a_misdeclared_one_is_refused(
 
 def test_a_plugin_is_named_after_its_package() -> None:
     assert Plugin("adapters.acme").name == "acme"
+
+
+def test_an_adapters_migrations_live_in_its_package_in_the_one_history() -> None:
+    from alembic.script import ScriptDirectory
+
+    from gateway.db.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    coopcycle = script.get_revision("0005")
+    assert coopcycle is not None and Path(coopcycle.path).parent.parent.name == "coopcycle"
+    # Ids and order unchanged: a database migrated before the file moved upgrades as before.
+    assert coopcycle.down_revision == "0003"
+    assert script.get_revision("0006").down_revision == "0005"
+    assert len(script.get_heads()) == 1
+
+
+def test_an_adapters_settings_are_its_own_and_checked_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.coopcycle.settings import CoopCycleSettings
+    from gateway.settings import Settings
+
+    monkeypatch.setenv("GATEWAY_COOPCYCLE_IDLE_GAP_SECONDS", "600")
+    assert CoopCycleSettings().idle_gap_seconds == 600
+    assert not any(name.startswith("coopcycle") for name in Settings.model_fields)
+    plugins.check_settings()
+    monkeypatch.setenv("GATEWAY_COOPCYCLE_IDLE_GAP_SECONDS", "5")  # below the minimum of 60
+    with pytest.raises(ValueError, match="idle_gap_seconds"):
+        plugins.check_settings()
+
+
+def test_serve_refuses_to_start_with_a_wrong_adapter_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.cli import app
+    from gateway.settings import get_settings
+
+    monkeypatch.setenv("GATEWAY_COOPCYCLE_RETRY_SCHEDULE", "[]")  # at least one wait is required
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "invalid settings" in result.output and "retry_schedule" in result.output

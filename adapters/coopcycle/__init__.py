@@ -59,4 +59,6 @@ PLUGIN = Plugin(
     models=(".models",),
     jobs=(".jobs",),
     cli=".cli:coopcycle_app",
+    settings=".settings:CoopCycleSettings",
+    migrations="migrations",
 )

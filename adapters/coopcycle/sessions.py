@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from adapters.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
+from adapters.coopcycle.settings import CoopCycleSettings
 from gateway import host
 from gateway.agreements.loader import AgreementBook
 from gateway.settings import Settings
@@ -43,11 +44,11 @@ class SessionTerms:
     hard_limit: timedelta
 
     @classmethod
-    def of(cls, settings: Settings) -> SessionTerms:
-        booked = timedelta(seconds=settings.coopcycle_booked_seconds)
+    def of(cls, coopcycle: CoopCycleSettings, settings: Settings) -> SessionTerms:
+        booked = timedelta(seconds=coopcycle.booked_seconds)
         grace = timedelta(seconds=settings.close_grace_seconds)
         return cls(
-            idle_gap=timedelta(seconds=settings.coopcycle_idle_gap_seconds),
+            idle_gap=timedelta(seconds=coopcycle.idle_gap_seconds),
             booked=booked,
             hard_limit=max(HARD_LIMIT_MARGIN, booked + grace - HARD_LIMIT_MARGIN),
         )
@@ -60,6 +61,7 @@ class Intake:
     target: host.WebhookTarget
     book: AgreementBook
     settings: Settings
+    terms: SessionTerms
 
     def apply(self, session: Session, message_id: str, data: EventData, now: datetime) -> None:
         kinds: dict[type, EventType] = {
@@ -83,7 +85,7 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
     """Attach a fetched delivery to its courier's session, opening one at a first delivery. Flushes."""
     if delivery.courier is None or delivery.started_at is None:
         return  # nobody has worked on it yet
-    terms = SessionTerms.of(intake.settings)
+    terms = intake.terms
     if delivery.session_id is not None:
         ws = session.exec(
             select(CoopCycleSession).where(CoopCycleSession.id == delivery.session_id).with_for_update()
