@@ -6,10 +6,13 @@ Declared in the adapter's package and named in its `PLUGIN`, so the gateway's se
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.host import JobContext
+if TYPE_CHECKING:  # checking the settings (`gateway serve`) needs none of the host
+    from gateway.host import JobContext
 
 SERVICE = "coopcycle.settings"  # ctx.services key: tests may inject their own
 
