@@ -25,12 +25,12 @@ from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.platforms.endpoints import router as platforms_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
-from gateway.domains.settlement.endpoints import router as insolvency_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers

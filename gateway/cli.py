@@ -402,7 +402,7 @@ def platforms_insolvent(
     slug: str, yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False
 ) -> None:
     """Declare a platform insolvent: settle every outstanding contract; the fund pays its riders when due."""
-    from gateway.domains.settlement.insolvency import declare_insolvent
+    from gateway.domains.insolvency.service import declare_insolvent
     from gateway.problems import Problem
 
     if not yes:

@@ -23,7 +23,7 @@ from gateway.cli import app as cli
 from gateway.domains.contracts.models import Contract
 from gateway.domains.jobs import service as failures
 from gateway.domains.payouts.models import Payout
-from gateway.domains.settlement.jobs import settle_and_schedule
+from gateway.domains.payouts.service import settle_and_schedule
 from gateway.jobs import JobContext, drain
 from gateway.settings import Settings, get_settings
 from tests.conftest import PlatformHandle, event

@@ -1,4 +1,4 @@
-"""The cooperative's staff API: the guarantee fund, invoice payments (insolvency: settlement/endpoints.py)."""
+"""The cooperative's staff API: the guarantee fund, invoice payments (insolvency: insolvency/endpoints.py)."""
 
 from __future__ import annotations
 

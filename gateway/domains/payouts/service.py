@@ -1,4 +1,7 @@
-"""Paying riders on the due date, whatever the platform does: the guarantee fund advances unpaid wages."""
+"""Paying riders on the due date, whatever the platform does: the guarantee fund advances unpaid wages.
+
+A contract's payout is scheduled when it is settled, in the same transaction (`settle_and_schedule`): settlement
+(below) records the statement and invoice and says what is owed; this domain writes its own table."""
 
 from __future__ import annotations
 
@@ -10,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from gateway.agreements.loader import AgreementBook
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.fund import service as fund
 from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
+from gateway.domains.settlement import service as settlement
+from gateway.domains.settlement.models import Settlement
 from gateway.domains.settlement.service import Owed, invoice_of
 from gateway.jobs import JobContext
 
@@ -112,3 +118,14 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
         contract.id,
     )
     session.flush()
+
+
+def settle_and_schedule(
+    session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str
+) -> Settlement | None:
+    """Settle a contract and schedule what it owes the rider, in the caller's transaction (both or neither)."""
+    settled = settlement.settle(session, contract, book, now, source)
+    if settled is None:
+        return None
+    schedule(session, settled.owed, now)
+    return settled.settlement

@@ -1,6 +1,6 @@
 """Settling a contract: the engine computes, this module records the statement and the invoice, and says what the
 rider is owed. The payout itself is scheduled by gateway.domains.payouts (above), in the same transaction
-(`settlement.jobs.settle_and_schedule`): settlement knows nothing of the payouts' table."""
+(`payouts.service.settle_and_schedule`): settlement knows nothing of the payouts' table."""
 
 from __future__ import annotations
 
@@ -168,6 +168,14 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     )
     session.flush()
     return Settled(settlement, owed)
+
+
+def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:
+    """The shift is taken as worked as booked (the rider was available for it)."""
+    contract.actual_end = contract.actual_end or contract.ends_at
+    lifecycle.transition(
+        session, contract, ContractStatus.completed, "closed", contract.ends_at, source, now, f"{why}: paid as booked"
+    )
 
 
 def _declare_end(session: Session, contract: Contract, ended_at: datetime, now: datetime) -> None:
