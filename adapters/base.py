@@ -1,7 +1,8 @@
 """The adapter interface. An adapter turns one platform's webhooks into canonical events.
 
-To add a platform, write one package under adapters/ whose __init__ exposes `ADAPTER`, an object with
-the methods of `Adapter` below. Nothing else in the gateway changes: the registry finds it by its slug.
+To add a platform, write one package under adapters/ whose __init__ declares `PLUGIN = Plugin(__name__,
+adapter=ADAPTER, ...)` (gateway.plugins), `ADAPTER` an object with the methods of `Adapter` below. Nothing else in
+the gateway changes: the registry finds it by its slug.
 An adapter whose webhooks only name what changed (the facts must be fetched from the platform's API)
 also implements `DeferredAdapter.defer`; see docs/adapters.md.
 """
