@@ -1,7 +1,8 @@
 """The adapter interface. An adapter turns one platform's webhooks into canonical events.
 
-To add a platform, write one package under adapters/ whose __init__ exposes `ADAPTER`, an object with
-the methods of `Adapter` below. Nothing else in the gateway changes: the registry finds it by its slug.
+To add a platform, write one package under adapters/ whose __init__ declares `PLUGIN = Plugin(__name__,
+adapter=ADAPTER, ...)` (gateway.plugins), `ADAPTER` an object with the methods of `Adapter` below. Nothing else in
+the gateway changes: the registry finds it by its slug.
 An adapter whose webhooks only name what changed (the facts must be fetched from the platform's API)
 also implements `DeferredAdapter.defer`; see docs/adapters.md.
 """
@@ -83,7 +84,7 @@ class DeferredAdapter(Adapter, Protocol):
     The webhook request never calls out (DESIGN.md): after verification the intake calls `defer` instead
     of `parse`. `defer` stores what must be fetched in the request's transaction (flush, never commit) and
     returns at once; the intake records the answer (202) under the message id, so a replay changes nothing.
-    The adapter's own job (declared with @job, listed in gateway.jobs.JOB_MODULES) fetches the facts later
+    The adapter's own job (declared with @job, in a module its `PLUGIN` names as `jobs`) fetches the facts later
     and feeds canonical events to `gateway.domains.inbox.service.handle`, where every agreement term applies.
     """
 

@@ -25,6 +25,7 @@ from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.platforms.endpoints import router as platforms_router
@@ -154,6 +155,7 @@ def create_app(
     app.include_router(outbox_router)
     app.include_router(declarations_router)
     app.include_router(staff_router)
+    app.include_router(insolvency_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
     app.include_router(jobs_router)

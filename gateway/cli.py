@@ -16,7 +16,6 @@ import httpx
 import typer
 from sqlmodel import Session, select
 
-from adapters.coopcycle.cli import coopcycle_app
 from gateway.agreements.cli import agreements_app
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import AgreementError
@@ -31,9 +30,9 @@ from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
 from gateway.domains.platforms.models import Platform
 from gateway.domains.staff.service import audit, cli_actor, record_agreement_loads
+from gateway.plugins import check_settings, plugins
 from gateway.reports.cli import reports_app
 from gateway.settings import REPO_ROOT, InsecureSettings, Settings, get_settings
-from gateway.web.cli import web_app
 
 app = typer.Typer(
     help="Gig-platform gateway.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -53,14 +52,18 @@ jobs_app.command("retry")(job_failures.retry_cmd)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(callbacks_app, name="callbacks")
 app.add_typer(declarations_app, name="declarations")
-app.add_typer(coopcycle_app, name="coopcycle")
 fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", no_args_is_help=True)
 app.add_typer(fund_app, name="fund")
 invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+web_app = typer.Typer(help="The rider's pages: screenshots for the README.", no_args_is_help=True)
 app.add_typer(web_app, name="web")
+# Each package's own group (a platform adapter's setup commands), declared as `cli` in its PLUGIN.
+for _plugin in plugins():
+    if _plugin.cli is not None:
+        app.add_typer(_plugin.attribute(_plugin.cli), name=_plugin.name)
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
@@ -115,6 +118,10 @@ def serve(
     import uvicorn
 
     settings = _settings_with_secrets()
+    try:
+        check_settings()
+    except ValueError as exc:  # pydantic's ValidationError; it never prints the values given
+        _fail(f"invalid settings: {exc}")
     book = _book()
     migrate.upgrade(settings.database_url)
     with Session(get_engine()) as session:
@@ -319,7 +326,7 @@ def webhook_send(
     webhook_id: Annotated[str | None, typer.Option("--id", help="webhook-id (default: a new one).")] = None,
 ) -> None:
     """Sign a body with the platform's newest secret (Standard Webhooks) and POST it to the gateway."""
-    from adapters.standard.signature import sign
+    from gateway.signing import sign
 
     settings = get_settings()
     body = sys.stdin.buffer.read() if str(body_file) == "-" else body_file.read_bytes()
@@ -395,7 +402,7 @@ def platforms_insolvent(
     slug: str, yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False
 ) -> None:
     """Declare a platform insolvent: settle every outstanding contract; the fund pays its riders when due."""
-    from gateway.domains.platforms.insolvency import declare_insolvent
+    from gateway.domains.insolvency.service import declare_insolvent
     from gateway.problems import Problem
 
     if not yes:
@@ -580,3 +587,20 @@ def staff_audit(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
     with Session(get_engine()) as session:
         for e in audit_log(session, limit):
             typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.target}\t{e.detail}")
+
+
+@web_app.command("screenshots")
+def web_screenshots(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s): en, fr, nl (repeat the option).")] = None,
+) -> None:
+    """Render the rider's pages (list and one contract) at a phone's size in headless Chromium, from demo data."""
+    from gateway.screenshots import render
+
+    try:
+        files = render(out, lang or ["en", "fr"])
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for f in files:
+        typer.echo(str(f))

@@ -1,5 +1,5 @@
-"""Periodic jobs: declared beside their domain with @job, listed and run by hand from the CLI, scheduled by
-APScheduler inside the gateway process.
+"""Periodic jobs: declared beside their domain with @job (in a module its package's `PLUGIN` names, found by
+gateway.plugins), listed and run by hand from the CLI, scheduled by APScheduler inside the gateway process.
 
 Every job must be idempotent and safe with several gateway processes on one database: it claims its work
 with `claim_due` (FOR UPDATE SKIP LOCKED on PostgreSQL), so two schedulers never take the same row. `drain`
@@ -10,7 +10,6 @@ see and retry (`gateway jobs failures`, /v1/admin/jobs/failures): the rest of th
 from __future__ import annotations
 
 import enum
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,18 +26,10 @@ from sqlmodel import Session, SQLModel, select
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.jobs import service as failures
 from gateway.domains.jobs.metrics import ROW_FAILURES
+from gateway.plugins import load_all
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.jobs")
-
-# Modules whose @job declarations make up the registry; a domain adds its module here.
-JOB_MODULES: list[str] = [
-    "gateway.domains.outbox.dispatch",
-    "gateway.domains.settlement.jobs",
-    "gateway.domains.payouts.service",
-    "gateway.domains.privacy.jobs",
-    "adapters.coopcycle.jobs",
-]
 
 
 @dataclass
@@ -81,8 +72,9 @@ def job(name: str, every_seconds: int) -> Callable[[JobFunc], JobFunc]:
 
 
 def registry() -> dict[str, Job]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    """Every job: the modules that packages declare as `jobs` in their `PLUGIN` (gateway.plugins) are imported,
+    and their @job declarations register."""
+    load_all("jobs")
     return dict(sorted(_REGISTRY.items()))
 
 

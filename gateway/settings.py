@@ -225,20 +225,6 @@ class Settings(BaseSettings):
     declaration_employer_id: str = Field(default="", description="The cooperative's enterprise number, as declared.")
     declaration_worker_type: str = Field(default="OTH", description="Dimona worker type (OTH, STU, FLX, EXT).")
     declaration_joint_committee: str = Field(default="200", description="Joint committee of the employment.")
-    # The CoopCycle adapter (adapters/coopcycle): deliveries become work sessions, each one contract.
-    coopcycle_idle_gap_seconds: int = Field(
-        default=2700, ge=60, description="A courier's work session closes after this long with no delivery."
-    )
-    coopcycle_booked_seconds: int = Field(
-        default=10800,
-        ge=3600,
-        description="The booked window of a session's contract from its first delivery (the agreement's minimum).",
-    )
-    coopcycle_retry_schedule: list[int] = Field(
-        default=[30, 120, 600, 1800, 3600],
-        min_length=1,
-        description="Seconds before reading a delivery again after the 1st, 2nd... failure; the last repeats.",
-    )
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from adapters.base import Deferred, PayloadError, VerifiedMessage
 from adapters.canonical import CanonicalEvent
 from adapters.coopcycle import notice, signature
+from gateway.plugins import Plugin
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -51,3 +52,13 @@ class CoopCycleAdapter:
 
 
 ADAPTER = CoopCycleAdapter()
+# Everything CoopCycle adds to the gateway, found by gateway.plugins: nothing outside this package names it.
+PLUGIN = Plugin(
+    __name__,
+    adapter=ADAPTER,
+    models=(".models",),
+    jobs=(".jobs",),
+    cli=".cli:coopcycle_app",
+    settings=".settings:CoopCycleSettings",
+    migrations="migrations",
+)

@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from gateway.domains.outbox.delivery import SendError, describe_transport_error
-from gateway.domains.outbox.oauth import ClientCredentials
+from gateway.host import ClientCredentials, SendError, describe_transport_error
 
 TASK_IRI = re.compile(r"^/api/tasks/[1-9][0-9]{0,17}$")
 # The first sign of work on a delivery: its pickup started (or done, or failed when "start" was skipped).

@@ -10,10 +10,8 @@ from sqlmodel import Session, select
 from adapters.canonical import RiderEnrolled
 from adapters.coopcycle.models import CoopCycleAccount
 from adapters.coopcycle.queue import requeue_held
+from gateway import host
 from gateway.db.engine import get_engine
-from gateway.deps import utcnow
-from gateway.domains.platforms import service as platforms
-from gateway.domains.riders import service as riders
 
 coopcycle_app = typer.Typer(help="Set up platforms that use the CoopCycle adapter.", no_args_is_help=True)
 
@@ -35,12 +33,11 @@ def connect(
     if not base_url.startswith("https://") and not base_url.startswith("http://127.0.0.1"):
         _fail("the CoopCycle base URL must be https://")
     with Session(get_engine(), expire_on_commit=False) as session:
-        platform = platforms.get_platform(session, slug)
-        if platform is None or platform.adapter != "coopcycle":
+        platform = host.platform_named(session, slug, "coopcycle")
+        if platform is None:
             _fail(f"no platform {slug!r} with the coopcycle adapter")
             return
         account = session.exec(select(CoopCycleAccount).where(CoopCycleAccount.platform_id == platform.id)).first()
-        assert platform.id is not None
         account = account or CoopCycleAccount(platform_id=platform.id, base_url="", client_id="", client_secret="")
         account.base_url, account.client_id, account.client_secret, account.scope = (
             base_url.rstrip("/"),
@@ -67,13 +64,13 @@ def enrol(
     except ValueError as exc:
         _fail(f"invalid rider: {exc}")
         return
-    now = utcnow()
+    now = host.utcnow()
     with Session(get_engine(), expire_on_commit=False) as session:
-        platform = platforms.get_platform(session, slug)
-        if platform is None or platform.adapter != "coopcycle" or platform.id is None:
+        platform = host.platform_named(session, slug, "coopcycle")
+        if platform is None:
             _fail(f"no platform {slug!r} with the coopcycle adapter")
             return
-        riders.enrol(session, platform.id, data, now)
+        host.enrol_rider(session, platform.id, data, now)
         held = requeue_held(session, platform.id, username, now)
         session.commit()
     typer.echo(f"{slug}: courier {username} enrolled; {held} held deliver{'y' if held == 1 else 'ies'} queued again")

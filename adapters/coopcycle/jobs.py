@@ -22,11 +22,17 @@ from sqlmodel import Session, col, select
 from adapters.coopcycle import sessions
 from adapters.coopcycle.api import TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
-from gateway.domains.jobs.service import not_set_aside
-from gateway.domains.outbox.oauth import ClientCredentials
-from gateway.domains.platforms.models import Platform
-from gateway.domains.platforms.service import webhook_target
-from gateway.jobs import JobContext, claim_due, drain, job, set_aside_now
+from adapters.coopcycle.settings import settings_of
+from gateway.host import (
+    ClientCredentials,
+    JobContext,
+    claim_due,
+    drain,
+    intake_target,
+    job,
+    not_set_aside,
+    set_aside_now,
+)
 from gateway.problems import Problem
 
 log = logging.getLogger("gateway.coopcycle")
@@ -98,11 +104,8 @@ def _close_refused(ws: CoopCycleSession, exc: Problem, now: datetime) -> None:
 
 
 def _intake(session: Session, ctx: JobContext, platform_id: int, now: datetime) -> sessions.Intake:
-    platform = session.get(Platform, platform_id)
-    assert platform is not None
-    target = webhook_target(session, platform.slug, now)
-    assert target is not None
-    return sessions.Intake(target, ctx.book, ctx.settings)
+    terms = sessions.SessionTerms.of(settings_of(ctx), ctx.settings)
+    return sessions.Intake(intake_target(session, platform_id, now), ctx.book, ctx.settings, terms)
 
 
 def _lease(ctx: JobContext) -> list[Claim]:
@@ -141,7 +144,7 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
             d.fetch_due_at = now  # notified again while it was being read: read it again
         elif d.status == "in_progress":
             # If the last notification never comes, polling still sees the delivery end.
-            d.fetch_due_at = now + timedelta(seconds=ctx.settings.coopcycle_idle_gap_seconds / 3)
+            d.fetch_due_at = now + timedelta(seconds=settings_of(ctx).idle_gap_seconds / 3)
         else:
             d.fetch_due_at = None
         session.add(d)
@@ -154,7 +157,7 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
             sessions.place(session, intake, d, now)
         except sessions.SessionError as exc:
             # Nothing was written but the facts, which are kept: the courier is known by name meanwhile.
-            _hold(d, claim, str(exc), ctx.settings.coopcycle_retry_schedule, now)
+            _hold(d, claim, str(exc), settings_of(ctx).retry_schedule, now)
         except Problem as exc:
             session.rollback()
             _retry_later(ctx, claim, exc.detail)
@@ -175,7 +178,7 @@ def _merge(d: CoopCycleDelivery, facts: DeliveryFacts) -> None:
 def _retry_later(ctx: JobContext, claim: Claim, error: str) -> None:
     with Session(ctx.engine) as session:
         d = session.exec(select(CoopCycleDelivery).where(CoopCycleDelivery.id == claim.id).with_for_update()).one()
-        _hold(d, claim, error, ctx.settings.coopcycle_retry_schedule, ctx.now())
+        _hold(d, claim, error, settings_of(ctx).retry_schedule, ctx.now())
         session.add(d)
         session.commit()
 

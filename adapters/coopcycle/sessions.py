@@ -23,11 +23,9 @@ from sqlmodel import Session, col, func, select
 
 from adapters.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
+from adapters.coopcycle.settings import CoopCycleSettings
+from gateway import host
 from gateway.agreements.loader import AgreementBook
-from gateway.domains.inbox import service as inbox
-from gateway.domains.platforms.service import WebhookTarget
-from gateway.domains.riders import service as riders
-from gateway.domains.riders.models import Rider
 from gateway.settings import Settings
 
 FINISHED = ("done", "failed")
@@ -46,11 +44,11 @@ class SessionTerms:
     hard_limit: timedelta
 
     @classmethod
-    def of(cls, settings: Settings) -> SessionTerms:
-        booked = timedelta(seconds=settings.coopcycle_booked_seconds)
+    def of(cls, coopcycle: CoopCycleSettings, settings: Settings) -> SessionTerms:
+        booked = timedelta(seconds=coopcycle.booked_seconds)
         grace = timedelta(seconds=settings.close_grace_seconds)
         return cls(
-            idle_gap=timedelta(seconds=settings.coopcycle_idle_gap_seconds),
+            idle_gap=timedelta(seconds=coopcycle.idle_gap_seconds),
             booked=booked,
             hard_limit=max(HARD_LIMIT_MARGIN, booked + grace - HARD_LIMIT_MARGIN),
         )
@@ -60,9 +58,10 @@ class SessionTerms:
 class Intake:
     """What feeding canonical events to the inbox needs, gathered once per job run."""
 
-    target: WebhookTarget
+    target: host.WebhookTarget
     book: AgreementBook
     settings: Settings
+    terms: SessionTerms
 
     def apply(self, session: Session, message_id: str, data: EventData, now: datetime) -> None:
         kinds: dict[type, EventType] = {
@@ -72,8 +71,8 @@ class Intake:
         }
         event = CanonicalEvent.model_construct(type=kinds[type(data)], timestamp=now, data=data)
         # A DuplicateDelivery means it was applied before (same message id): the same fact changes nothing.
-        with contextlib.suppress(inbox.DuplicateDelivery):
-            inbox.handle(session, self.target, self.book, self.settings, message_id, event, now)
+        with contextlib.suppress(host.DuplicateDelivery):
+            host.handle(session, self.target, self.book, self.settings, message_id, event, now)
 
 
 def shift_code(courier: str, start: datetime) -> str:
@@ -86,21 +85,21 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
     """Attach a fetched delivery to its courier's session, opening one at a first delivery. Flushes."""
     if delivery.courier is None or delivery.started_at is None:
         return  # nobody has worked on it yet
-    terms = SessionTerms.of(intake.settings)
+    terms = intake.terms
     if delivery.session_id is not None:
         ws = session.exec(
             select(CoopCycleSession).where(CoopCycleSession.id == delivery.session_id).with_for_update()
         ).one()
         _extend(session, ws, delivery, terms)
         return
-    rider_pk = riders.rider_id_for(session, intake.target.id, delivery.courier)
+    rider_pk = host.rider_pk(session, intake.target.id, delivery.courier)
     if rider_pk is None:
         raise SessionError(
             f"courier {delivery.courier!r} is not enrolled: run `gateway coopcycle enrol "
             f"{intake.target.slug} {delivery.courier} --name ... --email ...`"
         )
     # One courier's deliveries are placed one at a time: two fetchers must not open two sessions.
-    session.exec(select(Rider.id).where(Rider.id == rider_pk).with_for_update()).one()
+    host.lock_rider(session, rider_pk)
     found = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
     ws = found or _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
     delivery.session_id = ws.id

@@ -11,6 +11,7 @@ from adapters import jsonbody
 from adapters.base import PayloadError, VerifiedMessage, refused_json
 from adapters.canonical import DATA_MODELS, CanonicalEvent, Instant
 from adapters.standard import signature
+from gateway.plugins import Plugin
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
@@ -77,3 +78,4 @@ class StandardAdapter:
 
 
 ADAPTER = StandardAdapter()
+PLUGIN = Plugin(__name__, adapter=ADAPTER)

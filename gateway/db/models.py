@@ -1,6 +1,6 @@
-"""Imports every table so that the metadata (and Alembic's autogenerate) sees the whole schema."""
+"""Imports every table so that the metadata (and Alembic's autogenerate) sees the whole schema: the gateway's own,
+listed here, and those of every package that declares `models` in its `PLUGIN` (a platform adapter's), found."""
 
-from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
 from gateway.domains.auth.models import OAuthClient
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
@@ -14,6 +14,9 @@ from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSec
 from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.domains.staff.models import AuditEntry, StaffMember
+from gateway.plugins import load_all
+
+load_all("models")
 
 __all__ = [
     "ApiCredential",
@@ -21,9 +24,6 @@ __all__ = [
     "CallbackEndpoint",
     "Contract",
     "ContractEvent",
-    "CoopCycleAccount",
-    "CoopCycleDelivery",
-    "CoopCycleSession",
     "Declaration",
     "InboxMessage",
     "Invoice",

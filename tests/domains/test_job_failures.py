@@ -23,7 +23,7 @@ from gateway.cli import app as cli
 from gateway.domains.contracts.models import Contract
 from gateway.domains.jobs import service as failures
 from gateway.domains.payouts.models import Payout
-from gateway.domains.settlement.service import settle
+from gateway.domains.payouts.service import settle_and_schedule
 from gateway.jobs import JobContext, drain
 from gateway.settings import Settings, get_settings
 from tests.conftest import PlatformHandle, event
@@ -286,7 +286,7 @@ def test_a_database_failure_is_not_a_bad_row_the_batch_rolls_back_and_nothing_is
     worked_shifts(three, send, 2)
 
     def lost(session: Session, c: Contract, now: datetime) -> None:
-        settle(session, c, book, now, "test")
+        settle_and_schedule(session, c, book, now, "test")
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
     ctx = JobContext(engine, settings, book, lambda: SETTLE_AT)

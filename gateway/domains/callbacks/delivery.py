@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
 
 from gateway import netguard
 from gateway.domains.callbacks import service as callbacks
@@ -22,7 +24,7 @@ from gateway.domains.outbox.delivery import (
     register,
     retry_after,
 )
-from gateway.domains.outbox.models import OutboxStatus
+from gateway.domains.outbox.models import OutboxMessage, OutboxStatus
 from gateway.jobs import JobContext
 
 UNSAFE = "unsafe_address"
@@ -124,4 +126,10 @@ class CallbackHandler:
                 )
 
 
-register("callback.", CallbackHandler())
+def _endpoint_enabled() -> ColumnElement[bool]:
+    # Messages for a disabled endpoint wait, untouched, until it is enabled again (the fan-out has none).
+    disabled = select(CallbackEndpoint.id).where(col(CallbackEndpoint.enabled).is_(False))
+    return or_(col(OutboxMessage.endpoint_id).is_(None), col(OutboxMessage.endpoint_id).not_in(disabled))
+
+
+register("callback.", CallbackHandler(), claimable=_endpoint_enabled)

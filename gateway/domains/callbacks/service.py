@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from adapters.standard.signature import decode_secret, new_secret, sign
 from gateway import netguard
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract
 from gateway.domains.outbox.models import OutboxMessage, OutboxStatus
 from gateway.domains.platforms.models import Platform
+from gateway.signing import decode_secret, new_secret, sign
 
 USER_AGENT = "gig-gateway-callbacks/1"
 

@@ -1,4 +1,4 @@
-"""The cooperative's staff API: the guarantee fund, invoice payments, insolvency."""
+"""The cooperative's staff API: the guarantee fund, invoice payments (insolvency: insolvency/endpoints.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.deps import BookDep, NowDep, SessionDep, staff_role
+from gateway.deps import NowDep, SessionDep, staff_role
 from gateway.domains.contracts.schemas import InvoiceOut
 from gateway.domains.contracts.views import invoice as invoice_view
 from gateway.domains.fund import service as fund
-from gateway.domains.platforms.insolvency import declare_insolvent
-from gateway.domains.platforms.service import get_platform
 from gateway.domains.settlement.service import record_invoice_payment
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
@@ -51,14 +49,6 @@ class DepositIn(BaseModel):
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     memo: str = Field(default="", max_length=300)
-
-
-class InsolvencyOut(BaseModel):
-    platform: str
-    declared_at: datetime
-    contracts_settled: int
-    contracts_cancelled: int
-    invoices_defaulted: int
 
 
 def _fund_out(session: SessionDep) -> FundOut:
@@ -123,33 +113,3 @@ def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: Sessi
     out = invoice_view(invoice)
     assert out is not None
     return out
-
-
-@router.post(
-    "/platforms/{platform}/insolvency",
-    response_model=InsolvencyOut,
-    summary="Declare a platform insolvent: settle its riders' contracts, to be paid by the fund",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
-)
-def post_insolvency(
-    platform: Annotated[str, Path(max_length=64)],
-    staff: Annotated[StaffPrincipal, staff_role("insolvency")],
-    session: SessionDep,
-    book: BookDep,
-    now: NowDep,
-) -> InsolvencyOut:
-    p = get_platform(session, platform)
-    if p is None:
-        raise NotFound(f"no platform {platform!r}")
-    report = declare_insolvent(session, p, book, now, staff.actor)
-    audit(
-        session,
-        staff.actor,
-        "platform.insolvent",
-        f"platform:{platform}",
-        now,
-        settled=report.contracts_settled,
-        cancelled=report.contracts_cancelled,
-    )
-    session.commit()
-    return InsolvencyOut(**report.__dict__)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import email.utils
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import httpx
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from gateway.domains.outbox.models import OutboxStatus
@@ -95,12 +97,25 @@ class Handler(Protocol):
 
 
 _HANDLERS: dict[str, Handler] = {}
+_CLAIMABLE: dict[str, Callable[[], ColumnElement[bool]]] = {}
 
 
-def register(prefix: str, handler: Handler) -> None:
+def register(prefix: str, handler: Handler, claimable: Callable[[], ColumnElement[bool]] | None = None) -> None:
     """Route outbox kinds starting with `prefix` (e.g. "callback.") to `handler`. Kinds nobody handles are
-    never claimed, so a domain can queue messages before its handler ships."""
+    never claimed, so a domain can queue messages before its handler ships. `claimable` builds a condition on
+    `OutboxMessage` that such a message must also meet to be claimed: the handler's domain says what makes one
+    wait (e.g. a disabled callback endpoint), so the outbox needs to know none of its tables."""
     _HANDLERS[prefix] = handler
+    if claimable is not None:
+        _CLAIMABLE[prefix] = claimable
+    else:
+        _CLAIMABLE.pop(prefix, None)
+
+
+def claimable(prefix: str) -> ColumnElement[bool] | None:
+    """The extra condition a message of kind `prefix...` must meet to be claimed, if its handler set one."""
+    build = _CLAIMABLE.get(prefix)
+    return None if build is None else build()
 
 
 def handlers() -> dict[str, Handler]:

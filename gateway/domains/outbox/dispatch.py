@@ -12,33 +12,31 @@ cannot overwrite the newer attempt's outcome.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 import secrets
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, or_
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col
 
-from gateway.domains.callbacks.models import CallbackEndpoint
-from gateway.domains.outbox.delivery import Claimed, Handler, Outcome, decide, handler_for, handlers
+from gateway.domains.outbox.delivery import Claimed, Handler, Outcome, claimable, decide, handler_for, handlers
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage, OutboxStatus
 from gateway.jobs import JobContext, claim_due, job
+from gateway.plugins import load_all
 
 log = logging.getLogger("gateway.outbox")
 
-# Handler modules register themselves on import; another domain adds its module here.
-HANDLER_MODULES = ["gateway.domains.callbacks.delivery", "gateway.domains.declarations.delivery"]
 LOST = "lease expired before a result was recorded (the dispatcher stopped or overran its lease)"
 MAX_BATCHES_PER_RUN = 50
 CALLS_PER_MESSAGE = 5
 
 
 def load_handlers() -> dict[str, Handler]:
-    for module in HANDLER_MODULES:
-        importlib.import_module(module)
+    """The handlers of every package that declares `outbox_handlers` in its `PLUGIN` (they register on import)."""
+    load_all("outbox_handlers")
     return handlers()
 
 
@@ -78,13 +76,10 @@ def claim(ctx: JobContext, prefixes: list[str]) -> list[Claimed]:
         return []
     now = ctx.now()
     lease_end = now + timedelta(seconds=ctx.settings.outbox_lease_seconds)
-    disabled = select(CallbackEndpoint.id).where(col(CallbackEndpoint.enabled).is_(False))
     where = [
         col(OutboxMessage.status) == OutboxStatus.pending,
         col(OutboxMessage.next_attempt_at) <= now,
-        or_(*[col(OutboxMessage.kind).startswith(p) for p in prefixes]),
-        # Messages for a disabled endpoint wait, untouched, until it is enabled again.
-        or_(col(OutboxMessage.endpoint_id).is_(None), col(OutboxMessage.endpoint_id).not_in(disabled)),
+        or_(*[_kind(p) for p in prefixes]),
     ]
     out: list[Claimed] = []
     with Session(ctx.engine, expire_on_commit=False) as session:
@@ -102,6 +97,13 @@ def claim(ctx: JobContext, prefixes: list[str]) -> list[Claimed]:
             out.append(_snapshot(row))
         session.commit()
     return out
+
+
+def _kind(prefix: str) -> ColumnElement[bool]:
+    """Messages of this handler's kinds that it lets be claimed now (e.g. a disabled callback endpoint's wait)."""
+    kind = col(OutboxMessage.kind).startswith(prefix)
+    extra = claimable(prefix)
+    return kind if extra is None else and_(kind, extra)
 
 
 def _lost(session: Session, ctx: JobContext, row: OutboxMessage, now: datetime) -> bool:

@@ -1,0 +1,3 @@
+from gateway.plugins import Plugin
+
+PLUGIN = Plugin(__name__, jobs=(".jobs",))

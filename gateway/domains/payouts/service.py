@@ -1,23 +1,29 @@
-"""Paying riders on the due date, whatever the platform does: the guarantee fund advances unpaid wages."""
+"""Paying riders on the due date, whatever the platform does: the guarantee fund advances unpaid wages.
+
+A contract's payout is scheduled when it is settled, in the same transaction (`settle_and_schedule`): settlement
+(below) records the statement and invoice and says what is owed; this domain writes its own table."""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from gateway.agreements.loader import AgreementBook
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.fund import service as fund
 from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
-from gateway.domains.settlement.service import invoice_of
-from gateway.jobs import JobContext, drain, job
+from gateway.domains.settlement import service as settlement
+from gateway.domains.settlement.models import Settlement
+from gateway.domains.settlement.service import Owed, invoice_of
+from gateway.jobs import JobContext
 
 
 class PaymentRail(Protocol):
@@ -43,6 +49,23 @@ class LocalRail:
             finally:
                 os.close(fd)
         return f"local-{payout.id.hex[:16]}"
+
+
+def schedule(session: Session, owed: Owed, now: datetime) -> Payout:
+    """The payout of a settled contract, in the settling transaction. One per contract (a unique key): settling
+    twice cannot pay twice."""
+    payout = Payout(
+        contract_id=owed.contract_id,
+        rider_id=owed.rider_id,
+        amount=owed.amount,
+        currency=owed.currency,
+        due_on=owed.due_on,
+        timezone=owed.timezone,
+        scheduled_at=now,
+    )
+    session.add(payout)
+    session.flush()
+    return payout
 
 
 def rail(ctx: JobContext) -> PaymentRail:
@@ -97,29 +120,12 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
     session.flush()
 
 
-@job("payouts.execute", every_seconds=60)
-def execute_due(ctx: JobContext) -> int:
-    """Pay every scheduled payout whose due date has come (in its own time zone)."""
-    payments = rail(ctx)
-
-    def pay_if_due(session: Session, payout: Payout, now: datetime) -> bool:
-        if not is_due(payout, now):
-            return False
-        pay(session, payout, payments, now, "job payouts.execute")
-        return True
-
-    # The earliest time zone reaches a date 14 hours before UTC; `is_due` then checks each payout's own.
-    return drain(
-        ctx,
-        "payouts.execute",
-        Payout,
-        lambda now: [col(Payout.status) == "scheduled", col(Payout.due_on) <= (now + timedelta(hours=14)).date()],
-        (col(Payout.due_on), col(Payout.id)),
-        pay_if_due,
-        platform_of=platform_of,
-    )
-
-
-def platform_of(session: Session, payout: Payout) -> int | None:
-    contract = session.get(Contract, payout.contract_id)
-    return None if contract is None else contract.platform_id
+def settle_and_schedule(
+    session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str
+) -> Settlement | None:
+    """Settle a contract and schedule what it owes the rider, in the caller's transaction (both or neither)."""
+    settled = settlement.settle(session, contract, book, now, source)
+    if settled is None:
+        return None
+    schedule(session, settled.owed, now)
+    return settled.settlement

@@ -1,63 +1,15 @@
-"""Scheduled settlement work: settle ended shifts, close shifts that never ended, issue invoices."""
+"""Scheduled settlement work: issue invoices. Settling ended shifts schedules their payouts, so those jobs live in
+gateway.domains.payouts.jobs, above this package."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col
 
-from gateway.domains.contracts import lifecycle
-from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.outbox import service as outbox
 from gateway.domains.settlement.models import Invoice
-from gateway.domains.settlement.service import settle
 from gateway.jobs import JobContext, drain, job
-
-
-@job("contracts.settle", every_seconds=60)
-def settle_completed(ctx: JobContext) -> int:
-    """Settle completed contracts once their out-of-order window has passed."""
-
-    def settle_one(session: Session, contract: Contract, now: datetime) -> None:
-        settle(session, contract, ctx.book, now, "job contracts.settle")
-
-    return drain(
-        ctx,
-        "contracts.settle",
-        Contract,
-        lambda now: [col(Contract.status) == ContractStatus.completed.value, col(Contract.settle_after) <= now],
-        col(Contract.settle_after),
-        settle_one,
-    )
-
-
-@job("contracts.close_stale", every_seconds=300)
-def close_stale(ctx: JobContext) -> int:
-    """Close and settle shifts that never reported their end: paid as booked, at least the minimum."""
-
-    def close(session: Session, contract: Contract, now: datetime) -> None:
-        close_as_booked(session, contract, now, "job contracts.close_stale", "no end was reported")
-        settle(session, contract, ctx.book, now, "job contracts.close_stale")
-
-    return drain(
-        ctx,
-        "contracts.close_stale",
-        Contract,
-        lambda now: [
-            col(Contract.status).in_([ContractStatus.open.value, ContractStatus.active.value]),
-            col(Contract.ends_at) <= now - timedelta(seconds=ctx.settings.close_grace_seconds),
-        ],
-        col(Contract.ends_at),
-        close,
-    )
-
-
-def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:
-    """The shift is taken as worked as booked (the rider was available for it)."""
-    contract.actual_end = contract.actual_end or contract.ends_at
-    lifecycle.transition(
-        session, contract, ContractStatus.completed, "closed", contract.ends_at, source, now, f"{why}: paid as booked"
-    )
 
 
 @job("invoices.issue", every_seconds=3600)

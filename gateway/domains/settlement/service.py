@@ -1,9 +1,13 @@
-"""Settling a contract: the engine computes, this module records the statement, the invoice and the payout."""
+"""Settling a contract: the engine computes, this module records the statement and the invoice, and says what the
+rider is owed. The payout itself is scheduled by gateway.domains.payouts (above), in the same transaction
+(`payouts.service.settle_and_schedule`): settlement knows nothing of the payouts' table."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -17,7 +21,6 @@ from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of
 from gateway.domains.fund import service as fund
 from gateway.domains.outbox import service as outbox
-from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.problems import Conflict, NotFound, ServiceUnavailable
@@ -63,8 +66,27 @@ def agreement_for(book: AgreementBook, contract: Contract) -> Agreement:
     return agreement
 
 
-def settle(session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str) -> Settlement | None:
-    """Settle a completed contract: statement, invoice (draft) and payout, in the caller's transaction.
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """What a settled contract owes its rider, and by when: a payout to schedule (gateway.domains.payouts)."""
+
+    contract_id: uuid.UUID
+    rider_id: int
+    amount: Decimal
+    currency: str
+    due_on: date
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    settlement: Settlement
+    owed: Owed
+
+
+def settle(session: Session, contract: Contract, book: AgreementBook, now: datetime, source: str) -> Settled | None:
+    """Settle a completed contract: statement and invoice (draft), in the caller's transaction; returns them with
+    what is owed to the rider, which the caller must schedule in the same transaction (one payout per contract).
 
     Returns None (and closes the contract as cancelled) when a cancellation leaves nothing to pay.
     """
@@ -128,17 +150,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         )
     )
     due = result.payment_due or now.astimezone(agreement.timezone).date()
-    session.add(
-        Payout(
-            contract_id=contract.id,
-            rider_id=contract.rider_id,
-            amount=result.payout,
-            currency=result.currency,
-            due_on=due,
-            timezone=agreement.timezone.key,
-            scheduled_at=now,
-        )
-    )
+    owed = Owed(contract.id, contract.rider_id, result.payout, result.currency, due, agreement.timezone.key)
     lifecycle.transition(
         session,
         contract,
@@ -155,7 +167,15 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         session, ("callback.contract.settled",), _settled_payload(contract, settlement, due), now, contract.id
     )
     session.flush()
-    return settlement
+    return Settled(settlement, owed)
+
+
+def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:
+    """The shift is taken as worked as booked (the rider was available for it)."""
+    contract.actual_end = contract.actual_end or contract.ends_at
+    lifecycle.transition(
+        session, contract, ContractStatus.completed, "closed", contract.ends_at, source, now, f"{why}: paid as booked"
+    )
 
 
 def _declare_end(session: Session, contract: Contract, ended_at: datetime, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """A platform goes bankrupt: every outstanding contract of its riders is settled, and the guarantee fund pays
-them on their due dates (the platform's invoices are defaulted, so each payout is an advance)."""
+them on their due dates (the platform's invoices are defaulted, so each payout is an advance). It closes contracts
+and settles them, so it sits above settlement and payouts in the layers, not inside platforms (whose rows it marks)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from sqlmodel import Session, col, select
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.payouts.service import settle_and_schedule
 from gateway.domains.platforms.models import Platform
-from gateway.domains.settlement.jobs import close_as_booked
 from gateway.domains.settlement.models import Invoice
-from gateway.domains.settlement.service import settle
+from gateway.domains.settlement.service import close_as_booked
 from gateway.problems import Conflict
 
 OUTSTANDING = [ContractStatus.open.value, ContractStatus.active.value, ContractStatus.completed.value]
@@ -53,7 +54,7 @@ def declare_insolvent(
     settled = cancelled = 0
     for contract in contracts:
         _close(session, contract, now, source)
-        if settle(session, contract, book, now, source) is None:
+        if settle_and_schedule(session, contract, book, now, source) is None:
             cancelled += 1
         else:
             settled += 1

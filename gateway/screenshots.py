@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from adapters.standard.signature import sign
 from gateway.agreements.loader import AgreementBook
 from gateway.app import create_app
 from gateway.db.engine import engine_for
@@ -25,6 +24,7 @@ from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.jobs import JobContext, run_job
 from gateway.settings import Settings
+from gateway.signing import sign
 from gateway.web import browser
 from gateway.web.demo import BOOKED_AT, RIDER, DemoContracts, populate
 

@@ -4,6 +4,8 @@ Revision ID: 0005
 Revises: 0003
 Create Date: 2026-11-27
 
+Kept in the adapter's package (found through its PLUGIN), with its id and place in the one history unchanged, so
+databases migrated before it moved upgrade as before.
 """
 
 from collections.abc import Sequence
