@@ -366,3 +366,72 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     with driver.autocommit(engine) as conn:
         assert bookings.open_at_once(conn, new, TEST_NOW, answer) is bookings.Opened.DUPLICATE
     assert {t: count_rows(engine, t) for t in before} == before
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("refused", 422), ("unknown-rider", 422), ("refused-unknown-rider", 422), ("taken", 409), ("same", 200)],
+)
+def test_a_booking_the_one_statement_declines_is_answered_without_asking_anything_twice(
+    case: str, status: int, is_postgres: bool, enrolled: PlatformHandle, send: Send, monkeypatch: Any
+) -> None:
+    """The one statement hands what it learnt (the lookup, the engine's decision, what it found instead of writing)
+    to the general path: the engine decides once, the inbox is looked up once, the contract is inserted at most
+    once, and what the statement told apart (no such rider) is not looked up again."""
+    if not is_postgres:
+        pytest.skip("the one-statement booking is PostgreSQL's")
+    from sqlalchemy import event as sa_event
+
+    from gateway.db.driver import DriverStatement
+    from gateway.domains.contracts import service as contracts
+
+    window = {"starts_at": "2026-12-01T10:00:00+01:00", "ends_at": "2026-12-01T14:00:00+01:00"}
+    if case in ("taken", "same"):
+        assert send(enrolled, booking()).status_code == 200
+    if case == "taken":
+        window["ends_at"] = "2026-12-01T15:00:00+01:00"
+    if case.startswith("refused"):  # beyond the booking horizon (366 days): refused when decided
+        window = {"starts_at": "2028-06-01T10:00:00+02:00", "ends_at": "2028-06-01T14:00:00+02:00"}
+    rider = "r-404" if case.endswith("unknown-rider") else "r-1"
+    body = event("shift.booked", shift_code="S-1", rider_id=rider, **window)
+
+    calls: dict[str, int] = {"decide": 0, "existing": 0, "lookup": 0, "insert": 0, "rider": 0}
+
+    def counting(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(contracts, "decide", counting("decide", contracts.decide))
+    monkeypatch.setattr(contracts, "existing_contract", counting("existing", contracts.existing_contract))
+
+    def sql_seen(sql: str) -> None:
+        calls["lookup"] += "FROM inbox_message" in sql or "JOIN inbox_message" in sql
+        calls["insert"] += "INSERT INTO contract" in sql
+        calls["rider"] += "FROM rider" in sql and "INSERT INTO contract" not in sql
+
+    real_execute = DriverStatement.execute
+
+    def execute(self: DriverStatement, driver: Any, values: Any) -> Any:
+        sql_seen(self.sql)
+        return real_execute(self, driver, values)
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        sql_seen(sql)
+
+    monkeypatch.setattr(DriverStatement, "execute", execute)
+    sa_event.listen(Engine, "before_cursor_execute", before)
+    try:
+        r = send(enrolled, body)
+    finally:
+        sa_event.remove(Engine, "before_cursor_execute", before)
+    assert r.status_code == status, r.text
+    assert calls["decide"] == 1
+    assert calls["lookup"] == 1
+    assert calls["insert"] == (0 if case.startswith("refused") else 1)
+    # The engine's refusal asks who the rider is (an unknown rider is named first); a statement that found no
+    # rider has said so already; a taken shift is read once to answer with it or refuse it.
+    assert calls["existing"] == (1 if case in ("taken", "same") else 0)
+    assert calls["rider"] == {"refused": 1, "refused-unknown-rider": 1, "unknown-rider": 0}.get(case, 1)
