@@ -8,12 +8,13 @@ are stored exactly as SQLAlchemy stores them through the ORM or Core (a test com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, Table
+from sqlalchemy import JSON, Engine, Table
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -32,30 +33,53 @@ def applies(bind: Session | Engine) -> bool:
 class DriverStatement:
     """A Core statement as psycopg runs it: its SQL text and one converter per bound name."""
 
-    __slots__ = ("_convert", "_fixed", "sql")
+    __slots__ = ("_convert", "_fixed", "_names", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
         compiled: SQLCompiler = statement.compile(dialect=DIALECT)  # type: ignore[assignment]
         self.sql = compiled.string
         self._convert: dict[str, Callable[[Any], Any]] = {}
         self._fixed: dict[str, Any] = {}  # values the statement carries itself (e.g. a JSON member's name)
+        self._names: list[str] = []  # the values it is given
         for bind, name in compiled.bind_names.items():
             convert = bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)
             if convert is not None:
                 self._convert[name] = convert
             if bind.value is not None:
-                self._fixed[name] = bind.value
-        self._fixed = self.params(self._fixed)
+                self._fixed[name] = convert(bind.value) if convert is not None else bind.value
+            elif name not in self._names:
+                self._names.append(name)
 
     def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """`values` converted as their columns bind them (e.g. a Decimal in scaled integer units; None too: JSON
-        binds it as the document `null`, as SQLAlchemy does)."""
+        """The statement's values, converted as their columns bind them (e.g. a Decimal in scaled integer units;
+        None too: JSON binds it as the document `null`, as SQLAlchemy does). Only the names the statement has: psycopg
+        parses a statement's placeholders once only for at most 50 values (and 4 kB of SQL)."""
         convert = self._convert
-        converted = {k: convert[k](v) if k in convert else v for k, v in values.items()}
-        return {**self._fixed, **converted} if self._fixed else converted
+        params = {k: convert[k](values[k]) if k in convert else values[k] for k in self._names}
+        return {**self._fixed, **params} if self._fixed else params
 
     def execute(self, driver: psycopg.Connection[Any], values: Mapping[str, Any]) -> psycopg.Cursor[Any]:
         return driver.execute(self.sql, self.params(values))
+
+
+_record_converters: dict[str, dict[str, Callable[[Any], Any] | None]] = {}
+
+
+def records(table: Table, rows: Sequence[Mapping[str, Any]], leave_out: Collection[str] = ()) -> str:
+    """`rows` of `table` as one JSON array, for `json_populate_recordset(NULL::<table>, ...)`: one value however
+    many rows. Each value is first converted as its column binds it (a JSON column's document is nested as it is);
+    what JSON has no type for (an instant, a UUID) is written as PostgreSQL reads it back, as text."""
+    converters = _record_converters.get(table.name)
+    if converters is None:
+        converters = _record_converters[table.name] = {
+            c.key: None if isinstance(c.type, JSON) else c.type.dialect_impl(DIALECT).bind_processor(DIALECT)
+            for c in table.c
+        }
+    converted = [
+        {k: v if (convert := converters[k]) is None else convert(v) for k, v in row.items() if k not in leave_out}
+        for row in rows
+    ]
+    return json.dumps(converted, default=str, separators=(",", ":"))
 
 
 _defaults: dict[str, dict[str, Any]] = {}

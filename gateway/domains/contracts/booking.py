@@ -9,8 +9,8 @@ row). Two renderings of the same rows:
   answer) reads from it, so when no contract was inserted nothing at all was written, and the statement says
   why (no such rider, or the shift has its contract). The answer row has no ON CONFLICT: if another delivery
   recorded its answer first, its unique key fails the whole statement. So it needs no surrounding transaction:
-  the caller runs it in autocommit, one round trip, no BEGIN or COMMIT. It is compiled once per shape (how many
-  corrections) and run on the driver (`gateway.db.driver`).
+  the caller runs it in autocommit, one round trip, no BEGIN or COMMIT. It is compiled once (with and without
+  corrections) and run on the driver (`gateway.db.driver`); the rows of each table travel as one value.
 - `insert_contract` (any database, in the caller's transaction): the same contract INSERT ... SELECT, then the
   corrections and outbox rows; SQLite has no data-modifying CTEs. It is also the path the one statement is
   checked against (tests/domains/test_booking.py).
@@ -25,11 +25,11 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Table, Text, bindparam, cast, func, select, union_all
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
-from gateway.db.driver import DriverStatement, with_defaults
+from gateway.db.driver import DriverStatement, records, with_defaults
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts.models import Contract, Violation
 from gateway.domains.contracts.service import OPENED_KINDS, NewContract
@@ -106,23 +106,22 @@ def insert_contract(session: Session, new: NewContract, payload: dict[str, Any],
 
 
 _statements: dict[tuple[Any, ...], DriverStatement] = {}
+# Columns of the rows written with the contract that the statement itself fills in.
+_BY_STATEMENT = ("contract_id", "payload")
 
 
-def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], prefix: str, given: dict[str, Any]) -> Any:
-    """INSERT INTO table SELECT <row 0> FROM source UNION ALL SELECT <row 1> FROM source ...: each row's values
-    bound as `<prefix><n>_<column>`, the columns in `given` taken from the statement instead."""
+def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], name: str, given: dict[str, Any]) -> Any:
+    """INSERT INTO table (<the rows' columns>) SELECT ... FROM source, json_populate_recordset(NULL::table, :name)
+    WITH ORDINALITY, in the rows' order: the rows travel as one value (`driver.records`), the columns in `given`
+    are taken from the statement instead."""
     columns = list(rows[0])
-    selects = [
-        select(
-            *[
-                (given[c] if c in given else bindparam(f"{prefix}{n}_{c}", type_=table.c[c].type)).label(c)
-                for c in columns
-            ]
-        ).select_from(source)
-        for n in range(len(rows))
-    ]
-    rows_source = selects[0] if len(selects) == 1 else select(*union_all(*selects).subquery().c)
-    return table.insert().from_select(columns, rows_source, include_defaults=False)
+    document = cast(bindparam(name, type_=Text), JSON)
+    found = func.json_populate_recordset(literal_column(f"NULL::{table.name}"), document)
+    # Named in full (every column of the table, in its order): PostgreSQL names the ordinality only so.
+    rows_of = found.table_valued(*[c.name for c in table.c], with_ordinality="n").render_derived()
+    values = [given[c] if c in given else rows_of.c[c] for c in columns]
+    source_rows = select(*values).select_from(source).join(rows_of, true()).order_by(rows_of.c.n)
+    return table.insert().from_select(columns, source_rows, include_defaults=False)
 
 
 def _at_once_statement(
@@ -155,16 +154,16 @@ def open_at_once(driver: psycopg.Connection[Any], new: NewContract, now: datetim
     messages = outbox.messages(OPENED_KINDS, None, now, new.id)
     answer_row = with_defaults(answer.table, {**answer.row, answer.column: None})
     messages = [with_defaults(OUTBOX, m) for m in messages]
-    shape = (tuple(columns), tuple(fixes[0]) if fixes else (), len(fixes), tuple(messages[0]), len(messages))
+    shape = (tuple(columns), tuple(fixes[0]) if fixes else (), tuple(messages[0]))
     key = (*shape, answer.table.name, tuple(answer_row), answer.column, answer.payload_member)
     stmt = _statements.get(key)
     if stmt is None:
         stmt = _statements[key] = _at_once_statement(columns, fixes, messages, answer, answer_row)
     values: dict[str, Any] = {"answer": answer.text, RIDER_KEY: new.row[RIDER_KEY]}
     values.update((f"c_{k}", new.row[k]) for k in columns)
-    for prefix, rows in (("v", fixes), ("o", messages), ("a", [answer_row])):
-        for n, row in enumerate(rows):
-            values.update((f"{prefix}{n}_{k}", v) for k, v in row.items())
+    values["v"] = records(VIOLATION, fixes, _BY_STATEMENT) if fixes else None
+    values["o"] = records(OUTBOX, messages, _BY_STATEMENT)
+    values["a"] = records(answer.table, [answer_row], (answer.column,))
     try:
         written = stmt.execute(driver, values).fetchone()
     except psycopg.errors.UniqueViolation as exc:
