@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import JSON, Engine, Integer, MetaData, Text, cast, select, text
 
 from gateway.settings import Settings
 from tests.conftest import Clock, PlatformHandle, count_rows, event
@@ -258,21 +259,43 @@ def test_unknown_platform_gets_404_problem(client: Any) -> None:
     assert r.status_code == 404 and r.json()["detail"] == "no platform 'nobody' is configured on this gateway"
 
 
-_WRITTEN = {
-    "contract": "SELECT shift_code, status, starts_at, ends_at, zone, agreement, agreement_version, timezone, currency, "
-    "minimum_paid_hours, guaranteed_paid_hours, pay_basis, hourly_gross, hourly_net, CAST(offered_pay AS TEXT), "
-    "CAST(explanation AS TEXT), opened_at, status_changed_at, sent_home_early FROM contract ORDER BY shift_code",
-    "violation": "SELECT c.shift_code, v.term, v.clause, v.code, v.action, v.detail, v.offered, v.applied, v.created_at "
-    "FROM violation v JOIN contract c ON c.id = v.contract_id ORDER BY v.id",
-    "outbox": "SELECT o.kind, c.shift_code, o.status, o.attempts, o.failures, o.created_at, o.next_attempt_at "
-    "FROM outbox_message o JOIN contract c ON c.id = o.contract_id ORDER BY o.id",
-    "inbox": "SELECT event_type, status_code, received_at FROM inbox_message ORDER BY id",
-}
+# Every table a booking writes; every column of each is compared, as the database has it (reflected).
+_BOOKING_TABLES = ("contract", "violation", "outbox_message", "inbox_message")
 
 
-def _written(engine: Engine) -> dict[str, list[Any]]:
+def _written(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every row and column of the tables a booking writes, reflected from the database. Only what legitimately
+    differs between two runs is left out: serial ids. A contract's id (a fresh UUID per booking) is replaced,
+    wherever it appears (keys, JSON documents), by its shift code. A JSON column is compared as the document it
+    holds (the one statement stores the answer's member as it was sent, compact; the ORM serialises it again)."""
+    tables = MetaData()
+    tables.reflect(engine, only=_BOOKING_TABLES)
+    written: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
-        return {name: [tuple(r) for r in conn.execute(text(sql))] for name, sql in _WRITTEN.items()}
+        codes = {str(i): f"<contract {code}>" for i, code in conn.execute(text("SELECT id, shift_code FROM contract"))}
+
+        def same(value: Any) -> Any:
+            if isinstance(value, uuid.UUID):
+                value = str(value)
+            if isinstance(value, str):
+                for contract_id, code in codes.items():
+                    value = value.replace(contract_id, code)
+            return value
+
+        for name in _BOOKING_TABLES:
+            table = tables.tables[name]
+            serial = [c for c in table.primary_key.columns if isinstance(c.type, Integer)]
+            columns = [c for c in table.c if c not in serial]
+            shown = [cast(c, Text).label(c.name) if isinstance(c.type, JSON) else c for c in columns]
+            order = serial or [table.c.shift_code]
+            rows = conn.execute(select(*shown).order_by(*order)).mappings()
+            documents = {c.name for c in columns if isinstance(c.type, JSON)}
+            written[name] = [
+                {k: json.loads(same(v)) if k in documents and v is not None else same(v) for k, v in row.items()}
+                for row in rows
+            ]
+            assert written[name] and len(written[name][0]) == len(columns)
+    return written
 
 
 def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes(
@@ -282,7 +305,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
     and the outbox payloads are the contract as the platform was answered."""
     if not is_postgres:
         pytest.skip("the one-statement booking is PostgreSQL's (SQLite has no data-modifying CTEs)")
-    from gateway.domains.inbox import postgres
+    from gateway.db import driver
 
     p = make_platform()
     send(p, event("rider.enrolled", rider_id="r-1", name="Rider One", email="r1@example.org"))
@@ -291,16 +314,19 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         booking("B", pay={"hourly_gross": "14.00", "currency": "EUR"}),
         booking("C", start="2026-12-02T10:00:00+01:00", end="2026-12-02T11:00:00+01:00"),
     ]
-    one = [send(p, b) for b in bookings]
+    one = [send(p, b, f"msg-{n}") for n, b in enumerate(bookings)]
     first = _written(engine)
     with engine.begin() as conn:
         for table in ("outbox_message", "violation", "contract"):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant table names
         conn.execute(text("DELETE FROM inbox_message WHERE event_type = 'shift.booked'"))
-    monkeypatch.setattr(postgres, "applies", lambda _session: False)
-    general = [send(p, b) for b in bookings]
+    monkeypatch.setattr(driver, "applies", lambda _bind: False)
+    general = [send(p, b, f"msg-{n}") for n, b in enumerate(bookings)]
     assert [r.status_code for r in one] == [r.status_code for r in general] == [200, 200, 200]
-    assert _written(engine) == first
+    again = _written(engine)
+    for name in _BOOKING_TABLES:
+        assert again[name] == first[name], name
+    assert [len(first[name]) for name in _BOOKING_TABLES] == [3, 4, 6, 4]  # contracts, corrections, outbox, inbox
     assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
     with engine.connect() as conn:
         payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message ORDER BY id")).scalars().all()
@@ -317,9 +343,11 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
         pytest.skip("the one-statement booking is PostgreSQL's")
     from adapters.canonical import ShiftBooked
     from adapters.standard import StandardAdapter
+    from gateway.db import driver
+    from gateway.domains.contracts import booking as bookings
     from gateway.domains.contracts import service as contracts
     from gateway.domains.contracts.bounds import TimeBounds
-    from gateway.domains.inbox import postgres
+    from gateway.domains.inbox.models import InboxMessage
     from tests.conftest import TEST_NOW
 
     first = send(enrolled, booking("S-1"), msg_id="msg-same")
@@ -333,6 +361,77 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
         platform_id=platform_id, platform_slug="demo", data=data, decision=decision, message_id="msg-same", now=TEST_NOW
     )
     before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
-    with postgres.autocommit(engine) as driver:
-        assert postgres.open_and_answer(driver, new, "msg-same", "shift.booked", "{}") is postgres.Opened.DUPLICATE
+    row = {"platform_id": platform_id, "message_id": "msg-same", "event_type": "shift.booked", "received_at": TEST_NOW}
+    answer = bookings.Answer(InboxMessage.__table__, {**row, "status_code": 200}, "response", '{"contract":{}}', "contract")  # type: ignore[attr-defined]
+    with driver.autocommit(engine) as conn:
+        assert bookings.open_at_once(conn, new, TEST_NOW, answer) is bookings.Opened.DUPLICATE
     assert {t: count_rows(engine, t) for t in before} == before
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("refused", 422), ("unknown-rider", 422), ("refused-unknown-rider", 422), ("taken", 409), ("same", 200)],
+)
+def test_a_booking_the_one_statement_declines_is_answered_without_asking_anything_twice(
+    case: str, status: int, is_postgres: bool, enrolled: PlatformHandle, send: Send, monkeypatch: Any
+) -> None:
+    """The one statement hands what it learnt (the lookup, the engine's decision, what it found instead of writing)
+    to the general path: the engine decides once, the inbox is looked up once, the contract is inserted at most
+    once, and what the statement told apart (no such rider) is not looked up again."""
+    if not is_postgres:
+        pytest.skip("the one-statement booking is PostgreSQL's")
+    from sqlalchemy import event as sa_event
+
+    from gateway.db.driver import DriverStatement
+    from gateway.domains.contracts import service as contracts
+
+    window = {"starts_at": "2026-12-01T10:00:00+01:00", "ends_at": "2026-12-01T14:00:00+01:00"}
+    if case in ("taken", "same"):
+        assert send(enrolled, booking()).status_code == 200
+    if case == "taken":
+        window["ends_at"] = "2026-12-01T15:00:00+01:00"
+    if case.startswith("refused"):  # beyond the booking horizon (366 days): refused when decided
+        window = {"starts_at": "2028-06-01T10:00:00+02:00", "ends_at": "2028-06-01T14:00:00+02:00"}
+    rider = "r-404" if case.endswith("unknown-rider") else "r-1"
+    body = event("shift.booked", shift_code="S-1", rider_id=rider, **window)
+
+    calls: dict[str, int] = {"decide": 0, "existing": 0, "lookup": 0, "insert": 0, "rider": 0}
+
+    def counting(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(contracts, "decide", counting("decide", contracts.decide))
+    monkeypatch.setattr(contracts, "existing_contract", counting("existing", contracts.existing_contract))
+
+    def sql_seen(sql: str) -> None:
+        calls["lookup"] += "FROM inbox_message" in sql or "JOIN inbox_message" in sql
+        calls["insert"] += "INSERT INTO contract" in sql
+        calls["rider"] += "FROM rider" in sql and "INSERT INTO contract" not in sql
+
+    real_execute = DriverStatement.execute
+
+    def execute(self: DriverStatement, driver: Any, values: Any) -> Any:
+        sql_seen(self.sql)
+        return real_execute(self, driver, values)
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        sql_seen(sql)
+
+    monkeypatch.setattr(DriverStatement, "execute", execute)
+    sa_event.listen(Engine, "before_cursor_execute", before)
+    try:
+        r = send(enrolled, body)
+    finally:
+        sa_event.remove(Engine, "before_cursor_execute", before)
+    assert r.status_code == status, r.text
+    assert calls["decide"] == 1
+    assert calls["lookup"] == 1
+    assert calls["insert"] == (0 if case.startswith("refused") else 1)
+    # The engine's refusal asks who the rider is (an unknown rider is named first); a statement that found no
+    # rider has said so already; a taken shift is read once to answer with it or refuse it.
+    assert calls["existing"] == (1 if case in ("taken", "same") else 0)
+    assert calls["rider"] == {"refused": 1, "refused-unknown-rider": 1, "unknown-rider": 0}.get(case, 1)

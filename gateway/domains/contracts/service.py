@@ -29,7 +29,7 @@ from gateway.agreements.engine import (
     hours_between,
 )
 from gateway.agreements.model import Agreement, AgreementError
-from gateway.db.upsert import insert_for
+from gateway.db.driver import with_defaults
 from gateway.domains.contracts import bounds, views
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
@@ -42,7 +42,6 @@ from gateway.domains.contracts.schemas import (
     PayOut,
     ShiftWindowOut,
 )
-from gateway.domains.outbox import service as outbox
 from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
 
@@ -80,6 +79,7 @@ def _offer_json(pay: PayOffer | None) -> dict[str, Any] | None:
     return None if pay is None else pay.model_dump(exclude_none=True)
 
 
+_CONTRACT = Contract.__table__  # type: ignore[attr-defined]
 OPENED_KINDS = ("declaration.in", "callback.contract.opened")
 """What leaves through the outbox when a contract opens: the declaration of employment, the platform's callback."""
 
@@ -105,7 +105,9 @@ def new_contract(
 ) -> NewContract:
     """Everything the booking writes, decided before anything is written (the id is chosen here)."""
     contract_id = uuid.uuid4()
-    row = {
+    # The contract's values as a booking sets them (columns left out take the model's defaults); `booking` builds
+    # every statement that writes them from this row and the table.
+    row = with_defaults(_CONTRACT, {
         "id": contract_id,
         "platform_id": platform_id,
         "shift_code": data.shift_code,
@@ -127,8 +129,8 @@ def new_contract(
         "opened_by_message": message_id,
         "opened_at": now,
         "status_changed_at": now,
-        "rider_external_id": data.rider_id,
-    }
+        "rider_external_id": data.rider_id,  # not a column: the rider is found by it (booking.RIDER_KEY)
+    })  # fmt: skip
     corrections = [_correction_fields(c) for c in decision.corrections]
     out = ContractOut(
         id=contract_id,
@@ -148,24 +150,6 @@ def new_contract(
     return NewContract(contract_id, row, corrections, out)
 
 
-def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
-    """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out).
-
-    False, with nothing written, when the shift already has a contract or the platform has no such rider: the
-    rider is found inside the INSERT ... SELECT, so the common case costs one statement, and the two are told
-    apart only on the way out (`existing_contract`).
-    """
-    if session.connection().execute(_open_statement(session), new.row).first() is None:
-        return False
-    if new.corrections:
-        session.execute(
-            Violation.__table__.insert(),  # type: ignore[attr-defined]
-            [{"contract_id": new.id, "created_at": now, **c} for c in new.corrections],
-        )
-    outbox.enqueue(session, OPENED_KINDS, payload, now, new.id)
-    return True
-
-
 def existing_contract(session: Session, platform_id: int, platform_slug: str, data: ShiftBooked) -> ContractOut | None:
     """The contract this booking's shift already has (a conflict if it is another booking); None when the
     platform has no rider `data.rider_id`."""
@@ -173,36 +157,6 @@ def existing_contract(session: Session, platform_id: int, platform_slug: str, da
         select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
     ).first()
     return None if rider_pk is None else _already_open(session, platform_id, platform_slug, rider_pk, data)
-
-
-_OPEN_COLUMNS = (
-    "id", "platform_id", "shift_code", "status", "starts_at", "ends_at", "zone", "agreement", "agreement_version",
-    "timezone", "currency", "minimum_paid_hours", "guaranteed_paid_hours", "pay_basis", "hourly_gross", "hourly_net",
-    "offered_pay", "explanation", "opened_by_message", "opened_at", "status_changed_at",
-)  # fmt: skip
-_open_statements: dict[str, Any] = {}
-
-
-def _open_statement(session: Session) -> Any:
-    """INSERT INTO contract (...) SELECT <values>, rider.id FROM rider WHERE <the platform's rider>
-    ON CONFLICT (platform_id, shift_code) DO NOTHING RETURNING id; built once per dialect, values bound."""
-    dialect = session.get_bind().dialect.name
-    stmt = _open_statements.get(dialect)
-    if stmt is None:
-        contract = Contract.__table__  # type: ignore[attr-defined]
-        rider = Rider.__table__  # type: ignore[attr-defined]
-        values = [bindparam(c, type_=contract.c[c].type) for c in _OPEN_COLUMNS]
-        source = sa_select(*values, rider.c.id).where(
-            rider.c.platform_id == bindparam("platform_id"), rider.c.external_id == bindparam("rider_external_id")
-        )
-        stmt = (
-            insert_for(session, contract)
-            .from_select([*_OPEN_COLUMNS, "rider_id"], source)
-            .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
-            .returning(contract.c.id)
-        )
-        _open_statements[dialect] = stmt
-    return stmt
 
 
 def shown_hours(hours: Decimal) -> Decimal:

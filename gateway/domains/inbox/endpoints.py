@@ -9,11 +9,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from adapters.base import Adapter, DeferredAdapter, PayloadError, SignatureError, VerifiedMessage, deferred
-from adapters.canonical import CanonicalEvent
+from adapters.canonical import CanonicalEvent, ShiftBooked
 from adapters.registry import get_adapter
 from gateway.agreements.loader import AgreementBook
+from gateway.db import driver as pg
 from gateway.db.engine import settings_engine
-from gateway.domains.inbox import postgres
 from gateway.domains.inbox import service as inbox
 from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from gateway.domains.inbox.schemas import WebhookAccepted
@@ -98,21 +98,25 @@ def _receive(
     target, adapter, message, cached = _verified(request, session, platform, body, settings, now)
     check_platform_rate(request.app, target.slug)
     event = None
+    handover = None
     engine = session.get_bind()
     # PostgreSQL, platform from the cache (the session holds no connection): a booking needs no transaction.
-    if isinstance(engine, Engine) and postgres.applies(engine) and not session.in_transaction():
+    if isinstance(engine, Engine) and pg.applies(engine) and not session.in_transaction():
         event = _parsed(adapter, body)
         at_once = (
             None
             if event is None
             else inbox.book_at_once(engine, target, book, settings, message.message_id, event, now)
         )
-        if at_once is not None:
+        if isinstance(at_once, tuple):
             answer, replayed = at_once
             WEBHOOKS_ACCEPTED.labels(target.slug, answer.event_type, str(replayed).lower()).inc()
             return _sent(answer, replayed=replayed)
+        handover = at_once  # what it learnt, so the general path asks nothing twice
 
-    if cached:
+    if handover is not None:
+        found = handover.found
+    elif cached:
         found = inbox.lookup(session, target.id, message.message_id)
     else:  # the platform was read for this request a moment ago (it exists and is solvent): only the inbox is left
         found = inbox.Lookup(False, inbox.stored_answer(session, target.id, message.message_id))
@@ -131,7 +135,10 @@ def _receive(
             problem = MalformedBody if exc.malformed else InvalidPayload
             raise problem(exc.detail, errors=exc.errors) from exc
         try:
-            answer = inbox.handle(session, target, book, settings, message.message_id, event, now)
+            if handover is not None and handover.decided and isinstance(event.data, ShiftBooked):
+                answer = inbox.book_handed_on(session, target, handover, event.data, message.message_id, event.type, now)
+            else:
+                answer = inbox.handle(session, target, book, settings, message.message_id, event, now)
             session.commit()
             WEBHOOKS_ACCEPTED.labels(target.slug, event.type, "false").inc()
             return _sent(answer)

@@ -6,7 +6,7 @@ import json
 import typing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, assert_never
+from typing import Any, NoReturn, assert_never
 
 from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
@@ -15,12 +15,12 @@ from sqlmodel import Session
 from adapters.canonical import CanonicalEvent, ShiftBooked
 from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
+from gateway.db import driver as pg
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts import booking, lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.schemas import ContractOut, RiderOut
-from gateway.domains.inbox import postgres
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -85,17 +85,22 @@ _LOOKUP = (
 )
 
 
+# The lookup as the at-once booking runs it, on the driver (`gateway.db.driver`).
+_LOOKUP_ON_DRIVER = pg.DriverStatement(_LOOKUP)
+
+
+def _found(row: Any) -> Lookup | None:
+    return None if row is None else Lookup(row[0] is not None, None if row[1] is None else _answer(row[1:]))
+
+
 def lookup(session: Session, platform_id: int, message_id: str) -> Lookup | None:
     """Whether the platform is insolvent now and the answer already given to this message id, in one query
     (the platform itself may come from a cache). None when the platform no longer exists."""
-    if postgres.applies(session):
-        with postgres.in_session(session) as driver:
-            row = postgres.lookup(driver, platform_id, message_id)
-    else:
-        row = session.connection().execute(_LOOKUP, {"platform_id": platform_id, "message_id": message_id}).first()
-    if row is None:
-        return None
-    return Lookup(row[0] is not None, None if row[1] is None else _answer(row[1:]))
+    params = {"platform_id": platform_id, "message_id": message_id}
+    if pg.applies(session):
+        with pg.in_session(session) as driver:
+            return _found(_LOOKUP_ON_DRIVER.execute(driver, params).fetchone())
+    return _found(session.connection().execute(_LOOKUP, params).first())
 
 
 def _stored_text(session: Session) -> Any:
@@ -103,6 +108,18 @@ def _stored_text(session: Session) -> Any:
     again). PostgreSQL wants the text cast to json; SQLite keeps it as it is (a CAST there would be numeric)."""
     content = bindparam("content", type_=Text)
     return cast(content, JSON) if session.get_bind().dialect.name == "postgresql" else type_coerce(content, Text)
+
+
+def _answer_row(platform_id: int, message_id: str, event_type: str, now: datetime, status: int) -> dict[str, Any]:
+    """The inbox row of an answer, less the answer itself: the one place its columns are set (`_record`, and the
+    booking statement that writes it with the contract)."""
+    return {
+        "platform_id": platform_id,
+        "message_id": message_id,
+        "event_type": event_type,
+        "received_at": now,
+        "status_code": status,
+    }
 
 
 def _record(
@@ -121,14 +138,7 @@ def _record(
         .values(response=_stored_text(session))
         .on_conflict_do_nothing(index_elements=["platform_id", "message_id"])
     )
-    params = {
-        "platform_id": platform_id,
-        "message_id": message_id,
-        "event_type": event_type,
-        "received_at": now,
-        "status_code": status,
-        "content": content,
-    }
+    params = {**_answer_row(platform_id, message_id, event_type, now, status), "content": content}
     if session.connection().execute(stmt.returning(_INBOX.c.id), params).first() is None:
         raise DuplicateDelivery(message_id)
     return Answer(status, event_type, content.encode())
@@ -168,6 +178,22 @@ def handle(
     return _record(session, target.id, message_id, event.type, now, 200, result.model_dump(mode="json"))
 
 
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """What the at-once booking learnt before it declined, handed to the general path so nothing runs twice: the
+    lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or the
+    contract proposed with what the statement found instead of writing it (no such rider, or a shift taken)."""
+
+    found: Lookup | None
+    refused: Problem | None = None
+    proposed: tuple[contracts.NewContract, dict[str, Any]] | None = None
+    opened: booking.Opened | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.refused is not None or self.opened is not None
+
+
 def book_at_once(
     engine: Engine,
     target: WebhookTarget,
@@ -176,30 +202,39 @@ def book_at_once(
     message_id: str,
     event: CanonicalEvent,
     now: datetime,
-) -> tuple[Answer, bool] | None:
-    """PostgreSQL: a booking in two statements and no transaction around them (see `postgres`): the lookup, then
-    the one statement that writes it all or nothing. Returns the answer and whether it replays a stored one; None
-    when the general path must decide (not a booking; the platform changed; the booking is refused, conflicts or
-    names an unknown rider; a concurrent delivery of the same webhook-id): nothing was written then."""
+) -> tuple[Answer, bool] | Handover | None:
+    """PostgreSQL: a booking in two statements and no transaction around them: the lookup, then the one statement
+    that writes it all or nothing (`contracts.booking.open_at_once`). Returns the answer and whether it replays a
+    stored one; a Handover when the general path must answer (the platform changed; the booking is refused,
+    conflicts or names an unknown rider), nothing written; None when it is not a booking this path takes."""
     data = event.data
     agreement = book.get(target.agreement)
     if not isinstance(data, ShiftBooked) or agreement is None:
         return None
-    with postgres.autocommit(engine) as driver:
-        row = postgres.lookup(driver, target.id, message_id)
-        if row is None or row[0] is not None:
-            return None
-        if row[1] is not None:
-            return _answer(row[1:]), True
+    params = {"platform_id": target.id, "message_id": message_id}
+    with pg.autocommit(engine) as driver:
+        found = _found(_LOOKUP_ON_DRIVER.execute(driver, params).fetchone())
+        if found is None or found.insolvent:
+            return Handover(found)
+        if found.stored is not None:
+            return found.stored, True
         try:
             decision = contracts.decide(agreement, data, TimeBounds.of(settings), now)
-        except Problem:
-            return None
+        except Problem as exc:
+            return Handover(found, refused=exc)
         new, body = _proposed(target, data, decision, message_id, event.type, now)
         content = json_text(body)
-        if postgres.open_and_answer(driver, new, message_id, event.type, content) is not postgres.Opened.OPENED:
-            return None
-    return Answer(200, event.type, content.encode()), False
+        answer = booking.Answer(
+            _INBOX, _answer_row(target.id, message_id, event.type, now, 200), "response", content, "contract"
+        )
+        opened = booking.open_at_once(driver, new, now, answer)
+        if opened is booking.Opened.DUPLICATE:
+            # Another delivery of this webhook-id committed its answer (its unique key failed the statement).
+            again = _found(_LOOKUP_ON_DRIVER.execute(driver, params).fetchone())
+            return (again.stored, True) if again is not None and again.stored is not None else Handover(again)
+    if opened is booking.Opened.OPENED:
+        return Answer(200, event.type, content.encode()), False
+    return Handover(found, proposed=(new, body), opened=opened)
 
 
 def _book_shift(
@@ -220,23 +255,48 @@ def _book_shift(
         )
     try:
         decision = contracts.decide(agreement, data, time_bounds, now)
-    except Problem:
-        if riders.rider_id_for(session, target.id, data.rider_id) is None:
-            raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
-        raise
+    except Problem as exc:
+        return _refused(session, target, data, exc)
     new, body = _proposed(target, data, decision, message_id, event_type, now)
-    if postgres.applies(session):
-        content = json_text(body)
-        with postgres.in_session(session) as driver:
-            opened = postgres.open_and_answer(driver, new, message_id, event_type, content)
-        if opened is postgres.Opened.OPENED:
-            return Answer(200, event_type, content.encode())
-        if opened is postgres.Opened.DUPLICATE:
-            raise DuplicateDelivery(message_id)
-    elif contracts.insert_contract(session, new, body["contract"], now):
+    if booking.insert_contract(session, new, body["contract"], now):
         return _record(session, target.id, message_id, event_type, now, 200, body)
-    # Nothing was written: the shift has its contract already (this booking's, or a conflict), or no such rider.
-    existing = contracts.existing_contract(session, target.id, target.slug, data)
+    return _not_opened(session, target, data, message_id, event_type, now, None)
+
+
+def book_handed_on(
+    session: Session,
+    target: WebhookTarget,
+    handover: Handover,
+    data: ShiftBooked,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+) -> Answer:
+    """The general path's answer to a booking the at-once path decided and declined (`handover.decided`), from
+    what it learnt: the engine is not asked again, and nothing it found is looked up again."""
+    if handover.refused is not None:
+        return _refused(session, target, data, handover.refused)
+    return _not_opened(session, target, data, message_id, event_type, now, handover.opened)
+
+
+def _refused(session: Session, target: WebhookTarget, data: ShiftBooked, problem: Problem) -> NoReturn:
+    if riders.rider_id_for(session, target.id, data.rider_id) is None:
+        raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
+    raise problem
+
+
+def _not_opened(
+    session: Session,
+    target: WebhookTarget,
+    data: ShiftBooked,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+    opened: booking.Opened | None,
+) -> Answer:
+    """Nothing was written: the shift has its contract already (this booking's, or a conflict), or no such rider
+    (`opened` says which when the one statement found it; the general path tells them apart here)."""
+    existing = None if opened is booking.Opened.NO_RIDER else contracts.existing_contract(session, target.id, target.slug, data)
     if existing is None:
         raise _unknown_rider(data)
     body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=existing).model_dump(mode="json")

@@ -20,26 +20,31 @@ class ReplayError(ValueError):
     """A replay request that selects nothing sensible; the message says why."""
 
 
+def messages(
+    kinds: Sequence[str], payload: Any, now: datetime, contract_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    """The outbox rows for one event: one message per kind (e.g. declaration.in, callback.contract.opened), all with
+    the same payload. The one place an enqueued message's columns are set (`enqueue`, and the booking statement)."""
+    return [
+        {
+            "kind": kind,
+            "contract_id": contract_id,
+            "payload": payload,
+            "status": OutboxStatus.pending,
+            "attempts": 0,
+            "failures": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for kind in kinds
+    ]
+
+
 def enqueue(
     session: Session, kinds: Sequence[str], payload: dict[str, Any], now: datetime, contract_id: uuid.UUID | None
 ) -> None:
-    """Queue one message per kind (e.g. declaration.in, callback.contract.opened) with the same payload."""
-    session.execute(
-        OutboxMessage.__table__.insert(),  # type: ignore[attr-defined]
-        [
-            {
-                "kind": kind,
-                "contract_id": contract_id,
-                "payload": payload,
-                "status": "pending",
-                "attempts": 0,
-                "failures": 0,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for kind in kinds
-        ],
-    )
+    """Queue one message per kind with the same payload."""
+    session.execute(OutboxMessage.__table__.insert(), messages(kinds, payload, now, contract_id))  # type: ignore[attr-defined]
 
 
 def list_messages(

@@ -1,0 +1,176 @@
+"""Writing a booking: the contract, its corrections, its outbox rows and the caller's answer, from one builder.
+
+Every statement here is built from the tables (SQLAlchemy Core), so a column is stated once, in its model; the
+rows come from one builder each (`service.new_contract`, `corrections`, `outbox.messages`, and the caller's answer
+row). Two renderings of the same rows:
+
+- `open_at_once` (PostgreSQL): one data-modifying statement, atomic on its own. The contract's INSERT ... SELECT
+  finds the rider and stops at the (platform, shift code) key; every other insert (corrections, outbox, the
+  answer) reads from it, so when no contract was inserted nothing at all was written, and the statement says
+  why (no such rider, or the shift has its contract). The answer row has no ON CONFLICT: if another delivery
+  recorded its answer first, its unique key fails the whole statement. So it needs no surrounding transaction:
+  the caller runs it in autocommit, one round trip, no BEGIN or COMMIT. It is compiled once (with and without
+  corrections) and run on the driver (`gateway.db.driver`); the rows of each table travel as one value.
+- `insert_contract` (any database, in the caller's transaction): the same contract INSERT ... SELECT, then the
+  corrections and outbox rows; SQLite has no data-modifying CTEs. It is also the path the one statement is
+  checked against (tests/domains/test_booking.py).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select, true
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Session
+
+from gateway.db.driver import DriverStatement, records, with_defaults
+from gateway.db.upsert import insert_for
+from gateway.domains.contracts.models import Contract, Violation
+from gateway.domains.contracts.service import OPENED_KINDS, NewContract
+from gateway.domains.outbox import service as outbox
+from gateway.domains.outbox.models import OutboxMessage
+from gateway.domains.riders.models import Rider
+
+CONTRACT: Table = Contract.__table__  # type: ignore[attr-defined]
+VIOLATION: Table = Violation.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_RIDER: Table = Rider.__table__  # type: ignore[attr-defined]
+# The one key of `NewContract.row` that is not a contract column: the rider is found by it inside the INSERT.
+RIDER_KEY = "rider_external_id"
+
+
+class Opened(enum.Enum):
+    OPENED = "opened"  # the contract, its corrections, outbox rows and the answer are written
+    NO_RIDER = "no-rider"  # nothing written: the platform has no such rider
+    TAKEN = "taken"  # nothing written: the shift has its contract already (this booking's, or a conflict)
+    DUPLICATE = "duplicate"  # nothing written: another delivery recorded the answer's unique key first
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The caller's answer, written with the booking and only if the contract is: its table, its row (from the
+    caller's own row builder), the column that stores the answer's JSON text, and the member of that answer that
+    is the outbox payload (the contract as sent out, so the document is serialised once)."""
+
+    table: Table
+    row: Mapping[str, Any]
+    column: str
+    text: str
+    payload_member: str
+
+
+def corrections(new: NewContract, now: datetime) -> list[dict[str, Any]]:
+    """The correction rows of a new contract (`_correction_fields` decides their columns)."""
+    return [{"contract_id": new.id, "created_at": now, **c} for c in new.corrections]
+
+
+def _contract_columns(row: Mapping[str, Any]) -> list[str]:
+    return [k for k in row if k != RIDER_KEY]
+
+
+def _open_contract(insert: Any, columns: Sequence[str], riders: Any, prefix: str = "", *where: Any) -> Any:
+    """INSERT INTO contract (...) SELECT <values>, rider.id FROM <riders> WHERE ... ON CONFLICT (platform, shift
+    code) DO NOTHING RETURNING id. Unlisted columns take their defaults from the row (`with_defaults`), never here.
+    (SQLite needs the WHERE to read ON CONFLICT as the upsert's, not a join's.)"""
+    values = [bindparam(prefix + c, type_=CONTRACT.c[c].type) for c in columns]
+    source = select(*values, riders.c.id).where(*where)
+    return (
+        insert.from_select([*columns, "rider_id"], source, include_defaults=False)
+        .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
+        .returning(CONTRACT.c.id)
+    )
+
+
+def _the_rider(platform_id: Any) -> tuple[Any, Any]:
+    return _RIDER.c.platform_id == platform_id, _RIDER.c.external_id == bindparam(RIDER_KEY)
+
+
+def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
+    """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
+    session's transaction. False, with nothing written, when the shift already has a contract or the platform has
+    no such rider (the caller tells the two apart: `service.existing_contract`)."""
+    columns = _contract_columns(new.row)
+    stmt = _open_contract(insert_for(session, CONTRACT), columns, _RIDER, "", *_the_rider(bindparam("platform_id")))
+    if session.connection().execute(stmt, new.row).first() is None:
+        return False
+    if new.corrections:
+        session.execute(VIOLATION.insert(), corrections(new, now))
+    outbox.enqueue(session, OPENED_KINDS, payload, now, new.id)
+    return True
+
+
+_statements: dict[tuple[Any, ...], DriverStatement] = {}
+# Columns of the rows written with the contract that the statement itself fills in.
+_BY_STATEMENT = ("contract_id", "payload")
+
+
+def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], name: str, given: dict[str, Any]) -> Any:
+    """INSERT INTO table (<the rows' columns>) SELECT ... FROM source, json_populate_recordset(NULL::table, :name)
+    WITH ORDINALITY, in the rows' order: the rows travel as one value (`driver.records`), the columns in `given`
+    are taken from the statement instead."""
+    columns = list(rows[0])
+    document = cast(bindparam(name, type_=Text), JSON)
+    found = func.json_populate_recordset(literal_column(f"NULL::{table.name}"), document)
+    # Named in full (every column of the table, in its order): PostgreSQL names the ordinality only so.
+    rows_of = found.table_valued(*[c.name for c in table.c], with_ordinality="n").render_derived()
+    values = [given[c] if c in given else rows_of.c[c] for c in columns]
+    source_rows = select(*values).select_from(source).join(rows_of, true()).order_by(rows_of.c.n)
+    return table.insert().from_select(columns, source_rows, include_defaults=False)
+
+
+def _at_once_statement(
+    columns: Sequence[str],
+    fixes: Sequence[Mapping[str, Any]],
+    messages: Sequence[Mapping[str, Any]],
+    answer: Answer,
+    answer_row: Mapping[str, Any],
+) -> DriverStatement:
+    platform_id = bindparam("c_platform_id", type_=CONTRACT.c.platform_id.type)
+    rider = select(_RIDER.c.id).where(*_the_rider(platform_id)).cte("r")
+    c = _open_contract(postgresql.insert(CONTRACT), columns, rider, "c_").cte("c")
+    document = cast(bindparam("answer", type_=Text), JSON)
+    contract_id = {"contract_id": c.c.id}
+    later = [_rows_from(c, OUTBOX, messages, "o", {**contract_id, "payload": document[answer.payload_member]})]
+    if fixes:
+        later.append(_rows_from(c, VIOLATION, fixes, "v", contract_id))
+    recorded = _rows_from(c, answer.table, [answer_row], "a", {answer.column: document}).returning(answer.table.c.id)
+    a = recorded.cte("a")
+    counts = select(
+        select(func.count()).select_from(a).scalar_subquery(), select(func.count()).select_from(rider).scalar_subquery()
+    )
+    return DriverStatement(counts.add_cte(*[x.cte(f"w{n}") for n, x in enumerate(later)]))
+
+
+def open_at_once(driver: psycopg.Connection[Any], new: NewContract, now: datetime, answer: Answer) -> Opened:
+    """Write the booking and its answer in one statement, atomic on its own (see the module's docstring)."""
+    columns = _contract_columns(new.row)
+    fixes = corrections(new, now)
+    messages = outbox.messages(OPENED_KINDS, None, now, new.id)
+    answer_row = with_defaults(answer.table, {**answer.row, answer.column: None})
+    messages = [with_defaults(OUTBOX, m) for m in messages]
+    shape = (tuple(columns), tuple(fixes[0]) if fixes else (), tuple(messages[0]))
+    key = (*shape, answer.table.name, tuple(answer_row), answer.column, answer.payload_member)
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _statements[key] = _at_once_statement(columns, fixes, messages, answer, answer_row)
+    values: dict[str, Any] = {"answer": answer.text, RIDER_KEY: new.row[RIDER_KEY]}
+    values.update((f"c_{k}", new.row[k]) for k in columns)
+    values["v"] = records(VIOLATION, fixes, _BY_STATEMENT) if fixes else None
+    values["o"] = records(OUTBOX, messages, _BY_STATEMENT)
+    values["a"] = records(answer.table, [answer_row], (answer.column,))
+    try:
+        written = stmt.execute(driver, values).fetchone()
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.table_name != answer.table.name:
+            raise
+        return Opened.DUPLICATE  # the statement failed whole: nothing of it was written
+    assert written is not None
+    if written[0] == 1:
+        return Opened.OPENED
+    return Opened.NO_RIDER if written[1] == 0 else Opened.TAKEN
