@@ -23,10 +23,11 @@ from sqlmodel import Session
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _bearer, rider_principal
 from gateway.domains.auth import tokens
-from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.contracts.endpoints import my_contract
+from gateway.domains.contracts.read import ContractOut, rider_contracts
 from gateway.domains.riders import access
 from gateway.domains.riders.access import RiderPrincipal
-from gateway.domains.riders.endpoints import RIDER_HOME, my_contract, rider_contracts, set_session_cookie
+from gateway.domains.riders.endpoints import RIDER_HOME, set_session_cookie
 from gateway.problems import (
     InvalidBody,
     InvalidRequest,

@@ -1,4 +1,4 @@
-"""The cooperative's staff API: the guarantee fund, invoice payments, insolvency."""
+"""The cooperative's staff API: the guarantee fund and insolvency (invoice payments: settlement/endpoints.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import BookDep, NowDep, SessionDep, staff_role
-from gateway.domains.contracts.schemas import InvoiceOut
-from gateway.domains.contracts.views import invoice as invoice_view
 from gateway.domains.fund import service as fund
 from gateway.domains.platforms.insolvency import declare_insolvent
 from gateway.domains.platforms.service import get_platform
-from gateway.domains.settlement.service import record_invoice_payment
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
@@ -108,21 +105,6 @@ def post_deposit(body: DepositIn, staff: FundStaff, session: SessionDep, now: No
     audit(session, staff.actor, "fund.deposit", "fund", now, amount=str(body.amount), memo=body.memo)
     session.commit()
     return _fund_out(session)
-
-
-@router.post(
-    "/invoices/{invoice_id}/payment",
-    response_model=InvoiceOut,
-    summary="Record a platform's payment of an invoice (levy to the fund, advances recovered)",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
-)
-def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: SessionDep, now: NowDep) -> InvoiceOut:
-    invoice = record_invoice_payment(session, invoice_id, now)
-    audit(session, staff.actor, "invoice.paid", f"invoice:{invoice_id}", now, total=str(invoice.total))
-    session.commit()
-    out = invoice_view(invoice)
-    assert out is not None
-    return out
 
 
 @router.post(

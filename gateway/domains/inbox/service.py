@@ -15,10 +15,11 @@ from adapters.canonical import CanonicalEvent, RiderEnrolled, ShiftBooked, Shift
 from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts import lifecycle, read
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
-from gateway.domains.contracts.schemas import ContractOut, RiderOut
+from gateway.domains.contracts.read import ContractOut
+from gateway.domains.contracts.schemas import RiderOut
 from gateway.domains.inbox import postgres
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
@@ -226,10 +227,11 @@ def _book_shift(
     elif contracts.insert_contract(session, new, body["contract"], now):
         return _record(session, target.id, message_id, event_type, now, 200, body)
     # Nothing was written: the shift has its contract already (this booking's, or a conflict), or no such rider.
-    existing = contracts.existing_contract(session, target.id, target.slug, data)
+    existing = contracts.existing_contract(session, target.id, data)
     if existing is None:
         raise _unknown_rider(data)
-    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=existing).model_dump(mode="json")
+    shown = read.contract_out(session, existing, target.slug, data.rider_id)
+    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
     return _record(session, target.id, message_id, event_type, now, 200, body)
 
 
@@ -237,10 +239,9 @@ def _proposed(
     target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
 ) -> tuple[contracts.NewContract, dict[str, Any]]:
     """The contract the booking opens and the answer that carries it, both decided before anything is written."""
-    new = contracts.new_contract(
-        platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
-    )
-    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
+    new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
+    shown = read.opened_out(new, target.slug, data, decision, now)
+    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
@@ -273,7 +274,7 @@ def _lifecycle(
     else:
         lifecycle.apply_cancelled(session, contract, data, message_id, now, delay, time_bounds)
     session.flush()
-    return contracts.contract_view(session, contract, target.slug)
+    return read.contract_view(session, contract, target.slug)
 
 
 def record_deferred(session: Session, platform_id: int, message_id: str, event_type: str, now: datetime) -> Answer:
