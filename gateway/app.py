@@ -26,9 +26,9 @@ from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
-from gateway.domains.platforms.endpoints import router as platforms_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router

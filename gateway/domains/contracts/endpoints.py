@@ -8,9 +8,11 @@ from typing import Annotated
 
 from fastapi import Path
 
-from gateway.deps import RiderDep, SessionDep, scoped
+from gateway.deps import SessionDep
 from gateway.domains.auth.credentials import PlatformPrincipal
+from gateway.domains.auth.deps import scoped
 from gateway.domains.contracts.read import ContractOut, contract_out, find_contract, rider_contract, rider_contracts
+from gateway.domains.riders.deps import RiderDep
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router

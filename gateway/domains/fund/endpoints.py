@@ -10,10 +10,11 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.deps import BookDep, NowDep, SessionDep, staff_role
+from gateway.deps import BookDep, NowDep, SessionDep
 from gateway.domains.fund import service as fund
 from gateway.domains.platforms.insolvency import declare_insolvent
 from gateway.domains.platforms.service import get_platform
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router

@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlmodel import select
 
-from gateway.deps import NowDep, SessionDep, SettingsDep, scoped
+from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.auth.credentials import PlatformPrincipal
+from gateway.domains.auth.deps import scoped
 from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses

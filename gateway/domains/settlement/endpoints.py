@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from gateway.deps import NowDep, SessionDep, staff_role
+from gateway.deps import NowDep, SessionDep
 from gateway.domains.contracts.schemas import InvoiceOut
 from gateway.domains.settlement.service import record_invoice_payment
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router
