@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,12 +39,15 @@ from gateway.domains.contracts.schemas import (
 from gateway.domains.contracts.service import NewContract, correction_fields
 from gateway.domains.declarations.models import Declaration
 from gateway.domains.declarations.schemas import DeclarationOut
-from gateway.domains.declarations.service import declaration_out
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.access import RiderPrincipal
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.models import Invoice, Settlement
+
+
+class Shown(SimpleNamespace):
+    """The columns of a row that a schema shows, read by name (what `find_contract` reads instead of the rows)."""
 
 
 class ContractOut(BaseModel):
@@ -134,12 +138,13 @@ def _opened_event(at: datetime) -> EventOut:
 
 @dataclass(frozen=True, slots=True)
 class Later:
-    """What a contract's later life added (each at most one row): read with the contract, in the same query."""
+    """What a contract's later life added (each at most one row): read with the contract, in the same query.
+    Each is the table's row, or (from `find_contract`) just the columns its schema shows, read by name."""
 
-    settlement: Settlement | None
-    invoice: Invoice | None
-    payout: Payout | None
-    declaration: Declaration | None
+    settlement: Settlement | Shown | None
+    invoice: Invoice | Shown | None
+    payout: Payout | Shown | None
+    declaration: Declaration | Shown | None
 
 
 LATER_ENTITIES = (Settlement, Invoice, Payout, Declaration)
@@ -162,7 +167,7 @@ def later(session: Session, contract_id: uuid.UUID) -> Later:
     return Later(*row)
 
 
-def actual(c: Contract) -> ActualOut:
+def actual(c: Contract | Shown) -> ActualOut:
     return ActualOut(
         started_at=c.actual_start,
         ended_at=c.actual_end,
@@ -174,7 +179,7 @@ def actual(c: Contract) -> ActualOut:
     )
 
 
-def statement(s: Settlement | None) -> StatementOut | None:
+def statement(s: Settlement | Shown | None) -> StatementOut | None:
     if s is None:
         return None
     return StatementOut(
@@ -196,34 +201,54 @@ def statement(s: Settlement | None) -> StatementOut | None:
     )
 
 
-def invoice(i: Invoice | None) -> InvoiceOut | None:
+def invoice(i: Invoice | Shown | None) -> InvoiceOut | None:
     return None if i is None else InvoiceOut.model_validate(i)
 
 
-def payout(p: Payout | None) -> PayoutOut | None:
+def payout(p: Payout | Shown | None) -> PayoutOut | None:
     return None if p is None else PayoutOut.model_validate(p)
+
+
+def declaration(d: Declaration | Shown | None) -> DeclarationOut:
+    return DeclarationOut.queued() if d is None else DeclarationOut.model_validate(d)
+
+
+def _shown(table: Any, names: Any) -> list[Any]:
+    """The columns of `table` that a schema shows (by the schema's field names), for a select of rows read by
+    name: no ORM objects, and no column nobody reads (a read's cost grows with its columns)."""
+    return [table.c[n] for n in names if n in table.c]
 
 
 # Built once: building a statement costs about as much as running it (contract reads are a hot path).
 _HISTORY = (
-    select(ContractEvent).where(ContractEvent.contract_id == bindparam("contract_id")).order_by(col(ContractEvent.id))
+    sa_select(*_shown(ContractEvent.__table__, EventOut.model_fields))  # type: ignore[attr-defined]
+    .where(col(ContractEvent.contract_id) == bindparam("contract_id"))
+    .order_by(col(ContractEvent.id))
 )
-_VIOLATIONS = select(Violation).where(Violation.contract_id == bindparam("contract_id")).order_by(col(Violation.id))
+_VIOLATIONS = (
+    sa_select(*_shown(Violation.__table__, CorrectionOut.model_fields))  # type: ignore[attr-defined]
+    .where(col(Violation.contract_id) == bindparam("contract_id"))
+    .order_by(col(Violation.id))
+)
 
 
 def history(session: Session, contract_id: uuid.UUID) -> list[EventOut]:
-    rows = session.exec(_HISTORY, params={"contract_id": contract_id}).all()
+    rows = session.connection().execute(_HISTORY, {"contract_id": contract_id})
     return [EventOut.model_validate(e) for e in rows]
 
 
 def contract_out(
-    session: Session, contract: Contract, platform_slug: str, rider_external_id: str, later_rows: Later | None = None
+    session: Session,
+    contract: Contract | Shown,
+    platform_slug: str,
+    rider_external_id: str,
+    later_rows: Later | None = None,
 ) -> ContractOut:
     """The whole contract as platforms (and riders) read it; never a dump of the row. `later_rows` when the
     caller read them with the contract (find_contract does)."""
     if later_rows is None:
         later_rows = later(session, contract.id)
-    violations = session.exec(_VIOLATIONS, params={"contract_id": contract.id}).all()
+    violations = session.connection().execute(_VIOLATIONS, {"contract_id": contract.id})
     return ContractOut(
         id=contract.id,
         platform=platform_slug,
@@ -242,7 +267,7 @@ def contract_out(
         invoice=invoice(later_rows.invoice),
         payout=payout(later_rows.payout),
         history=[_opened_event(contract.opened_at), *history(session, contract.id)],
-        declaration=declaration_out(later_rows.declaration),
+        declaration=declaration(later_rows.declaration),
     )
 
 
@@ -254,14 +279,33 @@ def contract_view(session: Session, contract: Contract, platform_slug: str) -> C
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    contract: Contract
+    contract: Shown
     rider_external_id: str
     later: Later
 
 
+# What a platform's read shows of each table (the find query reads these columns, and no others).
+_CONTRACT_SHOWN = (
+    "id", "shift_code", "status", "starts_at", "ends_at", "timezone", "zone", "agreement", "agreement_version",
+    "minimum_paid_hours", "guaranteed_paid_hours", "hourly_gross", "hourly_net", "currency", "offered_pay",
+    "opened_at", "actual_start", "actual_end", "deliveries", "first_delivery_at", "sent_home_early", "cancelled_at",
+    "cancel_reason",
+)  # fmt: skip
+_LATER_SHOWN: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "settlement": (Settlement, (*StatementOut.model_fields, "contract_id")),
+    "invoice": (Invoice, (*InvoiceOut.model_fields, "contract_id")),
+    "payout": (Payout, (*PayoutOut.model_fields, "contract_id")),
+    "declaration": (Declaration, (*DeclarationOut.model_fields, "contract_id")),
+}
+
+
 def _find_statement(key: str) -> Any:
-    entities: list[Any] = [Contract, Rider.external_id, *LATER_ENTITIES]
-    stmt = with_later(sa_select(*entities).join(Rider, col(Rider.id) == col(Contract.rider_id)))
+    contract = Contract.__table__  # type: ignore[attr-defined]
+    columns: list[Any] = [contract.c[n] for n in _CONTRACT_SHOWN]
+    columns.append(col(Rider.external_id).label("rider__external_id"))
+    for part, (model, names) in _LATER_SHOWN.items():
+        columns += [c.label(f"{part}__{c.name}") for c in _shown(model.__table__, names)]
+    stmt = with_later(sa_select(*columns).join(Rider, col(Rider.id) == col(Contract.rider_id)))
     return stmt.where(Contract.platform_id == bindparam("platform_id"), getattr(Contract, key) == bindparam("key"))
 
 
@@ -269,14 +313,32 @@ def _find_statement(key: str) -> Any:
 _FIND = {"id": _find_statement("id"), "shift_code": _find_statement("shift_code")}
 
 
+# Each part's (label, field) pairs, to read its columns back out of a row by label.
+_PART_LABELS = {
+    part: [(f"{part}__{c.name}", c.name) for c in _shown(model.__table__, names)]
+    for part, (model, names) in _LATER_SHOWN.items()
+}
+
+
+def _part(row: Any, part: str) -> Shown | None:
+    """One outer-joined table's columns from the row, or None when the contract has no such row yet."""
+    if row[f"{part}__contract_id"] is None:
+        return None
+    return Shown(**{name: row[label] for label, name in _PART_LABELS[part]})
+
+
 def find_contract(
     session: Session, platform_id: int, *, contract_id: uuid.UUID | None = None, shift_code: str | None = None
 ) -> Found | None:
     """A platform's own contract (by id or by shift code) with its rider's external id and later rows, in one
-    query; None when it is not that platform's."""
+    query of the columns shown; None when it is not that platform's."""
     key, value = ("id", contract_id) if contract_id is not None else ("shift_code", shift_code)
-    row = session.execute(_FIND[key], {"platform_id": platform_id, "key": value}).first()
-    return None if row is None else Found(row[0], row[1], Later(*row[2:]))
+    row = session.connection().execute(_FIND[key], {"platform_id": platform_id, "key": value}).mappings().first()
+    if row is None:
+        return None
+    contract = Shown(**{n: row[n] for n in _CONTRACT_SHOWN})
+    later_rows = Later(*(_part(row, part) for part in _LATER_SHOWN))
+    return Found(contract, row["rider__external_id"], later_rows)
 
 
 # --- what a rider reads -----------------------------------------------------------------------------------------
