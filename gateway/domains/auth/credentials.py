@@ -81,11 +81,19 @@ class LiveCredentials:
         self.ttl = timedelta(seconds=ttl_seconds)
         self._proven: dict[str, _Proven] = {}
 
-    def principal(self, session: Session, key: str, pepper: str, now: datetime) -> PlatformPrincipal | None:
-        key_hash = hash_key(key, pepper)
-        seen = self._proven.get(key_hash)
+    def remembered(self, key: str, pepper: str, now: datetime) -> PlatformPrincipal | None:
+        """The key's principal if this process proved it within `ttl`; None: read it (`principal`)."""
+        seen = self._proven.get(hash_key(key, pepper))
         if seen is not None and timedelta(0) <= now - seen.at < self.ttl:
             return seen.principal
+        return None
+
+    def principal(self, session: Session, key: str, pepper: str, now: datetime) -> PlatformPrincipal | None:
+        """The key's principal, remembered or read; None when no live credential has this key."""
+        remembered = self.remembered(key, pepper, now)
+        if remembered is not None:
+            return remembered
+        key_hash = hash_key(key, pepper)
         principal = _authenticate_hash(session, key_hash)
         if principal is None:
             self._proven.pop(key_hash, None)

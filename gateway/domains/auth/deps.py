@@ -10,6 +10,7 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
@@ -63,13 +64,15 @@ def live_credentials(request: Request) -> LiveCredentials:
 
 
 def _platform_from_token(
-    session: Session,
+    session: Session | None,
     settings: Settings,
     token: str,
     now: datetime,
     clients: LiveClients,
     known: LiveCredentials,
-) -> PlatformPrincipal:
+) -> PlatformPrincipal | None:
+    """The platform the token proves, or Unauthorized. Without a session, from what this process remembers
+    alone: None when the answer needs the database."""
     challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     if token.startswith(KEY_PREFIX):
         if not settings.api_keys_enabled:
@@ -77,7 +80,10 @@ def _platform_from_token(
                 "API credentials (gwk_...) are retired here: use an OAuth2 access token", headers=challenge
             )
         # Read at most once per `platform_cache_seconds` per credential and process (LiveCredentials).
-        principal = known.principal(session, token, settings.credential_pepper.get_secret_value(), now)
+        pepper = settings.credential_pepper.get_secret_value()
+        if session is None:
+            return known.remembered(token, pepper, now)
+        principal = known.principal(session, token, pepper, now)
         if principal is None:
             raise Unauthorized("the API credential is unknown or revoked", headers=challenge)
         return principal
@@ -91,15 +97,29 @@ def _platform_from_token(
         )
     except tokens.InvalidToken as exc:
         raise Unauthorized(str(exc), headers=challenge) from exc
-    platform_id = int(claims["pid"])
+    platform_id, client_id = int(claims["pid"]), str(claims["sub"])
     # Signed tokens are verified without the database; only their client's revocation is read, at most once per
     # `platform_cache_seconds` per client and process.
-    if not clients.live(session, str(claims["sub"]), platform_id, now):
+    live = clients.remembered(client_id, now) if session is None else clients.live(session, client_id, platform_id, now)
+    if live is None:
+        return None
+    if not live:
         raise Unauthorized("the token's OAuth client has been revoked", headers=challenge)
     return PlatformPrincipal(platform_id, str(claims["plt"]), frozenset(str(claims.get("scope", "")).split()))
 
 
-def platform_principal(
+def _read_principal(
+    session: Session, settings: Settings, token: str, now: datetime, clients: LiveClients, known: LiveCredentials
+) -> PlatformPrincipal:
+    try:
+        principal = _platform_from_token(session, settings, token, now, clients, known)
+    finally:
+        end_transaction(session)  # no connection held across thread turns (gateway/routing.py)
+    assert principal is not None  # with a session, the answer is known
+    return principal
+
+
+async def platform_principal(
     request: Request,
     platform: str,
     session: SessionDep,
@@ -108,11 +128,16 @@ def platform_principal(
     token: Annotated[str | None, Depends(_platform_bearer)],
 ) -> PlatformPrincipal:
     """The platform proven by the bearer token (OAuth2 access token or API credential), which must be the
-    platform named in the path. Routes do not use it bare: they name their scope with `scoped(...)`."""
+    platform named in the path. Routes do not use it bare: they name their scope with `scoped(...)`.
+
+    Async: a key or client this process proved within `platform_cache_seconds` is answered here, with no thread
+    hop (on the read path, one of the two a request made); only a database read goes to the thread pool."""
     if token is None:
         raise Unauthorized("send 'Authorization: Bearer <access token>'", headers={"WWW-Authenticate": "Bearer"})
-    principal = _platform_from_token(session, settings, token, now, live_clients(request), live_credentials(request))
-    end_transaction(session)  # no connection held across thread turns (gateway/routing.py)
+    clients, known = live_clients(request), live_credentials(request)
+    principal = _platform_from_token(None, settings, token, now, clients, known)
+    if principal is None:
+        principal = await run_in_threadpool(_read_principal, session, settings, token, now, clients, known)
     if principal.slug != platform:
         raise Forbidden("this credential belongs to another platform")
     check_platform_rate(request.app, principal.slug)
