@@ -20,17 +20,19 @@ from gateway.db.engine import settings_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
+from gateway.domains.contracts.endpoints import rider_router as rider_contracts_router
 from gateway.domains.contracts.endpoints import router as contracts_router
 from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
+from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
-from gateway.domains.platforms.endpoints import router as platforms_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
+from gateway.domains.settlement.endpoints import router as invoices_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
@@ -148,6 +150,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(platforms_router)
     app.include_router(riders_router)
+    app.include_router(rider_contracts_router)
     app.include_router(oidc_router)
     app.include_router(staff_admin_router)
     app.include_router(health_router)
@@ -155,6 +158,7 @@ def create_app(
     app.include_router(outbox_router)
     app.include_router(declarations_router)
     app.include_router(staff_router)
+    app.include_router(invoices_router)
     app.include_router(insolvency_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)

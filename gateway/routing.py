@@ -4,7 +4,7 @@ FastAPI runs a sync route in one threadpool turn and validates its answer in ano
 its transaction open would keep its connection while it waits for that second turn, and when the threads with
 turns all wait for a connection, every request waits for the pool timeout. So the transaction ends where it was
 used: whatever the route did not commit is rolled back, as the session's teardown would have done, before the
-thread is given back. Dependencies that read the database (`deps.platform_principal`, `deps.staff_role`) end their
+thread is given back. Dependencies that read the database (`auth.deps.platform_principal`, `staff.deps.staff_role`) end their
 reads with the same `end_transaction` before the route's turn.
 
 A route also refuses, before FastAPI reads anything, what no route can take: a JSON body that the gateway's one

@@ -52,8 +52,9 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0,
         description="How long a process keeps a platform's adapter, agreement and webhook secrets, and whether an "
-        "OAuth client is revoked (0: read them for every request). A new secret still verifies at once; insolvency "
-        "is always read fresh; a client revoked elsewhere is refused by this process within this delay.",
+        "OAuth client or an API credential is revoked (0: read them for every request). A new secret still verifies "
+        "at once; insolvency is always read fresh; a client or credential revoked elsewhere is refused by this "
+        "process within this delay.",
     )
     db_pool_pre_ping: bool = Field(
         default=True,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from gateway.agreements.engine import terms_in_force
+from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.schemas import (
     AgreementOut,
@@ -18,11 +19,19 @@ from gateway.agreements.schemas import (
     TermOut,
     TermsAtOut,
 )
-from gateway.deps import BookDep
 from gateway.problems import InvalidQuery, InvalidRequest, NotFound, problem_responses
 from gateway.routing import api_router
 
 router = api_router(tags=["agreements"])
+
+
+async def _book(request: Request) -> AgreementBook:
+    """The app's book. Read here, not through gateway.deps: the request kit sits above the agreements."""
+    book: AgreementBook = request.app.state.book
+    return book
+
+
+BookDep = Annotated[AgreementBook, Depends(_book)]
 _PROVENANCE = ("clause", "note", "enforcement", "version")
 AgreementId = Annotated[str, Path(max_length=100, pattern="^[a-z0-9][a-z0-9-]*$")]
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from gateway.agreements.model import AgreementError
-from gateway.deps import BookDep, NowDep, SessionDep, staff_role
+from gateway.deps import BookDep, NowDep, SessionDep
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import (
     Forbidden,

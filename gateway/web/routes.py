@@ -21,12 +21,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlmodel import Session
 
 from gateway.agreements.loader import AgreementBook
-from gateway.deps import BookDep, NowDep, RiderDep, SessionDep, SettingsDep, _bearer, rider_principal
+from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.auth import tokens
-from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.contracts.endpoints import my_contract
+from gateway.domains.contracts.read import ContractOut, rider_contracts
 from gateway.domains.riders import access
 from gateway.domains.riders.access import RiderPrincipal
-from gateway.domains.riders.endpoints import RIDER_HOME, my_contract, rider_contracts, set_session_cookie
+from gateway.domains.riders.deps import RiderDep, rider_bearer, rider_principal
+from gateway.domains.riders.endpoints import RIDER_HOME, set_session_cookie
 from gateway.problems import (
     InvalidBody,
     InvalidRequest,
@@ -92,7 +94,7 @@ async def optional_rider(
     request: Request,
     settings: SettingsDep,
     now: NowDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(rider_bearer)],
 ) -> RiderPrincipal | Unauthorized:
     """The rider, or the reason there is none (the page explains it instead of failing)."""
     try:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from gateway.agreements.model import Agreement
-from gateway.domains.contracts.schemas import ContractOut, CorrectionOut, PayLineOut, StatementOut
+from gateway.domains.contracts.read import ContractOut
+from gateway.domains.contracts.schemas import CorrectionOut, PayLineOut, StatementOut
 from gateway.web.i18n import Translator
 
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)

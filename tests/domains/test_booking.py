@@ -358,7 +358,7 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     with engine.connect() as conn:
         platform_id = conn.execute(text("SELECT id FROM platform WHERE slug = 'demo'")).scalar_one()
     new = contracts.new_contract(
-        platform_id=platform_id, platform_slug="demo", data=data, decision=decision, message_id="msg-same", now=TEST_NOW
+        platform_id=platform_id, data=data, decision=decision, message_id="msg-same", now=TEST_NOW
     )
     before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
     row = {"platform_id": platform_id, "message_id": "msg-same", "event_type": "shift.booked", "received_at": TEST_NOW}

@@ -28,6 +28,7 @@ from gateway.cli import app as cli
 from gateway.db.engine import engine_for
 from gateway.db.migrate import upgrade
 from gateway.domains.auth import tokens
+from gateway.domains.auth.credentials import revoke_credential
 from gateway.domains.auth.oauth import revoke_client
 from gateway.domains.platforms.service import create_platform, get_platform
 from gateway.domains.riders.access import issue_link
@@ -302,6 +303,32 @@ def test_a_revoked_api_credential_is_refused_at_once(
     with Session(engine) as session:
         entry = audit_log(session, 1)[0]
     assert (entry.action, entry.detail) == ("api_credential.revoked", {"prefix": row["prefix"]})
+
+
+def test_an_api_credential_revoked_elsewhere_is_refused_once_the_cache_ttl_has_passed(
+    client: TestClient, platform: PlatformHandle, engine: Engine, clock: Clock, settings: Settings
+) -> None:
+    """A proven API credential is not read again for `platform_cache_seconds` (the contract-read path): a
+    revocation made by another process (here: straight in the database, as the CLI does) bites within that."""
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 404  # proven, and remembered
+    with Session(engine) as session:
+        p = get_platform(session, "demo")
+        assert p is not None
+        revoke_credential(session, p, platform.api_key[:12], TEST_NOW)
+        session.commit()
+    clock.fixed = TEST_NOW + timedelta(seconds=settings.platform_cache_seconds)
+    r = client.get(CONTRACT, headers=platform.auth)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+    clock.fixed = TEST_NOW  # the clock going back does not bring the old answer back either
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 401
+
+
+def test_a_wrong_api_credential_is_never_remembered(app: FastAPI, client: TestClient, platform: PlatformHandle) -> None:
+    """Only keys that matched a live credential are kept: a flood of made-up keys adds no entry."""
+    for n in range(20):
+        assert client.get(CONTRACT, headers={"Authorization": f"Bearer gwk_made-up-{n}"}).status_code == 401
+    assert client.get(CONTRACT, headers=platform.auth).status_code == 404
+    assert len(app.state.live_credentials._proven) == 1
 
 
 def test_revocation_needs_the_platforms_role(

@@ -13,8 +13,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.deps import PrincipalDep, RoleCheck, ScopeCheck, platform_principal, rider_principal
+from gateway.domains.auth.deps import PrincipalDep, ScopeCheck, platform_principal
 from gateway.domains.auth.oauth import SCOPES
+from gateway.domains.riders.deps import rider_principal
+from gateway.domains.staff.deps import RoleCheck
 from gateway.domains.staff.service import ROLES
 from gateway.openapi_doc import render
 from gateway.routing import api_router

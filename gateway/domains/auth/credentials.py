@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -44,16 +44,65 @@ def issue_credential(session: Session, platform: Platform, pepper: str, label: s
 
 
 def authenticate(session: Session, key: str, pepper: str) -> PlatformPrincipal | None:
+    return _authenticate_hash(session, hash_key(key, pepper))
+
+
+def _authenticate_hash(session: Session, key_hash: str) -> PlatformPrincipal | None:
     row = session.exec(
         select(Platform.id, Platform.slug)
         .join(ApiCredential, col(ApiCredential.platform_id) == col(Platform.id))
-        .where(ApiCredential.key_hash == hash_key(key, pepper), col(ApiCredential.revoked_at).is_(None))
+        .where(ApiCredential.key_hash == key_hash, col(ApiCredential.revoked_at).is_(None))
     ).first()
     if row is None:
         return None
     platform_id, slug = row
     assert platform_id is not None
     return PlatformPrincipal(platform_id, slug)
+
+
+@dataclass(frozen=True, slots=True)
+class _Proven:
+    at: datetime
+    principal: PlatformPrincipal
+
+
+class LiveCredentials:
+    """API credentials proven within the last `ttl` seconds, so that a platform's key is not read from the
+    database for every request (on the contract-read path that read was a third of the work).
+
+    A revocation made elsewhere (the CLI, another process) is seen within `ttl` (`platform_cache_seconds`, 5 s by
+    default; 0 reads the row for every request); one made through this process's staff API at once (`forget`).
+    Only keys that matched a live credential are kept, by their peppered hash (never the key), so there are at
+    most as many entries as real credentials and a flood of wrong keys is read, and refused, one by one. Times come
+    from the app's clock; an entry from the "future" (the clock went back) counts as stale.
+    """
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self._proven: dict[str, _Proven] = {}
+
+    def remembered(self, key: str, pepper: str, now: datetime) -> PlatformPrincipal | None:
+        """The key's principal if this process proved it within `ttl`; None: read it (`principal`)."""
+        seen = self._proven.get(hash_key(key, pepper))
+        if seen is not None and timedelta(0) <= now - seen.at < self.ttl:
+            return seen.principal
+        return None
+
+    def principal(self, session: Session, key: str, pepper: str, now: datetime) -> PlatformPrincipal | None:
+        """The key's principal, remembered or read; None when no live credential has this key."""
+        remembered = self.remembered(key, pepper, now)
+        if remembered is not None:
+            return remembered
+        key_hash = hash_key(key, pepper)
+        principal = _authenticate_hash(session, key_hash)
+        if principal is None:
+            self._proven.pop(key_hash, None)
+        elif self.ttl > timedelta(0):
+            self._proven[key_hash] = _Proven(now, principal)
+        return principal
+
+    def forget(self, key_hash: str) -> None:
+        self._proven.pop(key_hash, None)
 
 
 def credentials(session: Session, platform: Platform) -> list[ApiCredential]:
@@ -66,8 +115,8 @@ def credentials(session: Session, platform: Platform) -> list[ApiCredential]:
 
 
 def revoke_credential(session: Session, platform: Platform, prefix: str, now: datetime) -> ApiCredential:
-    """Revoke the platform's active credential named by `prefix`; it is refused from the next request on (every
-    request with a key reads its row)."""
+    """Revoke the platform's active credential named by `prefix`. A process refuses it within
+    `platform_cache_seconds` (`LiveCredentials`); the staff API's own process at once."""
     matches = [c for c in credentials(session, platform) if c.prefix == prefix]
     active = [c for c in matches if c.revoked_at is None]
     if not matches:

@@ -143,10 +143,17 @@ class LiveClients:
         self.ttl = timedelta(seconds=ttl_seconds)
         self._checked: dict[str, _Checked] = {}
 
-    def live(self, session: Session, client_id: str, platform_id: int, now: datetime) -> bool:
+    def remembered(self, client_id: str, now: datetime) -> bool | None:
+        """Whether the client was live when this process last read it, within `ttl`; None: read it (`live`)."""
         seen = self._checked.get(client_id)
         if seen is not None and timedelta(0) <= now - seen.at < self.ttl:
             return seen.live
+        return None
+
+    def live(self, session: Session, client_id: str, platform_id: int, now: datetime) -> bool:
+        remembered = self.remembered(client_id, now)
+        if remembered is not None:
+            return remembered
         row = session.exec(
             select(OAuthClient.platform_id, OAuthClient.revoked_at).where(OAuthClient.client_id == client_id)
         ).first()

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Path
 
-from gateway.deps import SessionDep, SettingsDep, scoped
+from gateway.deps import SessionDep, SettingsDep
 from gateway.domains.auth.credentials import PlatformPrincipal
+from gateway.domains.auth.deps import scoped
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.callbacks.schemas import CallbackEndpointCreated, CallbackEndpointIn, CallbackEndpointOut

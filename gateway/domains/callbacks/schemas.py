@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from gateway.domains.contracts.models import ContractStatus
-from gateway.domains.contracts.schemas import ContractOut
+from gateway.domains.contracts.read import ContractOut
 from gateway.domains.declarations.schemas import DeclarationOut
 
 

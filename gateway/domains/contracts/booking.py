@@ -66,7 +66,7 @@ class Answer:
 
 
 def corrections(new: NewContract, now: datetime) -> list[dict[str, Any]]:
-    """The correction rows of a new contract (`_correction_fields` decides their columns)."""
+    """The correction rows of a new contract (`correction_fields` decides their columns)."""
     return [{"contract_id": new.id, "created_at": now, **c} for c in new.corrections]
 
 

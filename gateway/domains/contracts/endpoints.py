@@ -1,3 +1,6 @@
+"""Reading contracts: a platform reads its own (by id or shift code), a rider reads theirs (the read model,
+`contracts.read`)."""
+
 from __future__ import annotations
 
 import uuid
@@ -5,15 +8,18 @@ from typing import Annotated
 
 from fastapi import Path
 
-from gateway.deps import SessionDep, scoped
+from gateway.deps import SessionDep
 from gateway.domains.auth.credentials import PlatformPrincipal
-from gateway.domains.contracts.schemas import ContractOut
-from gateway.domains.contracts.service import contract_out, find_contract
+from gateway.domains.auth.deps import scoped
+from gateway.domains.contracts.read import ContractOut, contract_out, find_contract, rider_contract, rider_contracts
+from gateway.domains.riders.deps import RiderDep
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
 from gateway.routing import api_router
 
 router = api_router(tags=["contracts"])
+# The rider's own contracts, as JSON (for apps that embed them); the pages are gateway/web.
+rider_router = api_router(tags=["riders"])
 _ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, TooManyRequests)
 
 
@@ -51,3 +57,27 @@ def get_contract_by_shift(
     if found is None:
         raise NotFound(f"platform {platform} has no contract for shift {shift_code!r}")
     return contract_out(session, found.contract, principal.slug, found.rider_external_id, found.later)
+
+
+@rider_router.get(
+    "/v1/rider/contracts",
+    response_model=list[ContractOut],
+    summary="The signed-in rider's contracts, newest first",
+    responses=problem_responses(Unauthorized),
+)
+def my_contracts(principal: RiderDep, session: SessionDep) -> list[ContractOut]:
+    return rider_contracts(session, principal)
+
+
+@rider_router.get(
+    "/v1/rider/contracts/{contract_id}",
+    response_model=ContractOut,
+    summary="One of the signed-in rider's contracts",
+    responses=problem_responses(Unauthorized, NotFound, InvalidRequest),
+)
+def my_contract(contract_id: uuid.UUID, principal: RiderDep, session: SessionDep) -> ContractOut:
+    contract = rider_contract(session, principal, contract_id)
+    # Another rider's contract is "not found", exactly like a contract that does not exist (no oracle).
+    if contract is None:
+        raise NotFound(f"you have no contract {contract_id}")
+    return contract

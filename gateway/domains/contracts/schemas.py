@@ -1,5 +1,6 @@
-"""What platforms (and later riders) see of a contract. Explicit fields; a row is read by them (from_attributes),
-never dumped as is."""
+"""The parts of what platforms and riders see of a contract. Explicit fields; a row is read by them
+(from_attributes), never dumped as is. The whole contract, with its declaration, is `contracts.read.ContractOut`
+(the read model, above the domains whose rows it shows)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.domains.contracts.models import ContractStatus, PayBasis
-from gateway.domains.declarations.schemas import DeclarationOut
+from gateway.domains.contracts.models import PayBasis
 
 
 class ShiftWindowOut(BaseModel):
@@ -136,30 +136,6 @@ class EventOut(BaseModel):
     at: datetime = Field(description="When it happened.")
     recorded_at: datetime
     detail: str
-
-
-class ContractOut(BaseModel):
-    id: uuid.UUID
-    platform: str
-    shift_code: str
-    rider_id: str = Field(description="The platform's id of the rider.")
-    status: ContractStatus
-    shift: ShiftWindowOut
-    agreement: AgreementRefOut
-    minimum_paid_hours: Decimal = Field(description="The agreement's minimum paid hours a shift.")
-    guaranteed_paid_hours: Decimal = Field(description="Hours paid at least for this shift: max(booked, minimum).")
-    pay: PayOut
-    corrections: list[CorrectionOut]
-    opened_at: datetime
-    actual: ActualOut = Field(default_factory=ActualOut)
-    statement: StatementOut | None = None
-    invoice: InvoiceOut | None = None
-    payout: PayoutOut | None = None
-    history: list[EventOut] = Field(default_factory=list)
-    declaration: DeclarationOut = Field(
-        default_factory=DeclarationOut.queued,
-        description="The declaration of employment to social security (queued in the booking answer).",
-    )
 
 
 class RiderOut(BaseModel):

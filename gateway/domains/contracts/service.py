@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from adapters.canonical import PayOffer, ShiftBooked
 from gateway.agreements.engine import (
@@ -26,22 +22,12 @@ from gateway.agreements.engine import (
     OfferError,
     PerTripOffer,
     evaluate_booking,
-    hours_between,
 )
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.db.driver import with_defaults
-from gateway.domains.contracts import bounds, views
+from gateway.domains.contracts import bounds
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
-from gateway.domains.contracts.schemas import (
-    AgreementRefOut,
-    ContractOut,
-    CorrectionOut,
-    EventOut,
-    OfferOut,
-    PayOut,
-    ShiftWindowOut,
-)
 from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
 
@@ -86,18 +72,17 @@ OPENED_KINDS = ("declaration.in", "callback.contract.opened")
 
 @dataclass(frozen=True, slots=True)
 class NewContract:
-    """A contract about to be opened: its row, its corrections and the view everyone will read, built once."""
+    """A contract about to be opened: its row and its corrections, built once (the read model shows it:
+    `contracts.read.opened_out`)."""
 
     id: uuid.UUID
     row: dict[str, Any]
     corrections: list[dict[str, Any]]
-    out: ContractOut
 
 
 def new_contract(
     *,
     platform_id: int,
-    platform_slug: str,
     data: ShiftBooked,
     decision: BookingDecision,
     message_id: str,
@@ -131,71 +116,25 @@ def new_contract(
         "status_changed_at": now,
         "rider_external_id": data.rider_id,  # not a column: the rider is found by it (booking.RIDER_KEY)
     })  # fmt: skip
-    corrections = [_correction_fields(c) for c in decision.corrections]
-    out = ContractOut(
-        id=contract_id,
-        platform=platform_slug,
-        shift_code=data.shift_code,
-        rider_id=data.rider_id,
-        status=ContractStatus.open,
-        shift=window_out(data.starts_at, data.ends_at, decision.timezone, data.zone),
-        agreement=AgreementRefOut(id=decision.agreement, version=decision.agreement_version),
-        minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
-        guaranteed_paid_hours=shown_hours(decision.guaranteed_paid_hours),
-        pay=_pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
-        corrections=[CorrectionOut(**c) for c in corrections],
-        opened_at=now,
-        history=[_opened_event(now)],
-    )
-    return NewContract(contract_id, row, corrections, out)
+    corrections = [correction_fields(c) for c in decision.corrections]
+    return NewContract(contract_id, row, corrections)
 
 
-def existing_contract(session: Session, platform_id: int, platform_slug: str, data: ShiftBooked) -> ContractOut | None:
+def existing_contract(session: Session, platform_id: int, data: ShiftBooked) -> Contract | None:
     """The contract this booking's shift already has (a conflict if it is another booking); None when the
-    platform has no rider `data.rider_id`."""
+    platform has no rider `data.rider_id`. The caller shows it (`contracts.read.contract_out`)."""
     rider_pk = session.exec(
         select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
     ).first()
-    return None if rider_pk is None else _already_open(session, platform_id, platform_slug, rider_pk, data)
+    return None if rider_pk is None else _already_open(session, platform_id, rider_pk, data)
 
 
-def shown_hours(hours: Decimal) -> Decimal:
-    """Hours as shown to people: to the hundredth (stored to the ten-thousandth)."""
-    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def window_out(starts_at: datetime, ends_at: datetime, timezone: str, zone: str | None) -> ShiftWindowOut:
-    tz = ZoneInfo(timezone)
-    return ShiftWindowOut(
-        starts_at=starts_at.astimezone(UTC),
-        ends_at=ends_at.astimezone(UTC),
-        timezone=timezone,
-        starts_local=starts_at.astimezone(tz),
-        ends_local=ends_at.astimezone(tz),
-        booked_hours=shown_hours(hours_between(starts_at, ends_at)),
-        zone=zone,
-    )
-
-
-def _correction_fields(c: Any) -> dict[str, Any]:
+def correction_fields(c: Any) -> dict[str, Any]:
+    """What a correction records and shows, from the engine's correction or its stored row (the read model's too)."""
     return {k: getattr(c, k) for k in ("term", "clause", "code", "action", "detail", "offered", "applied")}
 
 
-def _pay_out(gross: Decimal, net: Decimal, currency: str, offered: PayOffer | dict[str, Any] | None) -> PayOut:
-    if isinstance(offered, PayOffer):
-        offered = _offer_json(offered)
-    return PayOut(
-        basis=PayBasis.hourly,
-        hourly_gross=gross,
-        hourly_net=net,
-        currency=currency,
-        offered=None if offered is None else OfferOut(**offered),
-    )
-
-
-def _already_open(
-    session: Session, platform_id: int, platform_slug: str, rider_pk: int, data: ShiftBooked
-) -> ContractOut:
+def _already_open(session: Session, platform_id: int, rider_pk: int, data: ShiftBooked) -> Contract:
     """Another delivery opened this shift's contract. The same booking gets that contract; a different one is a conflict."""
     contract = session.exec(
         select(Contract).where(Contract.platform_id == platform_id, Contract.shift_code == data.shift_code)
@@ -207,81 +146,7 @@ def _already_open(
             "a booked shift is changed or cancelled by its own events, never booked twice",
             contract_id=str(contract.id),
         )
-    return contract_out(session, contract, platform_slug, data.rider_id)
-
-
-def _opened_event(at: datetime) -> EventOut:
-    return EventOut(kind="opened", from_status=None, to_status="open", at=at, recorded_at=at, detail="")
-
-
-def contract_view(session: Session, contract: Contract, platform_slug: str) -> ContractOut:
-    rider = session.get(Rider, contract.rider_id)
-    assert rider is not None
-    return contract_out(session, contract, platform_slug, rider.external_id)
-
-
-def contract_out(
-    session: Session,
-    contract: Contract,
-    platform_slug: str,
-    rider_external_id: str,
-    later: views.Later | None = None,
-) -> ContractOut:
-    """The whole contract as platforms (and riders) read it; never a dump of the row. `later` when the caller
-    read it with the contract (find_contract does)."""
-    from gateway.domains.declarations.service import declaration_out
-
-    if later is None:
-        later = views.later(session, contract.id)
-    violations = session.exec(_VIOLATIONS, params={"contract_id": contract.id}).all()
-    return ContractOut(
-        id=contract.id,
-        platform=platform_slug,
-        shift_code=contract.shift_code,
-        rider_id=rider_external_id,
-        status=ContractStatus(contract.status),
-        shift=window_out(contract.starts_at, contract.ends_at, contract.timezone, contract.zone),
-        agreement=AgreementRefOut(id=contract.agreement, version=contract.agreement_version),
-        minimum_paid_hours=shown_hours(contract.minimum_paid_hours),
-        guaranteed_paid_hours=shown_hours(contract.guaranteed_paid_hours),
-        pay=_pay_out(contract.hourly_gross, contract.hourly_net, contract.currency, contract.offered_pay),
-        corrections=[CorrectionOut(**_correction_fields(v)) for v in violations],
-        opened_at=contract.opened_at,
-        actual=views.actual(contract),
-        statement=views.statement(later.settlement),
-        invoice=views.invoice(later.invoice),
-        payout=views.payout(later.payout),
-        history=[_opened_event(contract.opened_at), *views.history(session, contract.id)],
-        declaration=declaration_out(later.declaration),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    contract: Contract
-    rider_external_id: str
-    later: views.Later
-
-
-def _find_statement(key: str) -> Any:
-    entities: list[Any] = [Contract, Rider.external_id, *views.LATER_ENTITIES]
-    stmt = views.with_later(sa_select(*entities).join(Rider, col(Rider.id) == col(Contract.rider_id)))
-    return stmt.where(Contract.platform_id == bindparam("platform_id"), getattr(Contract, key) == bindparam("key"))
-
-
-# Built once: building a statement costs about as much as running it (contract reads are a hot path).
-_FIND = {"id": _find_statement("id"), "shift_code": _find_statement("shift_code")}
-_VIOLATIONS = select(Violation).where(Violation.contract_id == bindparam("contract_id")).order_by(col(Violation.id))
-
-
-def find_contract(
-    session: Session, platform_id: int, *, contract_id: uuid.UUID | None = None, shift_code: str | None = None
-) -> Found | None:
-    """A platform's own contract (by id or by shift code) with its rider's external id and later rows, in one
-    query; None when it is not that platform's."""
-    key, value = ("id", contract_id) if contract_id is not None else ("shift_code", shift_code)
-    row = session.execute(_FIND[key], {"platform_id": platform_id, "key": value}).first()
-    return None if row is None else Found(row[0], row[1], views.Later(*row[2:]))
+    return contract
 
 
 def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) -> bool:

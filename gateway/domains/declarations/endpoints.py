@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Query
 
-from gateway.deps import SessionDep, staff_role
+from gateway.deps import SessionDep
 from gateway.domains.declarations import service as declarations
 from gateway.domains.declarations.models import DeclarationState
 from gateway.domains.declarations.schemas import DeclarationListItem
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Forbidden, InvalidRequest, Unauthorized, problem_responses
 from gateway.routing import api_router

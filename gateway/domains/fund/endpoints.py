@@ -1,4 +1,4 @@
-"""The cooperative's staff API: the guarantee fund, invoice payments (insolvency: insolvency/endpoints.py)."""
+"""The cooperative's staff API: the guarantee fund (invoice payments: settlement/endpoints.py; insolvency: insolvency/endpoints.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.deps import NowDep, SessionDep, staff_role
-from gateway.domains.contracts.schemas import InvoiceOut
-from gateway.domains.contracts.views import invoice as invoice_view
+from gateway.deps import NowDep, SessionDep
 from gateway.domains.fund import service as fund
-from gateway.domains.settlement.service import record_invoice_payment
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal, audit
-from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
+from gateway.problems import Forbidden, InvalidRequest, Unauthorized, problem_responses
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin", tags=["staff"])
@@ -49,6 +47,7 @@ class DepositIn(BaseModel):
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     memo: str = Field(default="", max_length=300)
+
 
 
 def _fund_out(session: SessionDep) -> FundOut:
@@ -98,18 +97,3 @@ def post_deposit(body: DepositIn, staff: FundStaff, session: SessionDep, now: No
     audit(session, staff.actor, "fund.deposit", "fund", now, amount=str(body.amount), memo=body.memo)
     session.commit()
     return _fund_out(session)
-
-
-@router.post(
-    "/invoices/{invoice_id}/payment",
-    response_model=InvoiceOut,
-    summary="Record a platform's payment of an invoice (levy to the fund, advances recovered)",
-    responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
-)
-def post_invoice_payment(invoice_id: uuid.UUID, staff: FundStaff, session: SessionDep, now: NowDep) -> InvoiceOut:
-    invoice = record_invoice_payment(session, invoice_id, now)
-    audit(session, staff.actor, "invoice.paid", f"invoice:{invoice_id}", now, total=str(invoice.total))
-    session.commit()
-    out = invoice_view(invoice)
-    assert out is not None
-    return out

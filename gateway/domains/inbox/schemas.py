@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from gateway.domains.contracts.schemas import ContractOut, RiderOut
+from gateway.domains.contracts.read import ContractOut
+from gateway.domains.contracts.schemas import RiderOut
 
 
 class WebhookAccepted(BaseModel):

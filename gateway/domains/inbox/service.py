@@ -17,10 +17,11 @@ from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
 from gateway.db import driver as pg
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import booking, lifecycle
+from gateway.domains.contracts import booking, lifecycle, read
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
-from gateway.domains.contracts.schemas import ContractOut, RiderOut
+from gateway.domains.contracts.read import ContractOut
+from gateway.domains.contracts.schemas import RiderOut
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -296,10 +297,11 @@ def _not_opened(
 ) -> Answer:
     """Nothing was written: the shift has its contract already (this booking's, or a conflict), or no such rider
     (`opened` says which when the one statement found it; the general path tells them apart here)."""
-    existing = None if opened is booking.Opened.NO_RIDER else contracts.existing_contract(session, target.id, target.slug, data)
+    existing = None if opened is booking.Opened.NO_RIDER else contracts.existing_contract(session, target.id, data)
     if existing is None:
         raise _unknown_rider(data)
-    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=existing).model_dump(mode="json")
+    shown = read.contract_out(session, existing, target.slug, data.rider_id)
+    body = WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
     return _record(session, target.id, message_id, event_type, now, 200, body)
 
 
@@ -307,10 +309,9 @@ def _proposed(
     target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
 ) -> tuple[contracts.NewContract, dict[str, Any]]:
     """The contract the booking opens and the answer that carries it, both decided before anything is written."""
-    new = contracts.new_contract(
-        platform_id=target.id, platform_slug=target.slug, data=data, decision=decision, message_id=message_id, now=now
-    )
-    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=new.out).model_dump(mode="json")
+    new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
+    shown = read.opened_out(new, target.slug, data, decision, now)
+    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
@@ -335,7 +336,7 @@ def _lifecycle(
         check(contract, data, now, time_bounds)
     row.handler(session, contract, data, message_id, now, timedelta(seconds=settings.settle_delay_seconds))
     session.flush()
-    return contracts.contract_view(session, contract, target.slug)
+    return read.contract_view(session, contract, target.slug)
 
 
 def record_deferred(session: Session, platform_id: int, message_id: str, event_type: str, now: datetime) -> Answer:

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel
 
-from gateway.deps import BookDep, NowDep, SessionDep, staff_role
+from gateway.deps import BookDep, NowDep, SessionDep
 from gateway.domains.insolvency.service import declare_insolvent
 from gateway.domains.platforms.service import get_platform
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router

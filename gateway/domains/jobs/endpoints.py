@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from gateway.deps import NowDep, SessionDep, staff_role
+from gateway.deps import NowDep, SessionDep
 from gateway.domains.jobs import service as failures
 from gateway.domains.jobs.schemas import JobFailureOut, RetryAllIn, RetryOut
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router

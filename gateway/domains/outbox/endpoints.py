@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import Path, Query
 
-from gateway.deps import NowDep, SessionDep, staff_role
+from gateway.deps import NowDep, SessionDep
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
 from gateway.domains.outbox.schemas import (
@@ -16,6 +16,7 @@ from gateway.domains.outbox.schemas import (
     ReplayIn,
     ReplayOut,
 )
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal, audit
 from gateway.problems import Forbidden, InvalidBody, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.routing import api_router

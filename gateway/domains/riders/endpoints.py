@@ -1,22 +1,19 @@
-"""Riders' access: links requested by their platform, sessions, OIDC login, and their own contracts (JSON)."""
+"""Riders' access: links requested by their platform, sessions, OIDC login. Their contracts, as JSON, are read
+above, with the read model (`contracts.endpoints`)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
-from gateway.deps import NowDep, RiderDep, SessionDep, SettingsDep, scoped
+from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.auth.credentials import PlatformPrincipal
-from gateway.domains.contracts.models import Contract
-from gateway.domains.contracts.schemas import ContractOut
-from gateway.domains.contracts.service import contract_view
-from gateway.domains.platforms.models import Platform
+from gateway.domains.auth.deps import scoped
 from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
@@ -66,44 +63,6 @@ def set_session_cookie(response: RedirectResponse, public_url: str, token: str, 
         secure=public_url.startswith("https"),
         path="/",
     )
-
-
-def rider_contracts(session: Session, principal: access.RiderPrincipal) -> list[ContractOut]:
-    rows = session.exec(
-        select(Contract, Platform.slug)
-        .join(Platform, col(Platform.id) == col(Contract.platform_id))
-        .where(col(Contract.rider_id).in_(principal.rider_ids))
-        .order_by(col(Contract.starts_at).desc())
-        .limit(200)
-    ).all()
-    # The invoice is between the platform and the cooperative: not part of the rider's view.
-    return [contract_view(session, c, slug).model_copy(update={"invoice": None}) for c, slug in rows]
-
-
-@router.get(
-    "/v1/rider/contracts",
-    response_model=list[ContractOut],
-    summary="The signed-in rider's contracts, newest first",
-    responses=problem_responses(Unauthorized),
-)
-def my_contracts(principal: RiderDep, session: SessionDep) -> list[ContractOut]:
-    return rider_contracts(session, principal)
-
-
-@router.get(
-    "/v1/rider/contracts/{contract_id}",
-    response_model=ContractOut,
-    summary="One of the signed-in rider's contracts",
-    responses=problem_responses(Unauthorized, NotFound, InvalidRequest),
-)
-def my_contract(contract_id: uuid.UUID, principal: RiderDep, session: SessionDep) -> ContractOut:
-    contract = session.get(Contract, contract_id)
-    # Another rider's contract is "not found", exactly like a contract that does not exist (no oracle).
-    if contract is None or contract.rider_id not in principal.rider_ids:
-        raise NotFound(f"you have no contract {contract_id}")
-    platform = session.get(Platform, contract.platform_id)
-    assert platform is not None
-    return contract_view(session, contract, platform.slug).model_copy(update={"invoice": None})
 
 
 @router.post(

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.deps import NowDep, SessionDep, SettingsDep, live_clients, staff_role
+from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.auth import credentials as api_credentials
 from gateway.domains.auth import oauth
+from gateway.domains.auth.deps import live_clients, live_credentials
 from gateway.domains.auth.models import OAuthClient
 from gateway.domains.auth.oauth import SCOPES, create_client
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import get_platform, rotate_secret
+from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import (
     ROLES,
     StaffError,
@@ -197,10 +199,11 @@ def get_api_credentials(
 @router.delete(
     "/platforms/{platform}/api-credentials/{prefix}",
     response_model=ApiCredentialOut,
-    summary="Revoke an API credential (gwk_...) by its prefix: refused from the next request on",
+    summary="Revoke an API credential (gwk_...) by its prefix: refused within seconds",
     responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
 )
 def delete_api_credential(
+    request: Request,
     platform: PlatformSlug,
     prefix: Annotated[str, Path(max_length=16)],
     staff: Annotated[StaffPrincipal, staff_role("platforms")],
@@ -210,6 +213,7 @@ def delete_api_credential(
     credential = api_credentials.revoke_credential(session, _platform(session, platform), prefix, now)
     audit(session, staff.actor, "api_credential.revoked", f"platform:{platform}", now, prefix=prefix)
     session.commit()
+    live_credentials(request).forget(credential.key_hash)  # after the commit: this process refuses it from now on
     return ApiCredentialOut.model_validate(credential)
 
 

@@ -1,4 +1,7 @@
-"""What a platform manages itself: rotating its webhook signing secret."""
+"""What a platform manages itself: rotating the secret its webhooks are signed with (the inbox verifies them).
+
+Beside the inbox rather than in `platforms`: the route authenticates the platform (auth) and audits (staff),
+both above the platforms' tables in the layers."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, Field
 
-from gateway.deps import NowDep, SessionDep, SettingsDep, scoped
+from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.auth.credentials import PlatformPrincipal
+from gateway.domains.auth.deps import scoped
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import rotate_secret
 from gateway.domains.staff.service import audit
