@@ -8,18 +8,21 @@ import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from gateway.agreements.model import Agreement
+from gateway.agreements.terms import expenses, insurance, payment_term
+from gateway.agreements.terms.base import TermValue
 from gateway.domains.contracts.schemas import ContractOut, CorrectionOut, PayLineOut, StatementOut
 from gateway.web.i18n import Translator
 
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)
 DECLARED = {"accepted", "accepted_with_warning", "ended"}
 StepState = Literal["done", "pending", "problem"]
+V = TypeVar("V", bound=TermValue)
 
 
 class Amount(BaseModel):
@@ -186,19 +189,21 @@ def _source(term: str, clause: str) -> Source:
 
 
 class _Terms:
-    """The agreement's terms in force on the shift's day (values with their clause), by type."""
+    """The agreement's terms in force on the shift's day, typed (each with its clause), by type."""
 
     def __init__(self, agreement: Agreement | None, day: date) -> None:
         self.agreement, self.day = agreement, day
 
-    def get(self, type_: str) -> tuple[str, dict[str, Any]] | None:
+    def get(self, type_: str, cls: type[V]) -> tuple[str, V] | None:
         term = self.agreement.term(type_) if self.agreement else None
         in_force = term.values.at(self.day) if term else None
-        return None if term is None or in_force is None else (term.name, in_force.value)
+        if term is None or in_force is None or not isinstance(in_force.value, cls):
+            return None
+        return term.name, in_force.value
 
     def source(self, type_: str) -> Source | None:
-        found = self.get(type_)
-        return None if found is None else _source(found[0], str(found[1]["clause"]))
+        found = self.get(type_, TermValue)
+        return None if found is None else _source(found[0], found[1].clause)
 
     def ref(self, type_: str) -> str:
         s = self.source(type_)
@@ -452,10 +457,9 @@ def _payment(t: Translator, c: ContractOut, terms: _Terms, tz: ZoneInfo) -> Paym
             text=t("payment.nothing_due"),
             guarantee=guarantee,
         )
-    found = terms.get("payment_term")
+    found = terms.get(payment_term.TYPE, payment_term.PaymentTerm)
     if found is not None:
-        kind = "business" if found[1].get("kind") == "business" else "calendar"
-        text = t(f"payment.pending.{kind}", days=found[1].get("days"))
+        text = t(f"payment.pending.{found[1].kind}", days=found[1].days)
     else:
         text = t("payment.pending.unknown")
     return PaymentView(status="pending", due_on=None, paid_at=None, funded_by=None, text=text, guarantee=guarantee)
@@ -465,19 +469,18 @@ def _expenses(t: Translator, c: ContractOut, terms: _Terms, pay: PayView) -> Exp
     if pay.settled:
         lines = [line.text for line in pay.lines if line.kind == "expense"]
         return ExpensesView(lines=lines or [t("expenses.none_paid")], total=pay.expenses)
-    found = terms.get("expenses")
+    found = terms.get(expenses.TYPE, expenses.Expenses)
     if found is None:
         return ExpensesView(lines=[t("expenses.none")], total=None)
-    ref = clause_ref(str(found[1]["clause"]))
+    ref = clause_ref(found[1].clause)
     lines = []
-    for item in found[1].get("items", []):
-        per = str(item.get("per", "shift"))
-        per_key = f"expenses.per.{per}" if t.has(f"expenses.per.{per}") else "expenses.per.shift"
+    for item in found[1].items:
+        per_key = f"expenses.per.{item.per}" if t.has(f"expenses.per.{item.per}") else "expenses.per.shift"
         lines.append(
             t(
                 "expenses.expected",
-                item=_item_name(t, str(item["name"])),
-                rate=t.money(Decimal(str(item["amount"])), c.pay.currency),
+                item=_item_name(t, item.name),
+                rate=t.money(item.amount, c.pay.currency),
                 per=t(per_key),
                 ref=ref,
             )
@@ -486,18 +489,17 @@ def _expenses(t: Translator, c: ContractOut, terms: _Terms, pay: PayView) -> Exp
 
 
 def _insurance(t: Translator, terms: _Terms) -> InsuranceView:
-    found = terms.get("insurance")
+    found = terms.get(insurance.TYPE, insurance.Insurance)
     if found is None:
         return InsuranceView(in_force=False, covers=[], insurer=None, source=None, text=t("insurance.none"))
     value = found[1]
     covers = []
-    for cover in value.get("cover", []):
-        key = "insurance.cover." + re.sub(r"\W+", "_", str(cover).strip().lower())
-        covers.append(t(key) if t.has(key) else str(cover))
-    insurer_raw = str(value.get("insurer", ""))
-    insurer_key = f"insurance.insurer.{insurer_raw}"
-    insurer = t(insurer_key) if t.has(insurer_key) else insurer_raw
-    source = _source(found[0], str(value["clause"]))
+    for cover in value.cover:
+        key = "insurance.cover." + re.sub(r"\W+", "_", cover.strip().lower())
+        covers.append(t(key) if t.has(key) else cover)
+    insurer_key = f"insurance.insurer.{value.insurer}"
+    insurer = t(insurer_key) if t.has(insurer_key) else value.insurer
+    source = _source(found[0], value.clause)
     text = t("insurance.in_force", covers=t.join(covers), insurer=insurer, ref=source.clause_ref)
     return InsuranceView(in_force=True, covers=covers, insurer=insurer, source=source, text=text)
 
