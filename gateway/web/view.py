@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from gateway.agreements.engine import hours_between
 from gateway.agreements.model import Agreement
 from gateway.agreements.terms import expenses, insurance, payment_term
 from gateway.agreements.terms.base import TermValue
@@ -23,6 +24,7 @@ _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECA
 DECLARED = {"accepted", "accepted_with_warning", "ended"}
 StepState = Literal["done", "pending", "problem"]
 V = TypeVar("V", bound=TermValue)
+D = TypeVar("D", bound=Decimal | None)
 
 
 class Amount(BaseModel):
@@ -214,11 +216,6 @@ def _amount(t: Translator, value: Decimal, currency: str) -> Amount:
     return Amount(amount=value, currency=currency, text=t.money(value, currency))
 
 
-def _first_number(text: str | None) -> Decimal | None:
-    m = re.search(r"\d+(?:\.\d+)?", text or "")
-    return Decimal(m.group(0)) if m else None
-
-
 def _window(t: Translator, start: datetime, end: datetime, tz: ZoneInfo) -> str:
     a, b = start.astimezone(tz), end.astimezone(tz)
     if a.date() == b.date():
@@ -227,13 +224,14 @@ def _window(t: Translator, start: datetime, end: datetime, tz: ZoneInfo) -> str:
 
 
 def _worked_hours(c: ContractOut) -> Decimal | None:
+    """Settled: the statement's. Ended but not yet settled: the engine's count of the reported window (elapsed
+    time, as settlement will count it)."""
     if c.statement is not None:
         return c.statement.worked_hours
     a = c.actual
     if a.ended_at is None:
         return None
-    start = a.started_at or c.shift.starts_at
-    return Decimal((a.ended_at - start).total_seconds()) / Decimal(3600)
+    return hours_between(a.started_at or c.shift.starts_at, a.ended_at)
 
 
 # --- sections --------------------------------------------------------------------------------------------
@@ -504,28 +502,34 @@ def _insurance(t: Translator, terms: _Terms) -> InsuranceView:
     return InsuranceView(in_force=True, covers=covers, insurer=insurer, source=source, text=text)
 
 
+def _value(k: CorrectionOut, unit: str, which: Literal["offered", "applied"], fallback: D) -> Decimal | D:
+    """A correction's number, when it was kept with the unit the sentence needs; else `fallback`, the contract's own
+    figure that says the same (rows written before migration 0009 have no numbers)."""
+    value = None if k.unit != unit else k.offered_value if which == "offered" else k.applied_value
+    return fallback if value is None else value
+
+
 def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionView:
     cur, ref = c.pay.currency, clause_ref(k.clause)
     offered = c.pay.offered
+    text = k.detail
     if k.code == "shift_shorter_than_minimum":
-        booked = _first_number(k.offered) or c.shift.booked_hours
-        applied = _first_number(k.applied) or c.guaranteed_paid_hours
-        text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(applied))
-    elif k.code == "per_trip_pay_forbidden" and offered is not None and offered.per_trip is not None:
-        text = t(
-            f"correction.{k.code}", offer=t.money(offered.per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur)
-        )
-    elif k.code == "hourly_pay_below_floor" and offered is not None and offered.hourly_gross is not None:
-        text = t(
-            f"correction.{k.code}",
-            offer=t.money(offered.hourly_gross, cur),
-            ref=ref,
-            rate=t.money(c.pay.hourly_gross, cur),
-        )
+        booked = _value(k, "hours", "offered", c.shift.booked_hours)
+        paid = _value(k, "hours", "applied", c.guaranteed_paid_hours)
+        text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(paid))
+    elif k.code == "per_trip_pay_forbidden":
+        per_trip = _value(k, "per_trip", "offered", offered.per_trip if offered is not None else None)
+        if per_trip is not None:
+            text = t(
+                f"correction.{k.code}", offer=t.money(per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur)
+            )
+    elif k.code == "hourly_pay_below_floor":
+        rate = _value(k, "hourly_gross", "offered", offered.hourly_gross if offered is not None else None)
+        applied = _value(k, "hourly_gross", "applied", c.pay.hourly_gross)
+        if rate is not None:
+            text = t(f"correction.{k.code}", offer=t.money(rate, cur), ref=ref, rate=t.money(applied, cur))
     elif k.code == "declaration_refused":
         text = t(f"correction.{k.code}", reason=k.detail)
-    else:
-        text = k.detail
     action_key = f"correction.action.{k.action}"
     return CorrectionView(
         code=k.code,

@@ -223,8 +223,34 @@ def window_out(starts_at: datetime, ends_at: datetime, timezone: str, zone: str 
     )
 
 
+_CORRECTION_FIELDS = (
+    "term",
+    "clause",
+    "code",
+    "action",
+    "detail",
+    "offered",
+    "applied",
+    "unit",
+    "offered_value",
+    "applied_value",
+)
+
+
+# A correction's numbers keep one exponent per unit, so a booking's answer and every later read show them alike:
+# hours to the ten-thousandth (as the engine counts them), money to the cent (as platforms send it).
+_CORRECTION_EXPONENT = {"hours": Decimal("0.0001"), "hourly_gross": Decimal("0.01"), "per_trip": Decimal("0.01")}
+
+
 def _correction_fields(c: Any) -> dict[str, Any]:
-    return {k: getattr(c, k) for k in ("term", "clause", "code", "action", "detail", "offered", "applied")}
+    """A correction's fields, from the engine's Correction or a stored Violation alike."""
+    fields = {k: getattr(c, k) for k in _CORRECTION_FIELDS}
+    exponent = _CORRECTION_EXPONENT.get(fields["unit"])
+    if exponent is not None:
+        for k in ("offered_value", "applied_value"):
+            if fields[k] is not None:
+                fields[k] = fields[k].quantize(exponent)
+    return fields
 
 
 def _pay_out(gross: Decimal, net: Decimal, currency: str, offered: PayOffer | dict[str, Any] | None) -> PayOut:

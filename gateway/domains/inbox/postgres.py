@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from gateway.domains.contracts.models import Contract
+from gateway.domains.contracts.models import Contract, Violation
 from gateway.domains.contracts.service import OPENED_KINDS, NewContract
 
 _CONTRACT = Contract.__table__  # type: ignore[attr-defined]
@@ -42,6 +42,14 @@ _VALUES = (
     "timezone", "currency", "minimum_paid_hours", "guaranteed_paid_hours", "pay_basis", "hourly_gross", "hourly_net",
     "opened_by_message", "opened_at",
 )  # fmt: skip
+
+# A correction's numbers, in the scaled integer units their column stores (as the ORM binds them).
+_SCALED = {k: Violation.__table__.c[k].type.bind_processor(_DIALECT) for k in ("offered_value", "applied_value")}  # type: ignore[attr-defined]
+
+
+def _correction_json(c: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if v is None or k not in _SCALED else _SCALED[k](v) for k, v in c.items()}
+
 
 _BOOK = """
 WITH c AS (
@@ -57,9 +65,11 @@ WITH c AS (
     ON CONFLICT (platform_id, shift_code) DO NOTHING
     RETURNING id
 ), v AS (
-    INSERT INTO violation (contract_id, term, clause, code, action, detail, offered, applied, created_at)
+    INSERT INTO violation (contract_id, term, clause, code, action, detail, offered, applied, unit, offered_value,
+                           applied_value, created_at)
     SELECT c.id, e.v->>'term', e.v->>'clause', e.v->>'code', e.v->>'action', e.v->>'detail', e.v->>'offered',
-           e.v->>'applied', %(opened_at)s
+           e.v->>'applied', e.v->>'unit', CAST(e.v->>'offered_value' AS bigint),
+           CAST(e.v->>'applied_value' AS bigint), %(opened_at)s
     FROM c CROSS JOIN jsonb_array_elements(CAST(%(corrections)s AS jsonb)) WITH ORDINALITY AS e(v, n)
     ORDER BY e.n
 ), o AS (
@@ -152,7 +162,7 @@ def open_and_answer(
         rider_external_id=new.row["rider_external_id"],
         offered_pay=json.dumps(new.row["offered_pay"]),  # JSON null when none, as the JSON column type stores it
         explanation=json.dumps(new.row["explanation"]),
-        corrections=json.dumps(new.corrections),
+        corrections=json.dumps([_correction_json(c) for c in new.corrections]),
         answer=answer,
         kinds=_KINDS,
         message_id=message_id,
