@@ -8,10 +8,11 @@ booking and its settlement can never read an agreement two ways. The words are m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.outcome import (
@@ -187,7 +188,9 @@ def evaluate_booking(agreement: Agreement, booking: Booking) -> BookingDecision:
 # --- settlement -------------------------------------------------------------------------------------------
 
 
-def _hours(terms: TermsAt, s: ShiftOutcome, booked: Decimal, corrections: list[Correction], used: list[Line]) -> Hours:
+def _hours(
+    terms: TermsAt, s: ShiftOutcome, booked: Decimal, corrections: list[Correction] | None, used: list[Line] | None
+) -> Hours:
     b = s.booking
     if s.cancelled_at is not None and s.actual_start is None:
         return minimum_engagement.on_cancellation(terms.minimum, s, booked, corrections, used)
@@ -319,11 +322,141 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
     )
 
 
+# --- same outcome, computed once ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Amounts:
+    """A statement's paid hours and money: all that shifts of the same outcome key share (their dates, words and
+    the terms used may differ, so a memo hands out these, never a Statement)."""
+
+    paid_hours: Decimal
+    gross: Decimal
+    net: Decimal
+    expenses: Decimal
+    payout: Decimal
+    employer_contributions: Decimal
+    guarantee_levy: Decimal
+    invoice_total: Decimal
+
+    @classmethod
+    def of(cls, st: Statement) -> Amounts:
+        return cls(
+            st.paid_hours,
+            st.gross,
+            st.net,
+            st.expenses,
+            st.payout,
+            st.employer_contributions,
+            st.guarantee_levy,
+            st.invoice_total,
+        )
+
+
+def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = None) -> Hashable:
+    """What the amounts of `evaluate_shift(agreement, shift, at)` depend on, and nothing else: the day whose terms
+    apply, the hours as the minimum engagement settles them (status, worked, paid), the offers and, for pay per
+    trip, the number of trips. Every term module reads a shift only through these (the payment date reads the
+    calendar, but it is not an amount). A term that read more of a shift (a night premium: the time of day) must
+    add it here, beside the evaluation it changes."""
+    b = shift.booking
+    terms = resolve(agreement, at or _day_of(agreement, b.starts_at)[1])
+    h = _hours(terms, shift, hours_between(b.starts_at, b.ends_at), None, None)
+    trips = shift.deliveries if isinstance(shift.proposed or b.offer, PerTripOffer) else None
+    return terms.day, h.status, h.worked, h.paid, b.offer, shift.proposed, trips
+
+
+def _offset(base: datetime, instant: datetime | None) -> timedelta | None:
+    # In UTC: Python subtracts two datetimes of one zone on the wall clock, which a DST night would bend.
+    return None if instant is None else instant.astimezone(UTC) - base
+
+
+def _shape(shift: ShiftOutcome) -> tuple[Any, ...]:
+    """A shift as exact durations from its booked start, with its counts, flags and offers: two shifts of one
+    shape (and one day of terms) have one outcome key, found without working out the hours again."""
+    b = shift.booking
+    start = b.starts_at.astimezone(UTC)
+    return (
+        _offset(start, b.ends_at),
+        _offset(start, shift.actual_start),
+        _offset(start, shift.actual_end),
+        _offset(start, shift.first_delivery_at),
+        _offset(start, shift.cancelled_at),
+        shift.deliveries,
+        shift.sent_home_early,
+        b.offer,
+        shift.proposed,
+    )
+
+
+T = TypeVar("T")
+MEMO_LIMIT = 500_000
+
+
+class Memo(Generic[T]):
+    """Settles shifts under one or more agreements (a signed one and a draft, say) and hands out
+    `project(Amounts)` for each, computing every distinct outcome once: a period's thousands of identical slots
+    are evaluated a handful of times. Two levels, both keyed by the engine: a shift's shape (cheap, exact
+    durations) and, when that is new, its outcome key (`outcome_key`). Bounded: a full level is emptied."""
+
+    def __init__(
+        self,
+        agreements: tuple[Agreement, ...],
+        at: date | None,
+        project: Callable[[Amounts], T],
+        *,
+        enabled: bool = True,
+        limit: int = MEMO_LIMIT,
+    ) -> None:
+        self.agreements, self.at, self.project = agreements, at, project
+        self.enabled, self.limit = enabled, limit
+        self.hits = 0
+        self._shapes: dict[tuple[Any, ...], tuple[T, ...]] = {}
+        self._outcomes: list[dict[Hashable, T]] = [{} for _ in agreements]
+
+    def _settle(self, agreement: Agreement, shift: ShiftOutcome) -> T:
+        return self.project(Amounts.of(evaluate_shift(agreement, shift, self.at)))
+
+    def _day_key(self, shift: ShiftOutcome) -> tuple[date, ...] | date:
+        if self.at is not None:
+            return self.at
+        return tuple(_day_of(a, shift.booking.starts_at)[1] for a in self.agreements)
+
+    def __call__(self, shift: ShiftOutcome) -> tuple[T, ...]:
+        if not self.enabled:
+            return tuple(self._settle(a, shift) for a in self.agreements)
+        shape = (self._day_key(shift), _shape(shift))
+        found = self._shapes.get(shape)
+        if found is not None:
+            self.hits += 1
+            return found
+        results: list[T] = []
+        computed = False
+        for agreement, outcomes in zip(self.agreements, self._outcomes, strict=True):
+            key = outcome_key(agreement, shift, self.at)
+            value = outcomes.get(key)
+            if value is None:
+                value = self._settle(agreement, shift)
+                computed = True
+                if len(outcomes) >= self.limit:
+                    outcomes.clear()
+                outcomes[key] = value
+            results.append(value)
+        if not computed:
+            self.hits += 1
+        both = tuple(results)
+        if len(self._shapes) >= self.limit:
+            self._shapes.clear()
+        self._shapes[shape] = both
+        return both
+
+
 __all__ = [
     "CENT",
     "ENGINE_VERSION",
     "HOURS",
     "SETTLEMENT_FORMAT",
+    "Amounts",
     "Booking",
     "BookingDecision",
     "Correction",
@@ -331,6 +464,7 @@ __all__ = [
     "HourlyOffer",
     "InForceTerm",
     "Line",
+    "Memo",
     "Offer",
     "OfferError",
     "PayLine",
@@ -341,6 +475,7 @@ __all__ = [
     "evaluate_booking",
     "evaluate_shift",
     "hours_between",
+    "outcome_key",
     "resolve",
     "terms_in_force",
 ]

@@ -92,10 +92,11 @@ def at_settlement(
     booked: Decimal,
     start: datetime,
     end: datetime,
-    corrections: list[Correction],
-    used: list[Line],
+    corrections: list[Correction] | None,
+    used: list[Line] | None,
 ) -> Hours:
-    """The paid hours of a shift worked from `start` to `end`: at least the minimum, counted from its anchor."""
+    """The paid hours of a shift worked from `start` to `end`: at least the minimum, counted from its anchor.
+    Without `corrections` and `used`, the hours only (the engine's outcome key needs no words)."""
     if rule is None:
         return Hours("worked", worked, worked, end)
     anchor = start
@@ -106,6 +107,8 @@ def at_settlement(
     home = rule.value.sent_home_early
     if s.sent_home_early and end < s.booking.ends_at and home is not None and home.pays == "booked" and booked > paid:
         paid = booked
+        if corrections is None or used is None:
+            return Hours("worked", worked, paid, end)
         used.append(rule.line("a rider sent home early is paid the booked hours"))
         corrections.append(
             rule.correction(
@@ -119,14 +122,20 @@ def at_settlement(
             )
         )
         return Hours("worked", worked, paid, end)
-    _shorter(rule, worked, paid, corrections, used)
+    if corrections is not None and used is not None:
+        _shorter(rule, worked, paid, corrections, used)
     return Hours("worked", worked, paid, end)
 
 
 def on_cancellation(
-    rule: Rule | None, s: ShiftOutcome, booked: Decimal, corrections: list[Correction], used: list[Line]
+    rule: Rule | None,
+    s: ShiftOutcome,
+    booked: Decimal,
+    corrections: list[Correction] | None,
+    used: list[Line] | None,
 ) -> Hours:
-    """A shift cancelled before it started: unpaid, unless cancelled at short notice under a policy that pays."""
+    """A shift cancelled before it started: unpaid, unless cancelled at short notice under a policy that pays.
+    Without `corrections` and `used`, the hours only."""
     b = s.booking
     assert s.cancelled_at is not None
     policy = rule.value.short_notice_cancellation if rule is not None else None
@@ -134,6 +143,8 @@ def on_cancellation(
     if rule is None or policy is None or notice >= policy.notice_hours or policy.pays == "nothing":
         return Hours("cancelled_unpaid", ZERO, ZERO, b.ends_at)
     paid = rule.value.paid_hours if policy.pays == "minimum" else booked
+    if corrections is None or used is None:
+        return Hours("cancelled_paid", ZERO, paid, b.ends_at)
     used.append(
         rule.line(f"a shift cancelled less than {_written(policy.notice_hours)} h before its start pays {policy.pays}")
     )
