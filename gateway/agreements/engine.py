@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
@@ -366,22 +366,20 @@ def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = Non
     return terms.day, h.status, h.worked, h.paid, b.offer, shift.proposed, trips
 
 
-def _offset(base: datetime, instant: datetime | None) -> timedelta | None:
-    # In UTC: Python subtracts two datetimes of one zone on the wall clock, which a DST night would bend.
-    return None if instant is None else instant.astimezone(UTC) - base
-
-
 def _shape(shift: ShiftOutcome) -> tuple[Any, ...]:
     """A shift as exact durations from its booked start, with its counts, flags and offers: two shifts of one
-    shape (and one day of terms) have one outcome key, found without working out the hours again."""
+    shape (and one day of terms) have one outcome key, found without working out the hours again. Durations are
+    taken in UTC: Python subtracts two datetimes of one zone on the wall clock, which a DST night would bend.
+    (Written out rather than in a helper: this runs once per shift of a what-if, a million times.)"""
     b = shift.booking
     start = b.starts_at.astimezone(UTC)
+    a, e, f, c = shift.actual_start, shift.actual_end, shift.first_delivery_at, shift.cancelled_at
     return (
-        _offset(start, b.ends_at),
-        _offset(start, shift.actual_start),
-        _offset(start, shift.actual_end),
-        _offset(start, shift.first_delivery_at),
-        _offset(start, shift.cancelled_at),
+        b.ends_at.astimezone(UTC) - start,
+        None if a is None else a.astimezone(UTC) - start,
+        None if e is None else e.astimezone(UTC) - start,
+        None if f is None else f.astimezone(UTC) - start,
+        None if c is None else c.astimezone(UTC) - start,
         shift.deliveries,
         shift.sent_home_early,
         b.offer,
@@ -417,15 +415,14 @@ class Memo(Generic[T]):
     def _settle(self, agreement: Agreement, shift: ShiftOutcome) -> T:
         return self.project(Amounts.of(evaluate_shift(agreement, shift, self.at)))
 
-    def _day_key(self, shift: ShiftOutcome) -> tuple[date, ...] | date:
-        if self.at is not None:
-            return self.at
+    def _days(self, shift: ShiftOutcome) -> tuple[date, ...]:
+        """The day whose terms apply, for each agreement (without `at`: the shift's local start)."""
         return tuple(_day_of(a, shift.booking.starts_at)[1] for a in self.agreements)
 
     def __call__(self, shift: ShiftOutcome) -> tuple[T, ...]:
         if not self.enabled:
             return tuple(self._settle(a, shift) for a in self.agreements)
-        shape = (self._day_key(shift), _shape(shift))
+        shape = (self.at or self._days(shift), _shape(shift))
         found = self._shapes.get(shape)
         if found is not None:
             self.hits += 1

@@ -130,20 +130,12 @@ def figures_of(agreement: Agreement, shift: ShiftOutcome, at: date | None) -> Fi
     return _figures(Amounts.of(evaluate_shift(agreement, shift, at)))
 
 
-class Evaluator:
+class Evaluator(Memo[Figures]):
     """Both sides of one shift, through the engine's memo (`engine.Memo`): shifts with the same outcome key give
     the same amounts, so a period's thousands of identical slots are computed once. It can be turned off."""
 
     def __init__(self, signed: Agreement, draft: Agreement, at: date | None, memo: bool = True) -> None:
-        self._memo = Memo((signed, draft), at, _figures, enabled=memo)
-
-    @property
-    def hits(self) -> int:
-        return self._memo.hits
-
-    def __call__(self, shift: ShiftOutcome) -> tuple[Figures, Figures]:
-        before, after = self._memo(shift)
-        return before, after
+        super().__init__((signed, draft), at, _figures, enabled=memo)
 
 
 Progress = Callable[[int], None]
