@@ -362,7 +362,7 @@ def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = Non
     b = shift.booking
     terms = resolve(agreement, at or _day_of(agreement, b.starts_at)[1])
     h = _hours(terms, shift, hours_between(b.starts_at, b.ends_at), None, None)
-    trips = shift.deliveries if isinstance(shift.proposed or b.offer, PerTripOffer) else None
+    trips = shift.deliveries if piece_rate.pays_trips(terms.piece_rate, shift.proposed or b.offer) else None
     return terms.day, h.status, h.worked, h.paid, b.offer, shift.proposed, trips
 
 

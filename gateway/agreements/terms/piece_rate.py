@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from gateway.agreements.outcome import Correction, HourlyOffer, Line, Offer, PayLine, ShiftOutcome
+from gateway.agreements.outcome import Correction, HourlyOffer, Line, Offer, PayLine, PerTripOffer, ShiftOutcome
 from gateway.agreements.payroll import cents
 from gateway.agreements.terms.base import InForce, TermValue, provenance
 
@@ -28,6 +28,11 @@ def parse(raw: Mapping[str, Any]) -> PieceRate:
 Rule = InForce[PieceRate]
 
 
+def pays_trips(rule: Rule | None, offer: Offer | None) -> bool:
+    """Whether the shift is paid per trip (so its number of trips counts): a per-trip offer the terms allow."""
+    return isinstance(offer, PerTripOffer) and (rule is None or rule.value.policy == "allowed")
+
+
 def offer_terms(
     rule: Rule | None, offer: Offer | None, corrections: list[Correction], used: list[Line]
 ) -> tuple[Decimal | None, Decimal | None]:
@@ -36,10 +41,11 @@ def offer_terms(
         return offer.hourly_gross, None
     if offer is None:
         return None, None
-    if rule is None or rule.value.policy == "allowed":
+    if pays_trips(rule, offer):
         if rule is not None:
             used.append(rule.line("pay per trip allowed, topped up to the hourly floors"))
         return None, offer.per_trip
+    assert rule is not None  # only a term that forbids it refuses a per-trip offer
     used.append(rule.line("pay per trip forbidden"))
     corrections.append(
         rule.correction(
