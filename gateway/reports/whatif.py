@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from gateway.agreements.engine import Amounts, Memo, ShiftOutcome, evaluate_shift
 from gateway.agreements.model import Agreement
@@ -156,17 +157,15 @@ def run_whatif(
     """Evaluate each (rider, shift) under both agreements and add up per rider. `progress(n)` is called every
     `every` shifts with the count done; a KeyboardInterrupt raised anywhere leaves nothing behind."""
     evaluate = Evaluator(signed, draft, at, memo)
-    # Running sums per rider, added in place: a new Figures per shift and side cost more than the memo's look-up.
-    sums: dict[str, list[Decimal]] = {}
-    shifts_of: dict[str, int] = {}
+    # Running sums per rider, added in place (the last is the count of shifts): a new Figures per shift and side
+    # would cost more than the engine's memo look-up.
+    sums: dict[str, list[Any]] = {}
     count = changed = 0
     for rider, shift in shifts:
         before, after = evaluate(shift)
         acc = sums.get(rider)
         if acc is None:
-            acc = sums[rider] = [ZERO] * 10
-            shifts_of[rider] = 0
-        shifts_of[rider] += 1
+            acc = sums[rider] = [ZERO] * 10 + [0]
         acc[0] += before.paid_hours
         acc[1] += before.gross
         acc[2] += before.net
@@ -177,6 +176,7 @@ def run_whatif(
         acc[7] += after.net
         acc[8] += after.expenses
         acc[9] += after.cost
+        acc[10] += 1
         count += 1
         if before != after:
             changed += 1
@@ -184,7 +184,7 @@ def run_whatif(
             progress(count)
     if progress is not None:
         progress(count)
-    riders = [RiderTotals(r, shifts_of[r], Figures(*acc[:5]), Figures(*acc[5:])) for r, acc in sums.items()]
+    riders = [RiderTotals(r, acc[10], Figures(*acc[:5]), Figures(*acc[5:10])) for r, acc in sums.items()]
     ordered = sorted(riders, key=lambda r: (r.change.net, r.rider))
     return WhatIfResult(
         agreement=signed.id,
