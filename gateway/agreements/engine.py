@@ -106,7 +106,7 @@ def resolve(agreement: Agreement, day: date) -> TermsAt:
     for term in agreement.terms.values():
         v = term.values.at(day)
         if v is not None:
-            rules[term.type] = InForce(term, v.value, v.since, v.since.isoformat())
+            rules[term.type] = InForce.of(term, v.value, v.since)
     own = _typed(rules, hourly_floor.TYPE, hourly_floor.HourlyFloor)
     law = _typed(rules, statutory_minimum.TYPE, statutory_minimum.StatutoryMinimum)
     cur, profile = agreement.currency, agreement.profile.id

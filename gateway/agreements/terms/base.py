@@ -43,32 +43,31 @@ def provenance(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-V = TypeVar("V", bound=TermValue, covariant=True)
+V = TypeVar("V", bound=TermValue)
 
 
 @dataclass(frozen=True, slots=True)
 class InForce(Generic[V]):
-    """A term's value in force on one day, with the texts every explanation repeats (made once per day)."""
+    """A term's value in force on one day, with the texts every explanation repeats (made once per resolved day,
+    not once per shift)."""
 
     term: Term
     value: V
     since: date
     since_text: str
+    clause: str
+    note: str
 
-    @property
-    def clause(self) -> str:
-        return self.value.clause
-
-    @property
-    def note(self) -> str:
-        return self.value.note
+    @classmethod
+    def of(cls, term: Term, value: V, since: date) -> InForce[V]:
+        return cls(term, value, since, since.isoformat(), value.clause, value.note)
 
     @property
     def action(self) -> Literal["amended", "rejected"]:
         return "rejected" if self.value.enforcement == "reject" else "amended"
 
     def line(self, shown: str) -> Line:
-        return Line(self.term.name, self.value.clause, shown, self.since_text, self.value.note)
+        return Line(self.term.name, self.clause, shown, self.since_text, self.note)
 
     def correction(
         self,
@@ -83,7 +82,7 @@ class InForce(Generic[V]):
         return Correction(
             self.term.name,
             self.term.type,
-            self.value.clause,
+            self.clause,
             code,
             self.action,
             detail,
