@@ -42,6 +42,7 @@ from gateway.agreements.loader import (
     shown,
 )
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.agreements.terms.base import TermValue
 from gateway.agreements.yamlpos import YamlSyntaxError, read
 from gateway.settings import get_settings
 
@@ -350,11 +351,12 @@ def simulate(
 # --- diff -------------------------------------------------------------------------------------------------
 
 
-def _value_text(value: dict[str, Any] | None) -> str:
-    if value is None:
+def _value_text(typed: TermValue | None) -> str:
+    if typed is None:
         return "ends (null)"
+    value = typed.written
     shown_value = {k: v for k, v in value.items() if k not in ("note", "version", "enforcement", "clause")}
-    extra = f" [{value.get('clause')}, {value.get('enforcement', 'amend')}]"
+    extra = f" [{typed.clause}, {typed.enforcement}]"
     return json.dumps(shown_value, ensure_ascii=False, sort_keys=True) + extra
 
 

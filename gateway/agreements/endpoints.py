@@ -19,6 +19,7 @@ from gateway.agreements.schemas import (
     TermOut,
     TermsAtOut,
 )
+from gateway.agreements.terms.base import TermValue
 from gateway.problems import InvalidQuery, InvalidRequest, NotFound, problem_responses
 from gateway.routing import api_router
 
@@ -36,9 +37,9 @@ _PROVENANCE = ("clause", "note", "enforcement", "version")
 AgreementId = Annotated[str, Path(max_length=100, pattern="^[a-z0-9][a-z0-9-]*$")]
 
 
-def _params(value: dict[str, Any]) -> dict[str, Any]:
-    """A dated value without the provenance the loader attached to it (shown beside it instead)."""
-    return {k: v for k, v in value.items() if k not in _PROVENANCE}
+def _params(value: TermValue) -> dict[str, Any]:
+    """A dated value as written, without the provenance the loader attached to it (shown beside it instead)."""
+    return {k: v for k, v in value.written.items() if k not in _PROVENANCE}
 
 
 def _summary(a: Agreement) -> dict[str, Any]:
@@ -94,9 +95,9 @@ def get_agreement(agreement_id: AgreementId, book: BookDep) -> AgreementOut:
                 DatedValueOut(
                     since=d,
                     value=None if v is None else _params(v),
-                    clause=None if v is None else v.get("clause"),
-                    enforcement=None if v is None else v.get("enforcement"),
-                    version=None if v is None else v.get("version"),
+                    clause=None if v is None else v.clause,
+                    enforcement=None if v is None else v.enforcement,
+                    version=None if v is None else v.version,
                 )
                 for d, v in t.values.items()
             ],
@@ -137,8 +138,8 @@ def get_terms_at(
                 name=t.term.name,
                 type=t.term.type,
                 clause=t.clause,
-                note=str(t.value.get("note", "")),
-                enforcement=str(t.value.get("enforcement", t.term.enforcement)),
+                note=t.value.note,
+                enforcement=t.value.enforcement,
                 since=t.since,
                 value=_params(t.value),
             )

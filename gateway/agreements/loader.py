@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from gateway.agreements import terms
 from gateway.agreements.dated import Dated
 from gateway.agreements.issues import Issue, schema_issues, suggest
 from gateway.agreements.model import Agreement, AgreementError, Amendment, Term
 from gateway.agreements.payroll import PayrollProfile
+from gateway.agreements.terms.base import TermValue
 from gateway.agreements.yamlpos import Pos, Positioned, YamlSyntaxError, read
 
 AGREEMENT_SCHEMA = "agreement.schema.json"
@@ -139,17 +141,21 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
     )
 
 
-def _provenance(term: dict[str, Any], version: str) -> Callable[[Any], dict[str, Any]]:
-    """Each dated value carries its clause, note, enforcement and version, defaulting to its term's."""
+def _provenance(term: dict[str, Any], version: str) -> Callable[[Any], TermValue]:
+    """Each dated value carries its clause, note, enforcement and version, defaulting to its term's, and is
+    parsed into its term type's typed value (the schema has already checked its shape)."""
 
-    def fill(value: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "clause": term["clause"],
-            "note": term.get("note", ""),
-            "enforcement": term.get("enforcement", "amend"),
-            **value,
-            "version": version,
-        }
+    def fill(value: dict[str, Any]) -> TermValue:
+        return terms.parse(
+            term["type"],
+            {
+                "clause": term["clause"],
+                "note": term.get("note", ""),
+                "enforcement": term.get("enforcement", "amend"),
+                **value,
+                "version": version,
+            },
+        )
 
     return fill
 

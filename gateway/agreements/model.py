@@ -12,6 +12,7 @@ from gateway.agreements.payroll import PayrollProfile
 
 if TYPE_CHECKING:
     from gateway.agreements.issues import Issue
+    from gateway.agreements.terms.base import TermValue
 
 
 class AgreementError(Exception):
@@ -26,14 +27,15 @@ class AgreementError(Exception):
 class Term:
     """One rule. Every dated value carries its own `clause`, `note`, `enforcement` and `version` (the loader
     fills them from the term, or from the amendment that set the value), so an amendment can change any of them
-    from a date without editing the signed file."""
+    from a date without editing the signed file. Values are typed at load, one class per term type
+    (`gateway.agreements.terms`)."""
 
     name: str
     type: str
     clause: str
     note: str
     enforcement: str  # "amend" or "reject"
-    values: Dated[dict[str, Any]]
+    values: Dated[TermValue]
 
 
 @dataclass(frozen=True)

@@ -158,11 +158,8 @@ def _fund(session: Session, scope: _Scope) -> FundAdvancesOut:
 def _floors(agreement: Agreement, day: date) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
     """(floor net an hour, statutory minimum gross an hour, its net) under the terms in force on `day`."""
     terms = resolve(agreement, day)
-    floor_net: Decimal | None = None
-    rule = terms.get("hourly_floor")
-    if rule is not None:
-        amount = Decimal(rule.value["amount"])
-        floor_net = amount if rule.value["basis"] == "net" else net_of(amount, terms.rates).net
+    rule = terms.hourly_floor
+    floor_net = None if rule is None else rule.value.net_an_hour(terms.rates)
     statutory = terms.rates.statutory_minimum_hourly
     statutory_net = None if statutory is None else net_of(statutory, terms.rates).net
     return floor_net, statutory, statutory_net

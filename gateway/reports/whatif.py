@@ -8,33 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gateway.agreements.engine import ENGINE_VERSION, Offer, ShiftOutcome, evaluate_shift
+from gateway.agreements.engine import Amounts, Memo, ShiftOutcome, evaluate_shift
 from gateway.agreements.model import Agreement
 from gateway.agreements.payroll import CENT
 
 ZERO = Decimal(0)
 MEASURES = ("paid_hours", "gross", "net", "expenses", "cost")
-# The term types the engine of ENGINE_VERSION 2 knows. `_shape` below relies on what that engine reads of a
-# shift; an agreement with any other term (a night premium, say, which would read the time of day) is evaluated
-# shift by shift, without the memo.
-MEMO_TERM_TYPES = frozenset(
-    {
-        "minimum_engagement",
-        "hourly_floor",
-        "statutory_minimum",
-        "piece_rate",
-        "expenses",
-        "insurance",
-        "payment_term",
-        "guarantee_levy",
-    }
-)
-MEMO_ENGINE_VERSION = 2
-MEMO_LIMIT = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,70 +123,20 @@ def deciles(values: list[Decimal]) -> list[Decimal]:
     return out
 
 
+def _figures(a: Amounts) -> Figures:
+    return Figures(a.paid_hours, a.gross, a.net, a.expenses, a.invoice_total)
+
+
 def figures_of(agreement: Agreement, shift: ShiftOutcome, at: date | None) -> Figures:
-    st = evaluate_shift(agreement, shift, at)
-    return Figures(st.paid_hours, st.gross, st.net, st.expenses, st.invoice_total)
+    return _figures(Amounts.of(evaluate_shift(agreement, shift, at)))
 
 
-def _offset(base: datetime, instant: datetime | None) -> timedelta | None:
-    # In UTC: Python subtracts two datetimes of one zone on the wall clock, which a DST night would bend.
-    return None if instant is None else instant.astimezone(UTC) - base
-
-
-def _offer_key(offer: Offer | None) -> Any:
-    return offer  # frozen dataclasses: hashable, equal by value
-
-
-def _shape(agreement: Agreement, shift: ShiftOutcome, at: date | None) -> tuple[Any, ...]:
-    """Everything the engine of ENGINE_VERSION 2 reads of a shift for its amounts: the day whose terms apply,
-    and the shift's instants as exact durations from its booked start (the engine only ever subtracts them;
-    payment dates, the one thing read from the calendar, are not part of a what-if's figures)."""
-    b = shift.booking
-    day = at or b.starts_at.astimezone(agreement.timezone).date()
-    start = b.starts_at.astimezone(UTC)
-    return (
-        day,
-        _offset(start, b.ends_at),
-        _offset(start, shift.actual_start),
-        _offset(start, shift.actual_end),
-        _offset(start, shift.first_delivery_at),
-        _offset(start, shift.cancelled_at),
-        shift.deliveries,
-        shift.sent_home_early,
-        _offer_key(b.offer),
-        _offer_key(shift.proposed),
-    )
-
-
-def memo_allowed(*agreements: Agreement) -> bool:
-    return ENGINE_VERSION == MEMO_ENGINE_VERSION and all(
-        t.type in MEMO_TERM_TYPES for a in agreements for t in a.terms.values()
-    )
-
-
-class Evaluator:
-    """Both sides of one shift. Shifts of the same shape (see `_shape`) give the same amounts, so a period's
-    thousands of identical slots are computed once; the memo is bounded and can be turned off."""
+class Evaluator(Memo[Figures]):
+    """Both sides of one shift, through the engine's memo (`engine.Memo`): shifts with the same outcome key give
+    the same amounts, so a period's thousands of identical slots are computed once. It can be turned off."""
 
     def __init__(self, signed: Agreement, draft: Agreement, at: date | None, memo: bool = True) -> None:
-        self.signed, self.draft, self.at = signed, draft, at
-        self.memo = memo and memo_allowed(signed, draft)
-        self._cache: dict[tuple[Any, ...], tuple[Figures, Figures]] = {}
-        self.hits = 0
-
-    def __call__(self, shift: ShiftOutcome) -> tuple[Figures, Figures]:
-        if not self.memo:
-            return figures_of(self.signed, shift, self.at), figures_of(self.draft, shift, self.at)
-        key = _shape(self.signed, shift, self.at)
-        found = self._cache.get(key)
-        if found is not None:
-            self.hits += 1
-            return found
-        both = figures_of(self.signed, shift, self.at), figures_of(self.draft, shift, self.at)
-        if len(self._cache) >= MEMO_LIMIT:
-            self._cache.clear()
-        self._cache[key] = both
-        return both
+        super().__init__((signed, draft), at, _figures, enabled=memo)
 
 
 Progress = Callable[[int], None]
@@ -224,16 +157,26 @@ def run_whatif(
     """Evaluate each (rider, shift) under both agreements and add up per rider. `progress(n)` is called every
     `every` shifts with the count done; a KeyboardInterrupt raised anywhere leaves nothing behind."""
     evaluate = Evaluator(signed, draft, at, memo)
-    riders: dict[str, RiderTotals] = {}
+    # Running sums per rider, added in place (the last is the count of shifts): a new Figures per shift and side
+    # would cost more than the engine's memo look-up.
+    sums: dict[str, list[Any]] = {}
     count = changed = 0
     for rider, shift in shifts:
         before, after = evaluate(shift)
-        totals = riders.get(rider)
-        if totals is None:
-            totals = riders[rider] = RiderTotals(rider)
-        totals.shifts += 1
-        totals.signed += before
-        totals.draft += after
+        acc = sums.get(rider)
+        if acc is None:
+            acc = sums[rider] = [ZERO] * 10 + [0]
+        acc[0] += before.paid_hours
+        acc[1] += before.gross
+        acc[2] += before.net
+        acc[3] += before.expenses
+        acc[4] += before.cost
+        acc[5] += after.paid_hours
+        acc[6] += after.gross
+        acc[7] += after.net
+        acc[8] += after.expenses
+        acc[9] += after.cost
+        acc[10] += 1
         count += 1
         if before != after:
             changed += 1
@@ -241,7 +184,8 @@ def run_whatif(
             progress(count)
     if progress is not None:
         progress(count)
-    ordered = sorted(riders.values(), key=lambda r: (r.change.net, r.rider))
+    riders = [RiderTotals(r, acc[10], Figures(*acc[:5]), Figures(*acc[5:10])) for r, acc in sums.items()]
+    ordered = sorted(riders, key=lambda r: (r.change.net, r.rider))
     return WhatIfResult(
         agreement=signed.id,
         signed_version=signed.version,

@@ -8,12 +8,15 @@ import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from gateway.agreements.engine import hours_between
 from gateway.agreements.model import Agreement
+from gateway.agreements.terms import expenses, insurance, payment_term
+from gateway.agreements.terms.base import TermValue
 from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import CorrectionOut, PayLineOut, StatementOut
 from gateway.web.i18n import Translator
@@ -21,6 +24,8 @@ from gateway.web.i18n import Translator
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)
 DECLARED = {"accepted", "accepted_with_warning", "ended"}
 StepState = Literal["done", "pending", "problem"]
+V = TypeVar("V", bound=TermValue)
+D = TypeVar("D", bound=Decimal | None)
 
 
 class Amount(BaseModel):
@@ -187,19 +192,21 @@ def _source(term: str, clause: str) -> Source:
 
 
 class _Terms:
-    """The agreement's terms in force on the shift's day (values with their clause), by type."""
+    """The agreement's terms in force on the shift's day, typed (each with its clause), by type."""
 
     def __init__(self, agreement: Agreement | None, day: date) -> None:
         self.agreement, self.day = agreement, day
 
-    def get(self, type_: str) -> tuple[str, dict[str, Any]] | None:
+    def get(self, type_: str, cls: type[V]) -> tuple[str, V] | None:
         term = self.agreement.term(type_) if self.agreement else None
         in_force = term.values.at(self.day) if term else None
-        return None if term is None or in_force is None else (term.name, in_force.value)
+        if term is None or in_force is None or not isinstance(in_force.value, cls):
+            return None
+        return term.name, in_force.value
 
     def source(self, type_: str) -> Source | None:
-        found = self.get(type_)
-        return None if found is None else _source(found[0], str(found[1]["clause"]))
+        found = self.get(type_, TermValue)
+        return None if found is None else _source(found[0], found[1].clause)
 
     def ref(self, type_: str) -> str:
         s = self.source(type_)
@@ -210,11 +217,6 @@ def _amount(t: Translator, value: Decimal, currency: str) -> Amount:
     return Amount(amount=value, currency=currency, text=t.money(value, currency))
 
 
-def _first_number(text: str | None) -> Decimal | None:
-    m = re.search(r"\d+(?:\.\d+)?", text or "")
-    return Decimal(m.group(0)) if m else None
-
-
 def _window(t: Translator, start: datetime, end: datetime, tz: ZoneInfo) -> str:
     a, b = start.astimezone(tz), end.astimezone(tz)
     if a.date() == b.date():
@@ -223,13 +225,14 @@ def _window(t: Translator, start: datetime, end: datetime, tz: ZoneInfo) -> str:
 
 
 def _worked_hours(c: ContractOut) -> Decimal | None:
+    """Settled: the statement's. Ended but not yet settled: the engine's count of the reported window (elapsed
+    time, as settlement will count it)."""
     if c.statement is not None:
         return c.statement.worked_hours
     a = c.actual
     if a.ended_at is None:
         return None
-    start = a.started_at or c.shift.starts_at
-    return Decimal((a.ended_at - start).total_seconds()) / Decimal(3600)
+    return hours_between(a.started_at or c.shift.starts_at, a.ended_at)
 
 
 # --- sections --------------------------------------------------------------------------------------------
@@ -453,10 +456,9 @@ def _payment(t: Translator, c: ContractOut, terms: _Terms, tz: ZoneInfo) -> Paym
             text=t("payment.nothing_due"),
             guarantee=guarantee,
         )
-    found = terms.get("payment_term")
+    found = terms.get(payment_term.TYPE, payment_term.PaymentTerm)
     if found is not None:
-        kind = "business" if found[1].get("kind") == "business" else "calendar"
-        text = t(f"payment.pending.{kind}", days=found[1].get("days"))
+        text = t(f"payment.pending.{found[1].kind}", days=found[1].days)
     else:
         text = t("payment.pending.unknown")
     return PaymentView(status="pending", due_on=None, paid_at=None, funded_by=None, text=text, guarantee=guarantee)
@@ -466,19 +468,18 @@ def _expenses(t: Translator, c: ContractOut, terms: _Terms, pay: PayView) -> Exp
     if pay.settled:
         lines = [line.text for line in pay.lines if line.kind == "expense"]
         return ExpensesView(lines=lines or [t("expenses.none_paid")], total=pay.expenses)
-    found = terms.get("expenses")
+    found = terms.get(expenses.TYPE, expenses.Expenses)
     if found is None:
         return ExpensesView(lines=[t("expenses.none")], total=None)
-    ref = clause_ref(str(found[1]["clause"]))
+    ref = clause_ref(found[1].clause)
     lines = []
-    for item in found[1].get("items", []):
-        per = str(item.get("per", "shift"))
-        per_key = f"expenses.per.{per}" if t.has(f"expenses.per.{per}") else "expenses.per.shift"
+    for item in found[1].items:
+        per_key = f"expenses.per.{item.per}" if t.has(f"expenses.per.{item.per}") else "expenses.per.shift"
         lines.append(
             t(
                 "expenses.expected",
-                item=_item_name(t, str(item["name"])),
-                rate=t.money(Decimal(str(item["amount"])), c.pay.currency),
+                item=_item_name(t, item.name),
+                rate=t.money(item.amount, c.pay.currency),
                 per=t(per_key),
                 ref=ref,
             )
@@ -487,44 +488,49 @@ def _expenses(t: Translator, c: ContractOut, terms: _Terms, pay: PayView) -> Exp
 
 
 def _insurance(t: Translator, terms: _Terms) -> InsuranceView:
-    found = terms.get("insurance")
+    found = terms.get(insurance.TYPE, insurance.Insurance)
     if found is None:
         return InsuranceView(in_force=False, covers=[], insurer=None, source=None, text=t("insurance.none"))
     value = found[1]
     covers = []
-    for cover in value.get("cover", []):
-        key = "insurance.cover." + re.sub(r"\W+", "_", str(cover).strip().lower())
-        covers.append(t(key) if t.has(key) else str(cover))
-    insurer_raw = str(value.get("insurer", ""))
-    insurer_key = f"insurance.insurer.{insurer_raw}"
-    insurer = t(insurer_key) if t.has(insurer_key) else insurer_raw
-    source = _source(found[0], str(value["clause"]))
+    for cover in value.cover:
+        key = "insurance.cover." + re.sub(r"\W+", "_", cover.strip().lower())
+        covers.append(t(key) if t.has(key) else cover)
+    insurer_key = f"insurance.insurer.{value.insurer}"
+    insurer = t(insurer_key) if t.has(insurer_key) else value.insurer
+    source = _source(found[0], value.clause)
     text = t("insurance.in_force", covers=t.join(covers), insurer=insurer, ref=source.clause_ref)
     return InsuranceView(in_force=True, covers=covers, insurer=insurer, source=source, text=text)
+
+
+def _value(k: CorrectionOut, unit: str, which: Literal["offered", "applied"], fallback: D) -> Decimal | D:
+    """A correction's number, when it was kept with the unit the sentence needs; else `fallback`, the contract's own
+    figure that says the same (rows written before migration 0009 have no numbers)."""
+    value = None if k.unit != unit else k.offered_value if which == "offered" else k.applied_value
+    return fallback if value is None else value
 
 
 def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionView:
     cur, ref = c.pay.currency, clause_ref(k.clause)
     offered = c.pay.offered
+    text = k.detail
     if k.code == "shift_shorter_than_minimum":
-        booked = _first_number(k.offered) or c.shift.booked_hours
-        applied = _first_number(k.applied) or c.guaranteed_paid_hours
-        text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(applied))
-    elif k.code == "per_trip_pay_forbidden" and offered is not None and offered.per_trip is not None:
-        text = t(
-            f"correction.{k.code}", offer=t.money(offered.per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur)
-        )
-    elif k.code == "hourly_pay_below_floor" and offered is not None and offered.hourly_gross is not None:
-        text = t(
-            f"correction.{k.code}",
-            offer=t.money(offered.hourly_gross, cur),
-            ref=ref,
-            rate=t.money(c.pay.hourly_gross, cur),
-        )
+        booked = _value(k, "hours", "offered", c.shift.booked_hours)
+        paid = _value(k, "hours", "applied", c.guaranteed_paid_hours)
+        text = t(f"correction.{k.code}", booked=t.hours(booked), ref=ref, minimum=t.hours(paid))
+    elif k.code == "per_trip_pay_forbidden":
+        per_trip = _value(k, "per_trip", "offered", offered.per_trip if offered is not None else None)
+        if per_trip is not None:
+            text = t(
+                f"correction.{k.code}", offer=t.money(per_trip, cur), ref=ref, rate=t.money(c.pay.hourly_gross, cur)
+            )
+    elif k.code == "hourly_pay_below_floor":
+        rate = _value(k, "hourly_gross", "offered", offered.hourly_gross if offered is not None else None)
+        applied = _value(k, "hourly_gross", "applied", c.pay.hourly_gross)
+        if rate is not None:
+            text = t(f"correction.{k.code}", offer=t.money(rate, cur), ref=ref, rate=t.money(applied, cur))
     elif k.code == "declaration_refused":
         text = t(f"correction.{k.code}", reason=k.detail)
-    else:
-        text = k.detail
     action_key = f"correction.action.{k.action}"
     return CorrectionView(
         code=k.code,

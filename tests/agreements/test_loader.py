@@ -9,6 +9,7 @@ import pytest
 from gateway.agreements.issues import Issue
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import AgreementError
+from gateway.agreements.terms.hourly_floor import HourlyFloor
 from tests.agreements.conftest import AGREEMENT_ID, Edit
 
 
@@ -86,13 +87,15 @@ def test_amendment_changes_named_terms_from_its_date_only(agreements_dir: Path) 
     assert agreement is not None
     floor = agreement.terms["net_hourly_floor"]
     before, after = floor.values.at(date(2026, 12, 31)), floor.values.at(date(2027, 1, 1))
-    assert before is not None and before.value["amount"] == "10.00"
-    assert after is not None and after.value["amount"] == "12.00"
-    assert after.value["clause"] == "Amendment 1, art. 1"
+    # Each dated value is typed at load: the floor's amount is a Decimal, its clause the amendment's.
+    assert before is not None and isinstance(before.value, HourlyFloor) and before.value.amount == Decimal("10.00")
+    assert after is not None and isinstance(after.value, HourlyFloor) and after.value.amount == Decimal("12.00")
+    assert after.value.written["amount"] == "12.00"
+    assert after.value.clause == "Amendment 1, art. 1"
     assert agreement.version_at(date(2026, 12, 31)) == "2016.1"
     assert agreement.version_at(date(2027, 1, 1)) == "2027.1-proposal"
     assert (folder / "agreement.yaml").read_text(encoding="utf-8") == signed
-    assert Decimal(after.value["amount"]) > Decimal(before.value["amount"])
+    assert after.value.amount > before.value.amount
 
 
 def test_two_amendments_changing_one_term_from_overlapping_dates_are_an_error(agreements_dir: Path) -> None:

@@ -85,6 +85,12 @@ class Violation(SQLModel, table=True):
     detail: str = Field(sa_type=String(1000))
     offered: str | None = Field(default=None, sa_type=String(100))
     applied: str | None = Field(default=None, sa_type=String(100))
+    # The same facts as numbers (engine's Correction): what `offered_value` and `applied_value` measure (hours,
+    # hourly_gross or per_trip, money in the contract's currency). NULL on rows written before they were kept
+    # (migration 0009) and on entries that are not a term's correction (a refused declaration).
+    unit: str | None = Field(default=None, sa_type=String(16))
+    offered_value: Decimal | None = Field(default=None, sa_type=ScaledDecimal(4))
+    applied_value: Decimal | None = Field(default=None, sa_type=ScaledDecimal(4))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +55,15 @@ class CorrectionOut(BaseModel):
     detail: str
     offered: str | None = None
     applied: str | None = None
+    unit: Literal["hours", "hourly_gross", "per_trip"] | None = Field(
+        default=None,
+        description="What offered_value and applied_value measure: paid hours, gross pay an hour or pay a trip (in "
+        "the contract's currency). Absent on corrections recorded before these values were kept.",
+    )
+    offered_value: Decimal | None = Field(default=None, description="What the platform offered, as a number.")
+    applied_value: Decimal | None = Field(
+        default=None, description="What the contract applies instead, as a number (absent: no number replaces it)."
+    )
 
 
 class ActualOut(BaseModel):

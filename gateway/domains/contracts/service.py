@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -129,9 +130,34 @@ def existing_contract(session: Session, platform_id: int, data: ShiftBooked) -> 
     return None if rider_pk is None else _already_open(session, platform_id, rider_pk, data)
 
 
+_CORRECTION_FIELDS = (
+    "term",
+    "clause",
+    "code",
+    "action",
+    "detail",
+    "offered",
+    "applied",
+    "unit",
+    "offered_value",
+    "applied_value",
+)
+
+
+# A correction's numbers keep one exponent per unit, so a booking's answer and every later read show them alike:
+# hours to the ten-thousandth (as the engine counts them), money to the cent (as platforms send it).
+_CORRECTION_EXPONENT = {"hours": Decimal("0.0001"), "hourly_gross": Decimal("0.01"), "per_trip": Decimal("0.01")}
+
+
 def correction_fields(c: Any) -> dict[str, Any]:
     """What a correction records and shows, from the engine's correction or its stored row (the read model's too)."""
-    return {k: getattr(c, k) for k in ("term", "clause", "code", "action", "detail", "offered", "applied")}
+    fields = {k: getattr(c, k) for k in _CORRECTION_FIELDS}
+    exponent = _CORRECTION_EXPONENT.get(fields["unit"])
+    if exponent is not None:
+        for k in ("offered_value", "applied_value"):
+            if fields[k] is not None:
+                fields[k] = fields[k].quantize(exponent)
+    return fields
 
 
 def _already_open(session: Session, platform_id: int, rider_pk: int, data: ShiftBooked) -> Contract:

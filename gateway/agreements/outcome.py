@@ -1,0 +1,191 @@
+"""What goes into the engine (a booking, a shift and what happened) and what comes out (a decision, a statement,
+the corrections and pay lines with the term behind each). Plain frozen data: the term modules fill it, the
+engine assembles it, `render` turns it into words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+ENGINE_VERSION = 2
+SETTLEMENT_FORMAT = "gateway.settlement/1"
+
+# What a correction's `offered_value` and `applied_value` measure: paid hours, a gross rate an hour, a price a trip
+# (money in the agreement's currency). A view reads these; it never parses `detail`, `offered` or `applied`.
+CorrectionUnit = Literal["hours", "hourly_gross", "per_trip"]
+Status = Literal["worked", "cancelled_paid", "cancelled_unpaid"]
+
+
+class OfferError(ValueError):
+    """The offer or the shift cannot be evaluated (another currency, an end before the start...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyOffer:
+    hourly_gross: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PerTripOffer:
+    per_trip: Decimal
+    currency: str
+
+
+Offer = HourlyOffer | PerTripOffer
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    starts_at: datetime  # aware
+    ends_at: datetime  # aware, after starts_at
+    offer: Offer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftOutcome:
+    """A booked shift and what actually happened. Missing actual times default to the booked ones (the
+    scheduler closes a shift that never reported its end at its booked end)."""
+
+    booking: Booking
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    first_delivery_at: datetime | None = None
+    deliveries: int | None = None
+    cancelled_at: datetime | None = None
+    sent_home_early: bool = False
+    proposed: Offer | None = None  # the pay the platform proposes at the end; default: the booking's offer
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A term the offer broke and what the gateway did: `amended` (the contract complies) or `rejected`.
+
+    `detail`, `offered` and `applied` are sentences for people; `unit`, `offered_value` and `applied_value` are
+    the same facts as numbers, for whatever shows them in another language or form.
+    """
+
+    term: str
+    term_type: str
+    clause: str
+    code: str
+    action: Literal["amended", "rejected"]
+    detail: str
+    offered: str | None
+    applied: str | None
+    unit: CorrectionUnit | None = None
+    offered_value: Decimal | None = None
+    applied_value: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One dated value the decision used, with where it comes from."""
+
+    term: str
+    clause: str
+    value: str
+    since: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayLine:
+    """One amount of a settlement, rounded half-up to the cent, with the term and dated value behind it."""
+
+    code: str
+    label: str
+    term: str
+    clause: str
+    since: str | None
+    hours: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    kind: Literal["salary", "expense"]
+    why: str
+
+
+@dataclass(slots=True)
+class Hours:
+    """A shift's hours as the minimum engagement settles them: worked, paid, and when the work ended."""
+
+    status: Status
+    worked: Decimal
+    paid: Decimal
+    end: datetime
+
+
+@dataclass(frozen=True)
+class BookingDecision:
+    agreement: str
+    agreement_version: str
+    currency: str
+    timezone: str
+    local_start: datetime
+    booked_hours: Decimal
+    minimum_paid_hours: Decimal
+    guaranteed_paid_hours: Decimal
+    hourly_gross: Decimal
+    hourly_net: Decimal
+    corrections: list[Correction] = field(default_factory=list)
+    used: list[Line] = field(default_factory=list)
+
+    @property
+    def rejection(self) -> Correction | None:
+        return next((c for c in self.corrections if c.action == "rejected"), None)
+
+    def explanation(self) -> dict[str, Any]:
+        from gateway.agreements.render import decision_json
+
+        return decision_json(self)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One shift's pay statement as the engine works it out; the settlement domain stores it as a `Settlement` row."""
+
+    agreement: str
+    agreement_version: str
+    currency: str
+    timezone: str
+    terms_date: date
+    local_start: datetime
+    status: Status
+    booked_hours: Decimal
+    worked_hours: Decimal
+    minimum_paid_hours: Decimal
+    paid_hours: Decimal
+    hourly_gross: Decimal
+    lines: list[PayLine]
+    gross: Decimal
+    employee_social_security: Decimal
+    withholding: Decimal
+    net: Decimal
+    expenses: Decimal
+    payout: Decimal
+    employer_contributions: Decimal
+    guarantee_levy: Decimal
+    invoice_total: Decimal
+    payment_due: date | None
+    payment_due_why: str | None
+    insurance: str | None
+    corrections: list[Correction]
+    used: list[Line]
+    monthly_expenses: list[str]
+
+    @property
+    def rejection(self) -> Correction | None:
+        return next((c for c in self.corrections if c.action == "rejected"), None)
+
+    def explanation(self) -> dict[str, Any]:
+        """Versioned JSON: every amount with the term, clause and dated value that produced it."""
+        from gateway.agreements.render import statement_json
+
+        return statement_json(self)
+
+    def plain(self) -> str:
+        from gateway.agreements.render import statement_text
+
+        return statement_text(self)

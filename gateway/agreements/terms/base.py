@@ -1,0 +1,109 @@
+"""What every term type shares: its value's provenance (clause, note, enforcement, version), the value in force on
+a day, and the elapsed-hours arithmetic every term counts in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from gateway.agreements.outcome import Correction, CorrectionUnit, Line
+
+if TYPE_CHECKING:
+    from gateway.agreements.model import Term
+
+HOURS = Decimal("0.0001")
+SECONDS_PER_HOUR = Decimal(3600)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TermValue:
+    """One dated value of a term, parsed at load. `written` is the value as the file states it (with the provenance
+    the loader fills in), kept for the API and the CLI, which show the agreement as written."""
+
+    clause: str
+    note: str
+    enforcement: Literal["amend", "reject"]
+    version: str
+    written: Mapping[str, Any]
+
+
+def provenance(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments every TermValue takes, from a value the loader filled (see loader._provenance)."""
+    enforcement = raw.get("enforcement", "amend")
+    return {
+        "clause": str(raw["clause"]),
+        "note": str(raw.get("note", "")),
+        "enforcement": "reject" if enforcement == "reject" else "amend",
+        "version": str(raw.get("version", "")),
+        "written": raw,
+    }
+
+
+V = TypeVar("V", bound=TermValue)
+
+
+@dataclass(frozen=True, slots=True)
+class InForce(Generic[V]):
+    """A term's value in force on one day, with the texts every explanation repeats (made once per resolved day,
+    not once per shift)."""
+
+    term: Term
+    value: V
+    since: date
+    since_text: str
+    clause: str
+    note: str
+
+    @classmethod
+    def of(cls, term: Term, value: V, since: date) -> InForce[V]:
+        return cls(term, value, since, since.isoformat(), value.clause, value.note)
+
+    @property
+    def action(self) -> Literal["amended", "rejected"]:
+        return "rejected" if self.value.enforcement == "reject" else "amended"
+
+    def line(self, shown: str) -> Line:
+        return Line(self.term.name, self.clause, shown, self.since_text, self.note)
+
+    def correction(
+        self,
+        code: str,
+        detail: str,
+        offered: str | None,
+        applied: str | None,
+        unit: CorrectionUnit | None = None,
+        offered_value: Decimal | None = None,
+        applied_value: Decimal | None = None,
+    ) -> Correction:
+        return Correction(
+            self.term.name,
+            self.term.type,
+            self.clause,
+            code,
+            self.action,
+            detail,
+            offered,
+            applied,
+            unit,
+            offered_value,
+            applied_value,
+        )
+
+
+def hours_between(start: datetime, end: datetime) -> Decimal:
+    """Elapsed hours between two instants (not wall-clock: a DST night counts its real length).
+
+    Both are taken to UTC first: Python subtracts two datetimes of the same zone on the wall clock.
+    """
+    delta = end.astimezone(UTC) - start.astimezone(UTC)
+    seconds = Decimal(delta.days * 86400 + delta.seconds)
+    return (seconds / SECONDS_PER_HOUR).quantize(HOURS, rounding=ROUND_HALF_UP)
+
+
+def hours_text(hours: Decimal) -> str:
+    """Hours as people write them: 3, 2.5, 2.9833 (no trailing zeros)."""
+    return f"{hours.normalize():f}"
