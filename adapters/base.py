@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, cast
 
-from adapters.canonical import CanonicalEvent
 from adapters.jsonbody import JSONRefused
+from gateway.canonical import CanonicalEvent
 
 if TYPE_CHECKING:
     from sqlmodel import Session

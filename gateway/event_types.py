@@ -1,6 +1,6 @@
 """Where a canonical event type goes: one row here.
 
-A row names the event's data model (`adapters.canonical`), the checks that refuse it before anything changes
+A row names the event's data model (`gateway.canonical`), the checks that refuse it before anything changes
 (`contracts.bounds`), the function that applies it in the domain that owns it, a summary and the example the
 OpenAPI document shows. The inbox's `handle` looks the type up here and runs the row; `webhooks_doc` builds the
 webhook route's documented body from the rows; `tests/test_event_types.py` proves every `EventType` has exactly
@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlmodel import Session
 
-from adapters.canonical import (
+from gateway.canonical import (
     EventType,
     RiderEnrolled,
     ShiftBooked,

@@ -1,5 +1,5 @@
 """The host interface: what a platform adapter may use of the gateway, beside the kit (`gateway.db`, `settings`,
-`problems`, `agreements`) and its own side (`adapters.base`, `adapters.canonical`, `adapters.jsonbody`).
+`problems`, `agreements`) and its own side (`adapters.base`, `gateway.canonical`, `adapters.jsonbody`).
 
 An adapter under `adapters/` imports the gateway's domains through this module only (the `adapters-host-interface`
 contract in pyproject.toml forbids the rest), so what a platform may do to the gateway is written down in one
@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from adapters.canonical import RiderEnrolled
+from gateway.canonical import RiderEnrolled
 from gateway.db.base import utcnow
 from gateway.domains.inbox.service import DuplicateDelivery, handle
 from gateway.domains.jobs.service import not_set_aside

@@ -15,7 +15,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from adapters.canonical import Instant
+from gateway.canonical import Instant
 from gateway.domains.callbacks.examples import CALLBACK_EXAMPLES
 from gateway.domains.callbacks.schemas import CALLBACKS
 from gateway.event_types import EVENT_TYPES, Row

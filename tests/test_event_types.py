@@ -17,9 +17,9 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from adapters.canonical import DATA_MODELS, EventData, EventType
 from adapters.standard import parse_envelope
 from gateway.agreements.loader import AgreementBook
+from gateway.canonical import DATA_MODELS, EventData, EventType
 from gateway.domains.contracts import bounds
 from gateway.domains.inbox import service as inbox
 from gateway.domains.platforms.service import webhook_target

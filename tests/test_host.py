@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from adapters.canonical import RiderEnrolled
 from gateway import host
+from gateway.canonical import RiderEnrolled
 from tests.conftest import TEST_NOW, PlatformHandle
 
 

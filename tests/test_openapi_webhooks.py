@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from adapters.canonical import DATA_MODELS, PayOffer
+from gateway.canonical import DATA_MODELS, PayOffer
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.schemas import CALLBACKS
 from gateway.domains.declarations.connectors import DeclarationRequest, DeclarationResult

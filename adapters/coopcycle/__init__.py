@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from adapters.base import Deferred, PayloadError, VerifiedMessage
-from adapters.canonical import CanonicalEvent
 from adapters.coopcycle import notice, signature
+from gateway.canonical import CanonicalEvent
 from gateway.plugins import Plugin
 
 if TYPE_CHECKING:

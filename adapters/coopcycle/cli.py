@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
-from adapters.canonical import RiderEnrolled
 from adapters.coopcycle.models import CoopCycleAccount
 from adapters.coopcycle.queue import requeue_held
 from gateway import host
+from gateway.canonical import RiderEnrolled
 from gateway.db.engine import get_engine
 
 coopcycle_app = typer.Typer(help="Set up platforms that use the CoopCycle adapter.", no_args_is_help=True)

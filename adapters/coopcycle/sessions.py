@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from adapters.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
 from adapters.coopcycle.settings import CoopCycleSettings
 from gateway import host
 from gateway.agreements.loader import AgreementBook
+from gateway.canonical import CanonicalEvent, EventData, EventType, ShiftBooked, ShiftEnded, ShiftStarted
 from gateway.settings import Settings
 
 FINISHED = ("done", "failed")

@@ -9,8 +9,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from adapters import jsonbody
 from adapters.base import PayloadError, VerifiedMessage, refused_json
-from adapters.canonical import DATA_MODELS, CanonicalEvent, Instant
 from adapters.standard import signature
+from gateway.canonical import DATA_MODELS, CanonicalEvent, Instant
 from gateway.plugins import Plugin
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
-from adapters.canonical import EARLIEST, LATEST
 from gateway.agreements.engine import resolve
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.payroll import CENT, net_of
+from gateway.canonical import EARLIEST, LATEST
 from gateway.domains.contracts.models import Contract, Violation
 from gateway.domains.fund import service as fund
 from gateway.domains.fund.models import LedgerEntry

@@ -341,8 +341,8 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     webhook-id first (here: recorded just before) leaves no contract, correction or outbox row behind."""
     if not is_postgres:
         pytest.skip("the one-statement booking is PostgreSQL's")
-    from adapters.canonical import ShiftBooked
     from adapters.standard import StandardAdapter
+    from gateway.canonical import ShiftBooked
     from gateway.db import driver
     from gateway.domains.contracts import booking as bookings
     from gateway.domains.contracts import service as contracts

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from adapters.canonical import ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.canonical import ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.domains.contracts.models import Contract
 from gateway.problems import InvalidPayload
 from gateway.settings import Settings

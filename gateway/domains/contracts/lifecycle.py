@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from adapters.canonical import PayOffer, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.canonical import PayOffer, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
 from gateway.problems import Conflict, InvalidPayload

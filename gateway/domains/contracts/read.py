@@ -20,8 +20,8 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from adapters.canonical import PayOffer, ShiftBooked
 from gateway.agreements.engine import BookingDecision, hours_between
+from gateway.canonical import PayOffer, ShiftBooked
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus, PayBasis, Violation
 from gateway.domains.contracts.schemas import (
     ActualOut,

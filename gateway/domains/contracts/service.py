@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from adapters.canonical import PayOffer, ShiftBooked
 from gateway.agreements.engine import (
     Booking,
     BookingDecision,
@@ -25,6 +24,7 @@ from gateway.agreements.engine import (
     evaluate_booking,
 )
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.canonical import PayOffer, ShiftBooked
 from gateway.db.driver import with_defaults
 from gateway.domains.contracts import bounds
 from gateway.domains.contracts.bounds import TimeBounds

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from adapters.base import Adapter, DeferredAdapter, PayloadError, SignatureError, VerifiedMessage, deferred
-from adapters.canonical import CanonicalEvent, ShiftBooked
 from adapters.registry import get_adapter
 from gateway.agreements.loader import AgreementBook
+from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
 from gateway.db.engine import settings_engine
 from gateway.domains.inbox import service as inbox

@@ -12,9 +12,9 @@ from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from adapters.canonical import CanonicalEvent, ShiftBooked
 from gateway.agreements.engine import BookingDecision
 from gateway.agreements.loader import AgreementBook
+from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts import booking, lifecycle, read

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from adapters.canonical import Instant
+from gateway.canonical import Instant
 
 
 class OutboxAttemptOut(BaseModel):

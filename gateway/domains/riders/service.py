@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from adapters.canonical import RiderEnrolled
+from gateway.canonical import RiderEnrolled
 from gateway.db.upsert import insert_for
 from gateway.domains.riders.models import Rider
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from adapters.canonical import PayOffer
 from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, evaluate_shift
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of

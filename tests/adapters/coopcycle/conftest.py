@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from adapters.canonical import RiderEnrolled
 from adapters.coopcycle.models import CoopCycleAccount
 from adapters.coopcycle.signature import new_secret
 from adapters.coopcycle.testing import notification, signed_headers
 from gateway.agreements.loader import AgreementBook
+from gateway.canonical import RiderEnrolled
 from gateway.domains.platforms import service as platforms
 from gateway.domains.riders import service as riders
 from gateway.jobs import JobContext, run_job

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from adapters.canonical import RiderEnrolled
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
 from adapters.coopcycle.queue import requeue_held
+from gateway.canonical import RiderEnrolled
 from gateway.domains.contracts.models import Contract
 from gateway.domains.riders import service as riders
 from tests.adapters.coopcycle.conftest import CoopCyclePlatform, FakeCoopCycle
