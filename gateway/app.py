@@ -20,8 +20,6 @@ from gateway.db.engine import settings_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
-from gateway.domains.contracts.endpoints import rider_router as rider_contracts_router
-from gateway.domains.contracts.endpoints import router as contracts_router
 from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
@@ -30,6 +28,8 @@ from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.outbox.endpoints import router as outbox_router
+from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
+from gateway.domains.readmodel.endpoints import router as contracts_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router

@@ -9,14 +9,18 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.agreements.payroll import LONGEST_SHIFT_HOURS
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Placeholders are accepted in development (and tests) only: anywhere else the gateway refuses to serve or to mint a
 # credential with them (`Settings.require_secrets`). They are published here, so a token signed with one is forgeable.
 _DEV_PEPPER = "dev-only-credential-pepper-change-me"
 _DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
+
+
+# The longest shift a net floor must hold for, in hours: the ceiling of GATEWAY_MAX_SHIFT_HOURS. A constant,
+# not that setting, so the gross of a floor (and every settlement and worked example built on it) does not move
+# when an operator changes how long a booking may be. Defined here, below the engine, so both read one number.
+LONGEST_SHIFT_HOURS = 48
 
 
 class Settings(BaseSettings):

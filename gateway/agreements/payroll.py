@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from gateway.agreements.dated import Dated
+from gateway.settings import LONGEST_SHIFT_HOURS
 
 CENT = Decimal("0.01")
 
@@ -64,10 +65,6 @@ def net_of(gross: Decimal, rates: Rates) -> NetBreakdown:
     return NetBreakdown(gross, social, withheld, gross - social - withheld)
 
 
-# The longest shift a net floor must hold for, in hours: the ceiling of GATEWAY_MAX_SHIFT_HOURS. A constant,
-# not that setting, so the gross of a floor (and every settlement and worked example built on it) does not move
-# when an operator changes how long a booking may be.
-LONGEST_SHIFT_HOURS = 48
 QUARTER_HOUR = Decimal("0.25")
 
 

@@ -23,8 +23,8 @@ from sqlmodel import Session
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.auth import tokens
-from gateway.domains.contracts.endpoints import my_contract
-from gateway.domains.contracts.read import ContractOut, rider_contracts
+from gateway.domains.readmodel.endpoints import my_contract
+from gateway.domains.readmodel.service import ContractOut, rider_contracts
 from gateway.domains.riders import access
 from gateway.domains.riders.access import RiderPrincipal
 from gateway.domains.riders.deps import RiderDep, rider_bearer, rider_principal

@@ -17,8 +17,8 @@ from gateway.agreements.engine import hours_between
 from gateway.agreements.model import Agreement
 from gateway.agreements.terms import expenses, insurance, payment_term
 from gateway.agreements.terms.base import TermValue
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import CorrectionOut, PayLineOut, StatementOut
+from gateway.domains.readmodel.service import ContractOut
 from gateway.web.i18n import Translator
 
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)

@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.agreements.payroll import CENT, LONGEST_SHIFT_HOURS, Rates, gross_for_net, net_of, shift_net
+from gateway.agreements.payroll import CENT, Rates, gross_for_net, net_of, shift_net
+from gateway.settings import LONGEST_SHIFT_HOURS
 
 cents = st.integers(min_value=1, max_value=100_000).map(lambda n: Decimal(n) / 100)
 rates = st.integers(min_value=0, max_value=4500).map(lambda n: Decimal(n) / 10_000)

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import CorrectionOut
+from gateway.domains.readmodel.service import ContractOut
 from gateway.web.i18n import Translator
 from gateway.web.view import contract_view
 from tests.conftest import PlatformHandle, event

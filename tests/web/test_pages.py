@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.domains.contracts.models import ContractStatus
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import CorrectionOut
+from gateway.domains.readmodel.service import ContractOut
 from gateway.web.i18n import Translator
 from gateway.web.view import contract_view
 from tests.web.conftest import Scenario

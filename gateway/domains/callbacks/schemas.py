@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from gateway.domains.contracts.models import ContractStatus
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.declarations.schemas import DeclarationOut
+from gateway.domains.readmodel.service import ContractOut
 
 
 class CallbackEndpointIn(BaseModel):

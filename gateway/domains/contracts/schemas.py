@@ -1,5 +1,5 @@
 """The parts of what platforms and riders see of a contract. Explicit fields; a row is read by them
-(from_attributes), never dumped as is. The whole contract, with its declaration, is `contracts.read.ContractOut`
+(from_attributes), never dumped as is. The whole contract, with its declaration, is `readmodel.service.ContractOut`
 (the read model, above the domains whose rows it shows)."""
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ OPENED_KINDS = ("declaration.in", "callback.contract.opened")
 @dataclass(frozen=True, slots=True)
 class NewContract:
     """A contract about to be opened: its row and its corrections, built once (the read model shows it:
-    `contracts.read.opened_out`)."""
+    `readmodel.service.opened_out`)."""
 
     id: uuid.UUID
     row: dict[str, Any]
@@ -123,7 +123,7 @@ def new_contract(
 
 def existing_contract(session: Session, platform_id: int, data: ShiftBooked) -> Contract | None:
     """The contract this booking's shift already has (a conflict if it is another booking); None when the
-    platform has no rider `data.rider_id`. The caller shows it (`contracts.read.contract_out`)."""
+    platform has no rider `data.rider_id`. The caller shows it (`readmodel.service.contract_out`)."""
     rider_pk = session.exec(
         select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
     ).first()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import RiderOut
+from gateway.domains.readmodel.service import ContractOut
 
 
 class WebhookAccepted(BaseModel):

@@ -17,15 +17,16 @@ from gateway.agreements.loader import AgreementBook
 from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import booking, lifecycle, read
+from gateway.domains.contracts import booking, lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
-from gateway.domains.contracts.read import ContractOut
 from gateway.domains.contracts.schemas import RiderOut
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import WebhookTarget
+from gateway.domains.readmodel import service as read
+from gateway.domains.readmodel.service import ContractOut
 from gateway.domains.riders import service as riders
 from gateway.event_types import EVENT_TYPES, BookingRow, ContractRow, F, RiderRow
 from gateway.problems import InvalidPayload, Problem, ServiceUnavailable

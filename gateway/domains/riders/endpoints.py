@@ -1,5 +1,5 @@
 """Riders' access: links requested by their platform, sessions, OIDC login. Their contracts, as JSON, are read
-above, with the read model (`contracts.endpoints`)."""
+above, with the read model (`readmodel.endpoints`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reading contracts: a platform reads its own (by id or shift code), a rider reads theirs (the read model,
-`contracts.read`)."""
+`readmodel.service`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import Path
 from gateway.deps import SessionDep
 from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.auth.deps import scoped
-from gateway.domains.contracts.read import ContractOut, contract_out, find_contract, rider_contract, rider_contracts
+from gateway.domains.readmodel.service import ContractOut, contract_out, find_contract, rider_contract, rider_contracts
 from gateway.domains.riders.deps import RiderDep
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
