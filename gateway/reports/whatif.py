@@ -48,10 +48,6 @@ class Figures:
             self.cost - other.cost,
         )
 
-    def times(self, n: int) -> Figures:
-        """`n` shifts of these figures, added up (exactly: Decimal multiplies by an int without rounding here)."""
-        return Figures(self.paid_hours * n, self.gross * n, self.net * n, self.expenses * n, self.cost * n)
-
     def get(self, measure: str) -> Decimal:
         value: Decimal = getattr(self, measure)
         return value
@@ -146,7 +142,8 @@ class Evaluator(Memo[Figures]):
 class _Distinct:
     """The distinct figures a run comes to, each numbered once: a memo of these numbers lets a rider's shifts be
     counted by outcome and multiplied out at the end, instead of added up a shift at a time. Keyed by each
-    amount's exact digits and exponent, so a total is the very Decimal that adding shift by shift would give."""
+    amount's exact digits and exponent, so a total is the very Decimal that adding shift by shift would give
+    (money and hours are far inside Decimal's 28 digits: multiplying by a count and adding never rounds)."""
 
     def __init__(self) -> None:
         self.figures: list[Figures] = []
@@ -162,7 +159,19 @@ class _Distinct:
         return found
 
     def total(self, counted: dict[tuple[int, ...], int], side: int) -> Figures:
-        return sum((self.figures[outcome[side]].times(n) for outcome, n in counted.items()), Figures())
+        """One side's figures over a rider's shifts, counted by outcome."""
+        times: dict[int, int] = {}
+        for outcome, n in counted.items():
+            times[outcome[side]] = times.get(outcome[side], 0) + n
+        hours = gross = net = spent = cost = ZERO
+        for number, n in times.items():
+            f = self.figures[number]
+            hours += f.paid_hours * n
+            gross += f.gross * n
+            net += f.net * n
+            spent += f.expenses * n
+            cost += f.cost * n
+        return Figures(hours, gross, net, spent, cost)
 
 
 Progress = Callable[[int], None]
