@@ -139,6 +139,41 @@ class Evaluator(Memo[Figures]):
         super().__init__((signed, draft), at, _figures, enabled=memo)
 
 
+class _Distinct:
+    """The distinct figures a run comes to, each numbered once: a memo of these numbers lets a rider's shifts be
+    counted by outcome and multiplied out at the end, instead of added up a shift at a time. Keyed by each
+    amount's exact digits and exponent, so a total is the very Decimal that adding shift by shift would give
+    (money and hours are far inside Decimal's 28 digits: multiplying by a count and adding never rounds)."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figures] = []
+        self._numbers: dict[tuple[Any, ...], int] = {}
+
+    def number(self, amounts: Amounts) -> int:
+        figures = _figures(amounts)
+        key = tuple(figures.get(m).as_tuple() for m in MEASURES)
+        found = self._numbers.get(key)
+        if found is None:
+            found = self._numbers[key] = len(self.figures)
+            self.figures.append(figures)
+        return found
+
+    def total(self, counted: dict[tuple[int, ...], int], side: int) -> Figures:
+        """One side's figures over a rider's shifts, counted by outcome."""
+        times: dict[int, int] = {}
+        for outcome, n in counted.items():
+            times[outcome[side]] = times.get(outcome[side], 0) + n
+        hours = gross = net = spent = cost = ZERO
+        for number, n in times.items():
+            f = self.figures[number]
+            hours += f.paid_hours * n
+            gross += f.gross * n
+            net += f.net * n
+            spent += f.expenses * n
+            cost += f.cost * n
+        return Figures(hours, gross, net, spent, cost)
+
+
 Progress = Callable[[int], None]
 
 
@@ -156,35 +191,31 @@ def run_whatif(
 ) -> WhatIfResult:
     """Evaluate each (rider, shift) under both agreements and add up per rider. `progress(n)` is called every
     `every` shifts with the count done; a KeyboardInterrupt raised anywhere leaves nothing behind."""
-    evaluate = Evaluator(signed, draft, at, memo)
-    # Running sums per rider, added in place (the last is the count of shifts): a new Figures per shift and side
-    # would cost more than the engine's memo look-up.
-    sums: dict[str, list[Any]] = {}
-    count = changed = 0
+    distinct = _Distinct()
+    # Both sides of a shift through the engine's memo (as `Evaluator`), as the numbers of their distinct figures.
+    evaluate = Memo((signed, draft), at, distinct.number, enabled=memo)
+    # Per rider, how many shifts came to each (signed, draft) outcome: a count per shift, not ten Decimal sums.
+    counts: dict[str, dict[tuple[int, ...], int]] = {}
+    count = 0
     for rider, shift in shifts:
-        before, after = evaluate(shift)
-        acc = sums.get(rider)
-        if acc is None:
-            acc = sums[rider] = [ZERO] * 10 + [0]
-        acc[0] += before.paid_hours
-        acc[1] += before.gross
-        acc[2] += before.net
-        acc[3] += before.expenses
-        acc[4] += before.cost
-        acc[5] += after.paid_hours
-        acc[6] += after.gross
-        acc[7] += after.net
-        acc[8] += after.expenses
-        acc[9] += after.cost
-        acc[10] += 1
+        outcome = evaluate(shift)
+        counted = counts.get(rider)
+        if counted is None:
+            counted = counts[rider] = {}
+        counted[outcome] = counted.get(outcome, 0) + 1
         count += 1
-        if before != after:
-            changed += 1
         if progress is not None and count % every == 0:
             progress(count)
     if progress is not None:
         progress(count)
-    riders = [RiderTotals(r, acc[10], Figures(*acc[:5]), Figures(*acc[5:10])) for r, acc in sums.items()]
+    figures = distinct.figures
+    riders = [
+        RiderTotals(r, sum(counted.values()), distinct.total(counted, 0), distinct.total(counted, 1))
+        for r, counted in counts.items()
+    ]
+    changed = sum(
+        n for counted in counts.values() for (before, after), n in counted.items() if figures[before] != figures[after]
+    )
     ordered = sorted(riders, key=lambda r: (r.change.net, r.rider))
     return WhatIfResult(
         agreement=signed.id,

@@ -14,6 +14,7 @@ from gateway.agreements.model import Agreement
 from tests.agreements.conftest import AGREEMENT_ID, Edit
 
 BXL = ZoneInfo("Europe/Brussels")
+UTC_ZONE = ZoneInfo("UTC")
 PER_TRIP = PerTripOffer(Decimal("4.50"), "EUR")
 
 
@@ -53,3 +54,19 @@ def test_the_memo_gives_the_engines_amounts_under_both_policies(
     expected = [(Amounts.of(evaluate_shift(belgian, s)), Amounts.of(evaluate_shift(allowed, s))) for s in shifts]
     assert [memo(s) for s in shifts] == expected
     assert memo.hits > 0
+
+
+def test_shifts_across_the_dst_night_or_given_in_utc_are_memoised_by_their_real_length(belgian: Agreement) -> None:
+    # 29 March 2026 loses an hour at 02:00 in Brussels: 00:00 to 04:00 on the wall clock is three real hours, and
+    # must not share an outcome with 04:00 to 08:00 the same day; times given in UTC are the same instants.
+    def shift(hour: int, zone: ZoneInfo = BXL) -> ShiftOutcome:
+        start = datetime(2026, 3, 29, hour, tzinfo=BXL)
+        end = datetime(2026, 3, 29, hour + 4, tzinfo=BXL).astimezone(zone)
+        first = (start + timedelta(minutes=10)).astimezone(zone)
+        return ShiftOutcome(Booking(start, end), actual_end=end, first_delivery_at=first, deliveries=3)
+
+    shifts = [shift(4), shift(0), shift(4, UTC_ZONE), shift(0, UTC_ZONE), shift(8), shift(0)]
+    memo = Memo((belgian,), None, lambda a: a)
+    assert [memo(s) for s in shifts] == [(Amounts.of(evaluate_shift(belgian, s)),) for s in shifts]
+    assert [evaluate_shift(belgian, s).worked_hours for s in shifts[:2]] == [Decimal(4), Decimal(3)]
+    assert memo.hits >= 3
