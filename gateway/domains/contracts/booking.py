@@ -117,10 +117,11 @@ def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], nam
     columns = list(rows[0])
     document = cast(bindparam(name, type_=Text), JSON)
     found = func.json_populate_recordset(literal_column(f"NULL::{table.name}"), document)
-    # Named in full (every column of the table, in its order): PostgreSQL names the ordinality only so.
-    rows_of = found.table_valued(*[c.name for c in table.c], with_ordinality="n").render_derived()
+    # Columns are referred to by name, never renamed by position: the table's column order in the database (as
+    # its migrations left it) need not be the model's. Unnamed, the ordinality is PostgreSQL's `ordinality`.
+    rows_of = found.table_valued(*[c.name for c in table.c], with_ordinality="ordinality")
     values = [given[c] if c in given else rows_of.c[c] for c in columns]
-    source_rows = select(*values).select_from(source).join(rows_of, true()).order_by(rows_of.c.n)
+    source_rows = select(*values).select_from(source).join(rows_of, true()).order_by(rows_of.c.ordinality)
     return table.insert().from_select(columns, source_rows, include_defaults=False)
 
 
