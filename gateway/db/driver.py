@@ -22,6 +22,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from sqlmodel import Session
 
 DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # bind processors depend on the dialect only
+_POSITIONAL = PGDialect_psycopg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]  # as psycopg's raw cursor
 
 
 def applies(bind: Session | Engine) -> bool:
@@ -31,35 +32,40 @@ def applies(bind: Session | Engine) -> bool:
 
 
 class DriverStatement:
-    """A Core statement as psycopg runs it: its SQL text and one converter per bound name."""
+    """A Core statement as psycopg runs it: its SQL text with positional placeholders ($1, $2 ...), and per
+    placeholder the bound name and its converter.
 
-    __slots__ = ("_convert", "_fixed", "_names", "sql")
+    Run on a raw cursor: psycopg then sends the text as it is, where a statement with named placeholders is parsed
+    again on every execution once it is longer than 4 kB or has more than 50 values (the booking's is; profiled)."""
+
+    __slots__ = ("_query", "_slots", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
-        compiled: SQLCompiler = statement.compile(dialect=DIALECT)  # type: ignore[assignment]
+        compiled: SQLCompiler = statement.compile(dialect=_POSITIONAL)  # type: ignore[assignment]
         self.sql = compiled.string
-        self._convert: dict[str, Callable[[Any], Any]] = {}
-        self._fixed: dict[str, Any] = {}  # values the statement carries itself (e.g. a JSON member's name)
-        self._names: list[str] = []  # the values it is given
+        self._query = self.sql.encode()
+        convert: dict[str, Callable[[Any], Any] | None] = {}
+        fixed: dict[str, Any] = {}  # values the statement carries itself (e.g. a JSON member's name)
         for bind, name in compiled.bind_names.items():
-            convert = bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)
-            if convert is not None:
-                self._convert[name] = convert
+            processor = convert[name] = bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)
             if bind.value is not None:
-                self._fixed[name] = convert(bind.value) if convert is not None else bind.value
-            elif name not in self._names:
-                self._names.append(name)
+                fixed[name] = processor(bind.value) if processor is not None else bind.value
+        assert compiled.positiontup is not None
+        # Per placeholder, in order: the name of the value it takes, its converter, or the value it carries.
+        self._slots: list[tuple[str, Callable[[Any], Any] | None, bool, Any]] = [
+            (name, convert[name], name in fixed, fixed.get(name)) for name in compiled.positiontup
+        ]
 
-    def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The statement's values, converted as their columns bind them (e.g. a Decimal in scaled integer units;
-        None too: JSON binds it as the document `null`, as SQLAlchemy does). Only the names the statement has: psycopg
-        parses a statement's placeholders once only for at most 50 values (and 4 kB of SQL)."""
-        convert = self._convert
-        params = {k: convert[k](values[k]) if k in convert else values[k] for k in self._names}
-        return {**self._fixed, **params} if self._fixed else params
+    def params(self, values: Mapping[str, Any]) -> list[Any]:
+        """The statement's values in placeholder order, converted as their columns bind them (e.g. a Decimal in
+        scaled integer units; None too: JSON binds it as the document `null`, as SQLAlchemy does)."""
+        return [
+            value if is_fixed else values[name] if convert is None else convert(values[name])
+            for name, convert, is_fixed, value in self._slots
+        ]
 
-    def execute(self, driver: psycopg.Connection[Any], values: Mapping[str, Any]) -> psycopg.Cursor[Any]:
-        return driver.execute(self.sql, self.params(values))
+    def execute(self, driver: psycopg.Connection[Any], values: Mapping[str, Any]) -> psycopg.RawCursor[Any]:
+        return psycopg.RawCursor(driver).execute(self._query, self.params(values))
 
 
 _record_converters: dict[str, dict[str, Callable[[Any], Any] | None]] = {}

@@ -117,8 +117,8 @@ def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], nam
     columns = list(rows[0])
     document = cast(bindparam(name, type_=Text), JSON)
     found = func.json_populate_recordset(literal_column(f"NULL::{table.name}"), document)
-    # Not aliased column by column: the record's columns come in the database's order (a migration appends), which
-    # need not be the model's, so PostgreSQL names them from the table's row type, and the ordinality `ordinality`.
+    # Columns are referred to by name, never renamed by position: the table's column order in the database (as
+    # its migrations left it) need not be the model's. Unnamed, the ordinality is PostgreSQL's `ordinality`.
     rows_of = found.table_valued(*[c.name for c in table.c], with_ordinality="ordinality")
     values = [given[c] if c in given else rows_of.c[c] for c in columns]
     source_rows = select(*values).select_from(source).join(rows_of, true()).order_by(rows_of.c.ordinality)

@@ -183,12 +183,11 @@ def handle(
 @dataclass(frozen=True, slots=True)
 class Handover:
     """What the at-once booking learnt before it declined, handed to the general path so nothing runs twice: the
-    lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or the
-    contract proposed with what the statement found instead of writing it (no such rider, or a shift taken)."""
+    lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or what
+    the statement found instead of writing the contract (no such rider, or a shift taken)."""
 
     found: Lookup | None
     refused: Problem | None = None
-    proposed: tuple[contracts.NewContract, dict[str, Any]] | None = None
     opened: booking.Opened | None = None
 
     @property
@@ -224,8 +223,7 @@ def book_at_once(
             decision = contracts.decide(agreement, data, TimeBounds.of(settings), now)
         except Problem as exc:
             return Handover(found, refused=exc)
-        new, body = _proposed(target, data, decision, message_id, event.type, now)
-        content = json_text(body)
+        new, content = _opened(target, data, decision, message_id, event.type, now)
         answer = booking.Answer(
             _INBOX, _answer_row(target.id, message_id, event.type, now, 200), "response", content, "contract"
         )
@@ -236,7 +234,7 @@ def book_at_once(
             return (again.stored, True) if again is not None and again.stored is not None else Handover(again)
     if opened is booking.Opened.OPENED:
         return Answer(200, event.type, content.encode()), False
-    return Handover(found, proposed=(new, body), opened=opened)
+    return Handover(found, opened=opened)
 
 
 def _book_shift(
@@ -313,6 +311,15 @@ def _proposed(
     new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
     shown = read.opened_out(new, target.slug, data, decision, now)
     return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
+
+
+def _opened(
+    target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
+) -> tuple[contracts.NewContract, str]:
+    """As `_proposed`, with the answer serialised at once (the same text as `json_text` of its dump)."""
+    new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
+    shown = read.opened_out(new, target.slug, data, decision, now)
+    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump_json()
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
