@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlmodel import Session
@@ -42,3 +42,18 @@ NowDep = Annotated[datetime, Depends(clock_dep)]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_T = TypeVar("_T")
+
+
+def per_app(request: Request, name: str, make: Callable[[Settings], _T]) -> _T:
+    """This app's one `make(settings)`, kept on `app.state.<name>`: one per app, so tests and processes never
+    share one (the caches of webhook targets, live OAuth clients, live API credentials)."""
+    state = request.app.state
+    value: Any = getattr(state, name, None)
+    if value is None:
+        value = make(state.settings)
+        setattr(state, name, value)
+    return value  # type: ignore[no-any-return]
+

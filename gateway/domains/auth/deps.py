@@ -13,7 +13,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from gateway.deps import NowDep, SessionDep, SettingsDep
+from gateway.deps import NowDep, SessionDep, SettingsDep, per_app
 from gateway.domains.auth import tokens
 from gateway.domains.auth.credentials import KEY_PREFIX, LiveCredentials, PlatformPrincipal
 from gateway.domains.auth.oauth import SCOPES, LiveClients
@@ -46,21 +46,13 @@ _platform_bearer = PlatformBearer()
 
 
 def live_clients(request: Request) -> LiveClients:
-    """This app's view of which OAuth clients are revoked (one per app, so tests and processes never share one)."""
-    state = request.app.state
-    clients: LiveClients | None = getattr(state, "live_clients", None)
-    if clients is None:
-        clients = state.live_clients = LiveClients(state.settings.platform_cache_seconds)
-    return clients
+    """This app's view of which OAuth clients are revoked."""
+    return per_app(request, "live_clients", lambda s: LiveClients(s.platform_cache_seconds))
 
 
 def live_credentials(request: Request) -> LiveCredentials:
-    """This app's view of which API credentials are live (one per app, as `live_clients`)."""
-    state = request.app.state
-    known: LiveCredentials | None = getattr(state, "live_credentials", None)
-    if known is None:
-        known = state.live_credentials = LiveCredentials(state.settings.platform_cache_seconds)
-    return known
+    """This app's view of which API credentials are live."""
+    return per_app(request, "live_credentials", lambda s: LiveCredentials(s.platform_cache_seconds))
 
 
 def _platform_from_token(

@@ -14,6 +14,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
 from gateway.db.engine import settings_engine
+from gateway.deps import per_app
 from gateway.domains.inbox import service as inbox
 from gateway.domains.inbox.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from gateway.domains.inbox.schemas import WebhookAccepted
@@ -166,12 +167,8 @@ def _parsed(adapter: Adapter, body: bytes) -> CanonicalEvent | None:
 
 
 def _targets(request: Request) -> WebhookTargets:
-    """This app's cache of webhook targets (one per app, so tests and processes never share one)."""
-    state = request.app.state
-    targets: WebhookTargets | None = getattr(state, "webhook_targets", None)
-    if targets is None:
-        targets = state.webhook_targets = WebhookTargets(state.settings.platform_cache_seconds)
-    return targets
+    """This app's cache of webhook targets."""
+    return per_app(request, "webhook_targets", lambda s: WebhookTargets(s.platform_cache_seconds))
 
 
 def _refuse_target(platform: str, target: WebhookTarget | None) -> NoReturn:

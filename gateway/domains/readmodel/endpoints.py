@@ -7,11 +7,19 @@ import uuid
 from typing import Annotated
 
 from fastapi import Path
+from sqlmodel import Session
 
 from gateway.deps import SessionDep
 from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.auth.deps import scoped
-from gateway.domains.readmodel.service import ContractOut, contract_out, find_contract, rider_contract, rider_contracts
+from gateway.domains.readmodel.service import (
+    ContractOut,
+    Found,
+    contract_out,
+    find_contract,
+    rider_contract,
+    rider_contracts,
+)
 from gateway.domains.riders.deps import RiderDep
 from gateway.problems import Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
 from gateway.ratelimit import TooManyRequests
@@ -36,9 +44,7 @@ def get_contract(
     session: SessionDep,
 ) -> ContractOut:
     found = find_contract(session, principal.platform_id, contract_id=contract_id)
-    if found is None:
-        raise NotFound(f"platform {platform} has no contract {contract_id}")
-    return contract_out(session, found.contract, principal.slug, found.rider_external_id, found.later)
+    return _shown(session, principal, found, f"platform {platform} has no contract {contract_id}")
 
 
 @router.get(
@@ -54,8 +60,12 @@ def get_contract_by_shift(
     session: SessionDep,
 ) -> ContractOut:
     found = find_contract(session, principal.platform_id, shift_code=shift_code)
+    return _shown(session, principal, found, f"platform {platform} has no contract for shift {shift_code!r}")
+
+
+def _shown(session: Session, principal: PlatformPrincipal, found: Found | None, missing: str) -> ContractOut:
     if found is None:
-        raise NotFound(f"platform {platform} has no contract for shift {shift_code!r}")
+        raise NotFound(missing)
     return contract_out(session, found.contract, principal.slug, found.rider_external_id, found.later)
 
 
