@@ -69,9 +69,9 @@ class RiderRow(Row[D]):
 class BookingRow(Row[ShiftBooked]):
     """A booking opens the shift's contract: the answer carries it.
 
-    Its handler is the inbox's booking write path (`book_at_once`, `_book_shift`: one statement on PostgreSQL,
-    the fast path taken before `handle`), its times are checked by `contracts.decide` (`bounds.check_booking`)
-    inside it. Issue 15 item 1 hands that path to contracts; its entry point then becomes this row's handler.
+    No handler field: the booking is written by `contracts.booking` (one statement on PostgreSQL, taken before
+    `handle` by `inbox.service.book_at_once`; `insert_contract` otherwise), which the inbox calls because it also
+    records the answer in the same statement; its times are checked by `contracts.decide` (`bounds.check_booking`).
     """
 
 

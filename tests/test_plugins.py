@@ -32,7 +32,17 @@ def test_adapters_jobs_and_handlers_are_found_through_the_plugins() -> None:
     found = {p.package: p for p in plugins.plugins()}
     assert sorted(adapters()) == ["coopcycle", "standard"]
     assert adapters()["coopcycle"] is found["adapters.coopcycle"].adapter
-    assert {"coopcycle.fetch", "coopcycle.close_sessions", "contracts.settle", "payouts.execute"} <= set(jobs())
+    # Every job the gateway had when they were listed by hand (gateway.jobs.JOB_MODULES), and no other.
+    assert sorted(jobs()) == [
+        "contracts.close_stale",
+        "contracts.settle",
+        "coopcycle.close_sessions",
+        "coopcycle.fetch",
+        "invoices.issue",
+        "outbox.dispatch",
+        "payouts.execute",
+        "privacy.purge",
+    ]
     from gateway.domains.outbox.dispatch import load_handlers
 
     assert sorted(load_handlers()) == ["callback.", "declaration."]

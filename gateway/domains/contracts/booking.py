@@ -91,13 +91,26 @@ def _the_rider(platform_id: Any) -> tuple[Any, Any]:
     return _RIDER.c.platform_id == platform_id, _RIDER.c.external_id == bindparam(RIDER_KEY)
 
 
+_general: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _general_statement(session: Session, row: Mapping[str, Any]) -> Any:
+    """The contract's INSERT ... SELECT for the session's dialect, built once per dialect and set of columns
+    (building a statement costs about as much as running it)."""
+    columns = tuple(_contract_columns(row))
+    key = (session.get_bind().dialect.name, columns)
+    stmt = _general.get(key)
+    if stmt is None:
+        the_rider = _the_rider(bindparam("platform_id"))
+        stmt = _general[key] = _open_contract(insert_for(session, CONTRACT), columns, _RIDER, "", *the_rider)
+    return stmt
+
+
 def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
     """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
     session's transaction. False, with nothing written, when the shift already has a contract or the platform has
     no such rider (the caller tells the two apart: `service.existing_contract`)."""
-    columns = _contract_columns(new.row)
-    stmt = _open_contract(insert_for(session, CONTRACT), columns, _RIDER, "", *_the_rider(bindparam("platform_id")))
-    if session.connection().execute(stmt, new.row).first() is None:
+    if session.connection().execute(_general_statement(session, new.row), new.row).first() is None:
         return False
     if new.corrections:
         session.execute(VIOLATION.insert(), corrections(new, now))

@@ -304,22 +304,28 @@ def _not_opened(
     return _record(session, target.id, message_id, event_type, now, 200, body)
 
 
-def _proposed(
+def _answered(
     target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
-) -> tuple[contracts.NewContract, dict[str, Any]]:
+) -> tuple[contracts.NewContract, WebhookAccepted]:
     """The contract the booking opens and the answer that carries it, both decided before anything is written."""
     new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
     shown = read.opened_out(new, target.slug, data, decision, now)
-    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump(mode="json")
+    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown)
+
+
+def _proposed(
+    target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
+) -> tuple[contracts.NewContract, dict[str, Any]]:
+    new, answer = _answered(target, data, decision, message_id, event_type, now)
+    return new, answer.model_dump(mode="json")
 
 
 def _opened(
     target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
 ) -> tuple[contracts.NewContract, str]:
     """As `_proposed`, with the answer serialised at once (the same text as `json_text` of its dump)."""
-    new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
-    shown = read.opened_out(new, target.slug, data, decision, now)
-    return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown).model_dump_json()
+    new, answer = _answered(target, data, decision, message_id, event_type, now)
+    return new, answer.model_dump_json()
 
 
 def _unknown_rider(data: ShiftBooked) -> InvalidPayload:
