@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # credential with them (`Settings.require_secrets`). They are published here, so a token signed with one is forgeable.
 _DEV_PEPPER = "dev-only-credential-pepper-change-me"
 _DEV_SIGNING_KEY = "dev-only-token-signing-key-change-me-0123456789"
+# A Fernet key (urlsafe base64 of 32 bytes: "dev-only-identity-key-change-me!") and an HMAC key.
+_DEV_IDENTITY_KEY = "ZGV2LW9ubHktaWRlbnRpdHkta2V5LWNoYW5nZS1tZSE="
+_DEV_IDENTITY_INDEX_KEY = "dev-only-identity-index-key-change-me"
 
 
 # The longest shift a net floor must hold for, in hours: the ceiling of GATEWAY_MAX_SHIFT_HOURS. A constant,
@@ -230,6 +233,25 @@ class Settings(BaseSettings):
     declaration_employer_id: str = Field(default="", description="The cooperative's enterprise number, as declared.")
     declaration_worker_type: str = Field(default="OTH", description="Dimona worker type (OTH, STU, FLX, EXT).")
     declaration_joint_committee: str = Field(default="200", description="Joint committee of the employment.")
+    # The members' identity (gateway.domains.members): SSIN and IBAN encrypted at rest.
+    identity_keys: SecretStr = Field(
+        default=SecretStr(_DEV_IDENTITY_KEY),
+        description="Fernet keys (cryptography) encrypting members' SSIN and IBAN, separated by spaces or commas: the "
+        "first encrypts, every one decrypts. Rotation: add the new key last everywhere, then first, then run "
+        "`gateway members rotate-keys`, then remove the old one. Generate one with `gateway members new-key`.",
+    )
+    identity_index_key: SecretStr = Field(
+        default=SecretStr(_DEV_IDENTITY_INDEX_KEY),
+        description="HMAC key of the SSIN's blind index (one member per person, found without decrypting); 16+ "
+        "characters. Changing it needs every SSIN re-indexed (`gateway members rotate-keys --reindex`).",
+    )
+    identity_required: bool | None = Field(
+        default=None,
+        description="Open a booking's contract only for a member whose identity can be declared (name, birth date, "
+        "SSIN or the fields replacing it); otherwise the contract opens blocked (identity_incomplete). Default: "
+        "required with the http declaration connector, not with the embedded local one (the demo needs no "
+        "identity).",
+    )
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 
@@ -266,6 +288,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def requires_identity(self) -> bool:
+        if self.identity_required is not None:
+            return self.identity_required
+        return self.declaration_connector == "http"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -289,6 +317,17 @@ class Settings(BaseSettings):
         if pepper == _DEV_PEPPER or len(pepper) < 16:
             problems.append(
                 "GATEWAY_CREDENTIAL_PEPPER is empty, too short or the published development placeholder: set a "
+                "random value of at least 16 characters"
+            )
+        if _DEV_IDENTITY_KEY in self.identity_keys.get_secret_value().replace(",", " ").split():
+            problems.append(
+                "GATEWAY_IDENTITY_KEYS holds the published development key: set keys of your own "
+                "(`gateway members new-key`)"
+            )
+        index_key = self.identity_index_key.get_secret_value()
+        if index_key == _DEV_IDENTITY_INDEX_KEY or len(index_key) < 16:
+            problems.append(
+                "GATEWAY_IDENTITY_INDEX_KEY is empty, too short or the published development placeholder: set a "
                 "random value of at least 16 characters"
             )
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 32:

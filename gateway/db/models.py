@@ -8,6 +8,7 @@ from gateway.domains.declarations.models import Declaration
 from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.jobs.models import JobFailure
+from gateway.domains.members.models import IdentityRead, LinkRequest, Member
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
@@ -25,10 +26,13 @@ __all__ = [
     "Contract",
     "ContractEvent",
     "Declaration",
+    "IdentityRead",
     "InboxMessage",
     "Invoice",
     "JobFailure",
     "LedgerEntry",
+    "LinkRequest",
+    "Member",
     "OAuthClient",
     "OutboxAttempt",
     "OutboxMessage",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
@@ -10,9 +10,11 @@ from gateway.db.types import UTCDateTime
 
 
 class Rider(SQLModel, table=True):
-    """A rider enrolled by a platform. `external_id` is the platform's own id for the rider."""
+    """A rider enrolled by a platform. `external_id` is the platform's own id for the rider; `member_id` the
+    cooperative's member number (`Member.number`) of the person, when known."""
 
-    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+    # The member number links the rider to the cooperative's member (gateway.domains.members): one index lookup.
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"), Index("ix_rider_member_id", "member_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="RESTRICT")])

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(max_length=200)]
+Short = Annotated[str, StringConstraints(max_length=20)]
+Country = Annotated[str, StringConstraints(max_length=2, description="ISO 3166 alpha-2, e.g. BE")]
+
+
+class IdentityIn(BaseModel):
+    """Identity fields to set; a field left out is unchanged. SSIN and IBAN are given in clear here and never
+    returned in clear (see `MemberOut`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: Text | None = None
+    last_name: Text | None = None
+    birth_date: date | None = None
+    ssin: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="Belgian national number or BIS number (11 digits; dots, dashes, spaces allowed)."
+    )
+    birth_place: Text | None = Field(default=None, description="Without an SSIN: place of birth.")
+    birth_place_country: Country | None = Field(default=None, description="Without an SSIN: country of birth.")
+    nationality: Country | None = Field(default=None, description="Without an SSIN.")
+    gender: Literal["MALE", "FEMALE"] | None = Field(default=None, description="Without an SSIN, as Dimona takes it.")
+    street: Text | None = None
+    house_number: Short | None = None
+    zip_code: Short | None = None
+    city: Text | None = None
+    country: Country | None = None
+    iban: Annotated[str, StringConstraints(max_length=42)] | None = Field(
+        default=None, description="The account the member is paid on, in the SEPA zone."
+    )
+    bic: Annotated[str, StringConstraints(max_length=11)] | None = Field(
+        default=None, description="Optional: implied by the IBAN's bank code where known."
+    )
+    language: Literal["en", "fr", "nl"] | None = None
+    worker_type: Literal["OTH", "STU", "FLX", "EXT"] | None = Field(
+        default=None, description="Dimona worker type; unset: the gateway's default (GATEWAY_DECLARATION_WORKER_TYPE)."
+    )
+
+
+class MemberRiderOut(BaseModel):
+    platform: str
+    rider_id: str
+
+
+class MemberOut(BaseModel):
+    """A member as every answer shows them: SSIN and IBAN masked to their last four characters."""
+
+    number: str
+    first_name: str | None
+    last_name: str | None
+    birth_date: date | None
+    ssin: str | None = Field(description="Masked: the last four digits only.")
+    birth_place: str | None
+    birth_place_country: str | None
+    nationality: str | None
+    gender: str | None
+    street: str | None
+    house_number: str | None
+    zip_code: str | None
+    city: str | None
+    country: str | None
+    iban: str | None = Field(description="Masked: the last four characters only.")
+    bic: str | None
+    language: str
+    worker_type: str | None
+    declarable: bool = Field(description="The identity can be declared to social security.")
+    missing: list[str] = Field(description="Fields still needed before the identity can be declared.")
+    riders: list[MemberRiderOut] = Field(description="The platforms' riders linked to this member.")
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,243 @@
+"""Members' identity: create, update (validated, encrypted), link riders, reveal a clear value (audited), rotate keys.
+
+The caller owns the transaction. `declarable` is recomputed on every write, so the booking reads one column.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from gateway.domains.members import validation as check
+from gateway.domains.members.models import IdentityRead, LinkRequest, Member
+from gateway.domains.members.schemas import IdentityIn, MemberOut, MemberRiderOut
+from gateway.domains.members.vault import Vault, mask
+from gateway.domains.platforms.models import Platform
+from gateway.domains.riders.models import Rider
+from gateway.problems import Conflict, InvalidPayload
+
+# What Dimona needs to identify a worker without an SSIN (FACTS.md, "Dimona REST v1").
+STAND_INS = (
+    "birth_place",
+    "birth_place_country",
+    "nationality",
+    "gender",
+    "street",
+    "house_number",
+    "zip_code",
+    "city",
+    "country",
+)
+# Set once, changed only by staff or a rider signed in with the cooperative's identity provider: an access link
+# comes from the platform, and whoever holds one must not be able to redirect a member's pay or identity.
+SENSITIVE = ("first_name", "last_name", "birth_date", "ssin", "iban", "bic")
+CLEAR_FIELDS = ("ssin", "iban")
+
+
+class SsinTaken(Conflict):
+    """The SSIN is another member's: one person is one member."""
+
+
+def missing(m: Member) -> list[str]:
+    """What the identity still needs before it can be declared (an IBAN is needed to pay, not to declare)."""
+    need = [f for f in ("first_name", "last_name", "birth_date") if not getattr(m, f)]
+    if not m.ssin_cipher:
+        absent = [f for f in STAND_INS if not getattr(m, f)]
+        # Either the SSIN, or every field replacing it: name the SSIN first, it is the usual way.
+        need += ["ssin", *absent] if absent else []
+    return need
+
+
+def by_number(session: Session, number: str) -> Member | None:
+    return session.exec(select(Member).where(Member.number == number)).first()
+
+
+def of_rider(session: Session, rider: Rider) -> Member | None:
+    return by_number(session, rider.member_id) if rider.member_id else None
+
+
+def new_number(session: Session) -> str:
+    """A member number for a member the cooperative did not number itself (unique key decides; retried)."""
+    return "M-" + secrets.token_hex(4).upper()
+
+
+def create(session: Session, vault: Vault, data: IdentityIn, now: datetime, number: str | None = None) -> Member:
+    """A new member, with whatever identity fields are given (validated). Conflict if the number is taken."""
+    number = number or new_number(session)
+    if by_number(session, number) is not None:
+        raise Conflict(f"member number {number!r} is taken", member=number)
+    member = Member(number=number, created_at=now, updated_at=now)
+    update(session, vault, member, data, now)
+    return member
+
+
+def update(
+    session: Session, vault: Vault, member: Member, data: IdentityIn, now: datetime, *, may_replace: bool = True
+) -> Member:
+    """Validate every given field (all errors at once), encrypt SSIN and IBAN, recompute `declarable`, flush.
+
+    `may_replace=False` (a rider on an access link): fields in SENSITIVE may be filled, not changed."""
+    given = data.model_dump(exclude_unset=True, exclude_none=True)
+    errors: list[check.FieldError] = []
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        try:
+            values.update(_checked(name, value, given, member, now.date()))
+        except check.IdentityInvalid as exc:
+            errors += exc.errors
+    if not may_replace:
+        errors += [
+            check.FieldError(
+                f, "locked", "already set: only the cooperative (or a sign-in with its account) changes it"
+            )
+            for f in SENSITIVE
+            if f in given and _is_set(member, f) and f not in {e.field for e in errors}
+        ]
+    if errors:
+        raise InvalidPayload(
+            "the identity is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=[{"location": e.field, "message": e.message, "code": e.code} for e in errors],
+        )
+    if "ssin" in values:
+        ssin = values.pop("ssin")
+        member.ssin_cipher, member.ssin_index, member.ssin_last4 = vault.encrypt(ssin), vault.index(ssin), ssin[-4:]
+    if "iban" in values:
+        iban = values.pop("iban")
+        member.iban_cipher, member.iban_last4 = vault.encrypt(iban), iban[-4:]
+        values.setdefault("bic", check.bic_for(None, iban))
+    for name, value in values.items():
+        setattr(member, name, value)
+    if "ssin" in given or "iban" in given:
+        member.key_id = vault.current_key_id
+    member.declarable = not missing(member)
+    member.updated_at = now
+    session.add(member)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise _taken(session, member) from exc
+    return member
+
+
+def _is_set(member: Member, field: str) -> bool:
+    return bool(getattr(member, {"ssin": "ssin_cipher", "iban": "iban_cipher"}.get(field, field)))
+
+
+def _checked(name: str, value: Any, given: dict[str, Any], member: Member, today: date) -> dict[str, Any]:
+    if name == "ssin":
+        return {"ssin": check.ssin(value, given.get("birth_date") or member.birth_date)}
+    if name == "iban":
+        iban = check.iban(value)
+        return {"iban": iban, "bic": check.bic_for(given.get("bic"), iban)}
+    if name == "bic":
+        return {} if "iban" in given else {"bic": check.bic_for(value, None)}
+    if name == "birth_date":
+        return {"birth_date": check.birth_date(value, today)}
+    if name in ("birth_place_country", "nationality", "country"):
+        return {name: check.country(name, value)}
+    if name in ("gender", "language", "worker_type"):
+        return {name: value}  # the schema's Literal has checked it
+    return {name: check.text(name, value, 20 if name in ("house_number", "zip_code") else 200)}
+
+
+def _taken(session: Session, member: Member) -> SsinTaken:
+    session.expunge(member)
+    return SsinTaken("this national number (SSIN) is already another member's: one person is one member")
+
+
+def holder_of_ssin(session: Session, vault: Vault, ssin: str) -> Member | None:
+    return session.exec(select(Member).where(Member.ssin_index == vault.index(ssin))).first()
+
+
+def link(session: Session, rider: Rider, member: Member) -> None:
+    """The rider is this member (staff, or the rider's own onboarding). Clears any pending request."""
+    rider.member_id = member.number
+    session.add(rider)
+    request = session.exec(select(LinkRequest).where(LinkRequest.rider_id == rider.id)).first()
+    if request is not None:
+        session.delete(request)
+    session.flush()
+
+
+def reveal(
+    session: Session, vault: Vault, member: Member, field: str, actor: str, purpose: str, now: datetime
+) -> str | None:
+    """The clear SSIN or IBAN, for who needs it to act (the declaration service, the bank). Audited, always."""
+    assert field in CLEAR_FIELDS
+    cipher = member.ssin_cipher if field == "ssin" else member.iban_cipher
+    if cipher is None:
+        return None
+    assert member.id is not None
+    session.add(IdentityRead(member_id=member.id, field=field, actor=actor[:200], purpose=purpose[:200], at=now))
+    return vault.decrypt(cipher)
+
+
+def stale(session: Session, vault: Vault, limit: int) -> list[Member]:
+    """Members whose ciphers another key than the current one encrypted."""
+    return list(
+        session.exec(
+            select(Member)
+            .where(col(Member.key_id).is_not(None), col(Member.key_id) != vault.current_key_id)
+            .order_by(col(Member.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def rotate(session: Session, vault: Vault, members: list[Member], now: datetime, reindex: bool = False) -> int:
+    """Re-encrypt under the current key (and re-compute the blind index with `reindex`). No value is audited as
+    read: it never leaves this function."""
+    for m in members:
+        if m.ssin_cipher:
+            m.ssin_cipher = vault.rotate(m.ssin_cipher)
+            if reindex:
+                m.ssin_index = vault.index(vault.decrypt(m.ssin_cipher))
+        if m.iban_cipher:
+            m.iban_cipher = vault.rotate(m.iban_cipher)
+        m.key_id, m.updated_at = vault.current_key_id, now
+        session.add(m)
+    session.flush()
+    return len(members)
+
+
+def riders_of(session: Session, member: Member) -> list[MemberRiderOut]:
+    rows = session.exec(
+        select(Platform.slug, Rider.external_id)
+        .join(Platform, col(Platform.id) == col(Rider.platform_id))
+        .where(Rider.member_id == member.number)
+        .order_by(Platform.slug, Rider.external_id)
+    ).all()
+    return [MemberRiderOut(platform=p, rider_id=r) for p, r in rows]
+
+
+def out(session: Session, member: Member) -> MemberOut:
+    return MemberOut(
+        number=member.number,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        birth_date=member.birth_date,
+        ssin=mask(member.ssin_last4),
+        birth_place=member.birth_place,
+        birth_place_country=member.birth_place_country,
+        nationality=member.nationality,
+        gender=member.gender,
+        street=member.street,
+        house_number=member.house_number,
+        zip_code=member.zip_code,
+        city=member.city,
+        country=member.country,
+        iban=mask(member.iban_last4),
+        bic=member.bic,
+        language=member.language,
+        worker_type=member.worker_type,
+        declarable=member.declarable,
+        missing=missing(member),
+        riders=riders_of(session, member),
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+    )
