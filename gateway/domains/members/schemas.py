@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(max_length=200)]
 Short = Annotated[str, StringConstraints(max_length=20)]
-Country = Annotated[str, StringConstraints(max_length=2, description="ISO 3166 alpha-2, e.g. BE")]
+Country = Annotated[str, StringConstraints(max_length=2), Field(description="ISO 3166 alpha-2, e.g. BE")]
 
 
 class IdentityIn(BaseModel):

@@ -124,7 +124,7 @@ def text(field: str, value: str, max_length: int) -> str:
 
 @cache
 def _countries() -> frozenset[str]:
-    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha())
+    return frozenset(c for c in Locale("en").territories if isinstance(c, str) and len(c) == 2 and c.isalpha())
 
 
 def _one(field: str, code: str, message: str) -> IdentityInvalid:
