@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from gateway.domains.members import vault
 from gateway.settings import InsecureSettings, Settings
 
 
@@ -18,9 +19,24 @@ def test_production_refuses_to_start_with_the_placeholder_signing_key(monkeypatc
         Settings(env="production").require_secrets()
 
 
+def test_production_refuses_the_published_identity_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Members' SSIN and IBAN encrypted under a key printed in the source would be encrypted for nobody.
+    monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
+    monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
+    with pytest.raises(InsecureSettings, match="GATEWAY_IDENTITY_KEYS") as refused:
+        Settings(env="production").require_secrets()
+    assert "GATEWAY_IDENTITY_INDEX_KEY" in str(refused.value)
+    monkeypatch.setenv("GATEWAY_IDENTITY_KEYS", f"{vault.new_key()} {Settings().identity_keys.get_secret_value()}")
+    monkeypatch.setenv("GATEWAY_IDENTITY_INDEX_KEY", "an-index-key-of-enough-length")
+    with pytest.raises(InsecureSettings, match="GATEWAY_IDENTITY_KEYS"):  # the published key kept for decrypting
+        Settings(env="production").require_secrets()
+
+
 def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", "a-random-value-of-enough-length")
     monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", "another-random-value-of-32-chars-or-more")
+    monkeypatch.setenv("GATEWAY_IDENTITY_KEYS", vault.new_key())
+    monkeypatch.setenv("GATEWAY_IDENTITY_INDEX_KEY", "an-index-key-of-enough-length")
     monkeypatch.setenv("GATEWAY_ENV", "production")
     s = Settings()
     s.require_secrets()

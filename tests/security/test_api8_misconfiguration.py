@@ -30,6 +30,7 @@ from gateway.settings import REPO_ROOT, Settings, get_settings
 runner = CliRunner()
 REAL_KEY = "k" * 48
 REAL_PEPPER = "p" * 32
+REAL_IDENTITY_KEY = "cmVhbC1pZGVudGl0eS1rZXktb2YtMzItYnl0ZXMhIQ=="  # a Fernet key: base64 of 32 bytes
 
 
 @pytest.fixture
@@ -90,10 +91,12 @@ def test_gateway_serve_starts_with_real_secrets(
 ) -> None:
     monkeypatch.setenv("GATEWAY_TOKEN_SIGNING_KEY", REAL_KEY)
     monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", REAL_PEPPER)
+    monkeypatch.setenv("GATEWAY_IDENTITY_KEYS", REAL_IDENTITY_KEY)
+    monkeypatch.setenv("GATEWAY_IDENTITY_INDEX_KEY", REAL_PEPPER)
     r = runner.invoke(cli, ["serve", "--port", "8123"])
     assert r.exit_code == 0, r.output
     assert len(uvicorn_calls) == 1
-    assert REAL_KEY not in r.output and REAL_PEPPER not in r.output
+    assert REAL_KEY not in r.output and REAL_PEPPER not in r.output and REAL_IDENTITY_KEY not in r.output
 
 
 def test_development_mode_is_explicit_and_accepts_the_placeholders(
