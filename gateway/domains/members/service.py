@@ -125,10 +125,13 @@ def update(
     try:
         session.flush()
     except IntegrityError as exc:
-        # Two writes of one SSIN at once: the unique key let one through; this transaction is lost, as it should.
-        if "ssin_index" not in str(exc.orig):
-            raise
-        raise SsinTaken(SSIN_TAKEN) from None
+        # Two writes of one SSIN (or two new members of one number) at once: the unique key let one through; this
+        # transaction is lost, as it should, with the same answer as when the check before saw the other.
+        if "ssin_index" in str(exc.orig):
+            raise SsinTaken(SSIN_TAKEN) from None
+        if "member.number" in str(exc.orig) or "uq_member_number" in str(exc.orig):
+            raise Conflict(f"member number {member.number!r} is taken", member=member.number) from None
+        raise
     return member
 
 
