@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,7 +11,9 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
 from gateway.cli import app as cli
+from gateway.domains.members import service as members
 from gateway.domains.members.models import LinkRequest, Member
+from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.vault import Vault, key_id, new_key
 from gateway.domains.riders.models import Rider
 from gateway.domains.staff.models import AuditEntry
@@ -183,3 +186,28 @@ def test_reindex_recomputes_the_blind_index_under_a_new_index_key(
 def test_new_key_prints_a_fernet_key(run: Run) -> None:
     key = run("new-key").output.strip()
     assert Vault((key,), b"x").decrypt(Vault((key,), b"x").encrypt("ok")) == "ok"
+
+
+@pytest.mark.postgres_only
+def test_rotate_keys_while_the_gateway_writes_never_puts_back_a_replaced_value(
+    run: Run, engine: Engine, settings: Settings, is_postgres: bool, cli_env: pytest.MonkeyPatch
+) -> None:
+    if not is_postgres:
+        pytest.skip("the rotation waits on the gateway's row lock; SQLite has a single writer")
+    _add(run, "M-1", SSIN, SSIN_BORN)
+    cli_env.setenv("GATEWAY_IDENTITY_KEYS", f"{KEY_B} {KEY_A}")
+    get_settings.cache_clear()
+    gateway_keys = Vault((KEY_B, KEY_A), settings.identity_index_key.get_secret_value().encode())
+    results: list[Result] = []
+    with Session(engine) as gateway:
+        member = gateway.exec(select(Member)).one()
+        # The gateway (already on "B A") replaces the SSIN: written under B, not yet committed.
+        members.update(gateway, gateway_keys, member, IdentityIn(birth_date=OTHER_BORN, ssin=OTHER_SSIN), TEST_NOW)
+        rotation = threading.Thread(target=lambda: results.append(CliRunner().invoke(cli, ["members", "rotate-keys"])))
+        rotation.start()
+        rotation.join(0.5)  # waits on the row the gateway holds
+        gateway.commit()
+        rotation.join(10)
+    assert results and results[0].exit_code == 0, results
+    (row,) = _rows(engine)
+    assert row.key_id == key_id(KEY_B) and Vault((KEY_B,), b"-").decrypt(row.ssin_cipher or "") == OTHER_SSIN
