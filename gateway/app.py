@@ -27,6 +27,7 @@ from gateway.domains.inbox.endpoints import router as inbox_router
 from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
+from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
@@ -157,6 +158,7 @@ def create_app(
     app.include_router(callbacks_router)
     app.include_router(outbox_router)
     app.include_router(declarations_router)
+    app.include_router(members_router)
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)

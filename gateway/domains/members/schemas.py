@@ -74,3 +74,31 @@ class MemberOut(BaseModel):
     riders: list[MemberRiderOut] = Field(description="The platforms' riders linked to this member.")
     created_at: datetime
     updated_at: datetime
+
+
+class MemberIn(IdentityIn):
+    """A new member: the cooperative's number for them (made up when left out) and any identity fields."""
+
+    number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = Field(
+        default=None, description="The cooperative's member number (what platforms send as `member_id`)."
+    )
+
+
+class LinkRequestOut(BaseModel):
+    """A rider who gave an existing member's SSIN on their page: staff check, then link (or not)."""
+
+    platform: str
+    rider_id: str
+    member: str = Field(description="The member number whose SSIN the rider gave.")
+    requested_at: datetime
+
+
+class IdentityReadOut(BaseModel):
+    """One read of a clear SSIN or IBAN: who, why, when. Never the value."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
+
+    field: str
+    actor: str
+    purpose: str
+    at: datetime

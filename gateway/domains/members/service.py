@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from gateway.domains.members import validation as check
 from gateway.domains.members.models import IdentityRead, LinkRequest, Member
-from gateway.domains.members.schemas import IdentityIn, MemberOut, MemberRiderOut
+from gateway.domains.members.schemas import IdentityIn, LinkRequestOut, MemberOut, MemberRiderOut
 from gateway.domains.members.vault import Vault, mask
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.models import Rider
@@ -125,10 +125,13 @@ def update(
     try:
         session.flush()
     except IntegrityError as exc:
-        # Two writes of one SSIN at once: the unique key let one through; this transaction is lost, as it should.
-        if "ssin_index" not in str(exc.orig):
-            raise
-        raise SsinTaken(SSIN_TAKEN) from None
+        # Two writes of one SSIN (or two new members of one number) at once: the unique key let one through; this
+        # transaction is lost, as it should, with the same answer as when the check before saw the other.
+        if "ssin_index" in str(exc.orig):
+            raise SsinTaken(SSIN_TAKEN) from None
+        if "member.number" in str(exc.orig) or "uq_member_number" in str(exc.orig):
+            raise Conflict(f"member number {member.number!r} is taken", member=member.number) from None
+        raise
     return member
 
 
@@ -180,14 +183,33 @@ def reveal(
     return vault.decrypt(cipher)
 
 
-def stale(session: Session, vault: Vault, limit: int) -> list[Member]:
-    """Members whose ciphers another key than the current one encrypted."""
+def stale(session: Session, vault: Vault, limit: int, *, after: int = 0) -> list[Member]:
+    """Members whose ciphers another key than the current one encrypted (ids above `after`), locked: a write the
+    gateway makes meanwhile waits, then this sees it, so rotation never puts back a value just replaced."""
     return list(
         session.exec(
             select(Member)
-            .where(col(Member.key_id).is_not(None), col(Member.key_id) != vault.current_key_id)
+            .where(
+                col(Member.key_id).is_not(None),
+                col(Member.key_id) != vault.current_key_id,
+                col(Member.id) > after,
+            )
             .order_by(col(Member.id))
             .limit(limit)
+            .with_for_update()
+        ).all()
+    )
+
+
+def with_ssin(session: Session, limit: int, *, after: int = 0) -> list[Member]:
+    """Members holding an SSIN (ids above `after`), locked like `stale`: what a change of index key re-indexes."""
+    return list(
+        session.exec(
+            select(Member)
+            .where(col(Member.ssin_cipher).is_not(None), col(Member.id) > after)
+            .order_by(col(Member.id))
+            .limit(limit)
+            .with_for_update()
         ).all()
     )
 
@@ -219,6 +241,10 @@ def riders_of(session: Session, member: Member) -> list[MemberRiderOut]:
 
 
 def out(session: Session, member: Member) -> MemberOut:
+    return _out(member, riders_of(session, member))
+
+
+def _out(member: Member, riders: list[MemberRiderOut]) -> MemberOut:
     return MemberOut(
         number=member.number,
         first_name=member.first_name,
@@ -240,7 +266,64 @@ def out(session: Session, member: Member) -> MemberOut:
         worker_type=member.worker_type,
         declarable=member.declarable,
         missing=missing(member),
-        riders=riders_of(session, member),
+        riders=riders,
         created_at=member.created_at,
         updated_at=member.updated_at,
+    )
+
+
+def listing(session: Session, *, incomplete: bool = False, limit: int = 100, after: str | None = None) -> list[Member]:
+    """Members by number (after `after`, for the next page); `incomplete`: those whose identity cannot be declared
+    yet, whose bookings open blocked."""
+    stmt = select(Member).order_by(col(Member.number)).limit(limit)
+    if incomplete:
+        stmt = stmt.where(col(Member.declarable).is_(False))
+    if after is not None:
+        stmt = stmt.where(col(Member.number) > after)
+    return list(session.exec(stmt).all())
+
+
+def outs(session: Session, members: list[Member]) -> list[MemberOut]:
+    """`out` of many members, their riders read in one query."""
+    numbers = [m.number for m in members]
+    riders: dict[str, list[MemberRiderOut]] = {n: [] for n in numbers}
+    if numbers:
+        rows = session.exec(
+            select(Rider.member_id, Platform.slug, Rider.external_id)
+            .join(Platform, col(Platform.id) == col(Rider.platform_id))
+            .where(col(Rider.member_id).in_(numbers))
+            .order_by(Platform.slug, Rider.external_id)
+        ).all()
+        for number, slug, rider_id in rows:
+            riders[str(number)].append(MemberRiderOut(platform=slug, rider_id=rider_id))
+    return [_out(m, riders[m.number]) for m in members]
+
+
+def platform_rider(session: Session, platform: Platform, rider_id: str) -> Rider | None:
+    assert platform.id is not None
+    return session.exec(select(Rider).where(Rider.platform_id == platform.id, Rider.external_id == rider_id)).first()
+
+
+def link_requests(session: Session, limit: int = 100) -> list[LinkRequestOut]:
+    """Riders waiting for staff to link them to the member whose SSIN they gave, oldest first."""
+    rows = session.exec(
+        select(Platform.slug, Rider.external_id, Member.number, LinkRequest.requested_at)
+        .join(Rider, col(Rider.id) == col(LinkRequest.rider_id))
+        .join(Platform, col(Platform.id) == col(Rider.platform_id))
+        .join(Member, col(Member.id) == col(LinkRequest.member_id))
+        .order_by(col(LinkRequest.requested_at), col(LinkRequest.id))
+        .limit(limit)
+    ).all()
+    return [LinkRequestOut(platform=p, rider_id=r, member=m, requested_at=at) for p, r, m, at in rows]
+
+
+def reads(session: Session, member: Member, limit: int = 100) -> list[IdentityRead]:
+    """The audit of the member's clear reads, newest first."""
+    return list(
+        session.exec(
+            select(IdentityRead)
+            .where(IdentityRead.member_id == member.id)
+            .order_by(col(IdentityRead.at).desc(), col(IdentityRead.id).desc())
+            .limit(limit)
+        ).all()
     )

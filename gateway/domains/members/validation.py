@@ -122,9 +122,15 @@ def text(field: str, value: str, max_length: int) -> str:
     return v
 
 
+# CLDR's territories that are no country a person is born in, holds the nationality of or lives in: unions,
+# groupings, pseudo-locales, "Unknown Region", and exceptional reservations of ISO 3166 (AC, CP, DG, EA, IC, TA).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"})
+
+
 @cache
 def _countries() -> frozenset[str]:
-    return frozenset(c for c in Locale("en").territories if isinstance(c, str) and len(c) == 2 and c.isalpha())
+    territories = Locale("en").territories
+    return frozenset(c for c in territories if isinstance(c, str) and len(c) == 2 and c.isalpha()) - _NOT_COUNTRIES
 
 
 def _one(field: str, code: str, message: str) -> IdentityInvalid:

@@ -22,6 +22,8 @@ ROLES: dict[str, str] = {
     "fund": "read the guarantee fund, deposit into it, record invoice payments",
     "dead-letters": "read the outbox and replay dead letters",
     "declarations": "read refused declarations",
+    "members": "fill members' identity (shown masked), link platforms' riders to members, read who read a clear SSIN "
+    "or IBAN",
     "operations": "read the rows scheduled jobs set aside, and retry them",
     "auditor": "read the audit log",
     "staff": "add and revoke staff members",
