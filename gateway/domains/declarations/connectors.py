@@ -10,6 +10,7 @@ identification); 404 = submitted but not processed yet.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,14 @@ SCOPE_CONSULT = "scope:dimona:declaration:consult"
 # 400: the body is invalid; 403: no mandate for this employer. Sending the same body again cannot help: the message
 # becomes a dead letter, listed as failed, and staff replay it once the cause is fixed.
 PERMANENT = (400, 403, 409, 422)
+# An SSIN as a person or a service may write it (85073003328, 85.07.30-033.28): the service's answers may echo the
+# worker's, and what the gateway stores or logs of them must not hold it in clear.
+_SSIN_LIKE = re.compile(r"(?<!\d)\d{2}\.?\d{2}\.?\d{2}[-. ]?\d{3}\.?\d{2}(?!\d)")
+
+
+def redact(text: str) -> str:
+    """The text with every SSIN-like number masked to its last four digits."""
+    return _SSIN_LIKE.sub(lambda m: "•••• " + re.sub(r"\D", "", m.group())[-4:], text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +115,7 @@ class DimonaConnector:
     def submit(self, request: DeclarationRequest) -> str:
         response = _call(self.declarant, "POST", f"{self.base_url}/declarations", json=request.body)
         if response.status_code in PERMANENT:
-            raise SendError(describe_response(response), status_code=response.status_code, permanent=True)
+            raise SendError(redact(describe_response(response)), status_code=response.status_code, permanent=True)
         _raise_unless_success(response, self.declarant.clock)
         location: str | None = response.headers.get("location")
         if not location:
@@ -156,7 +165,9 @@ def _raise_unless_success(response: httpx.Response, clock: Callable[[], datetime
     if response.is_success:
         return
     raise SendError(
-        describe_response(response), status_code=response.status_code, retry_after=retry_after(response, clock())
+        redact(describe_response(response)),
+        status_code=response.status_code,
+        retry_after=retry_after(response, clock()),
     )
 
 
@@ -171,10 +182,10 @@ def parse_result(body: Any) -> DeclarationResult:
 
 def _anomaly(item: Any) -> dict[str, str]:
     if not isinstance(item, dict):
-        return {"code": "", "description": str(item)[:500]}
+        return {"code": "", "description": redact(str(item))[:500]}
     # The documentation names `code` and `description`; a service answering in one language per field is read too.
     text = item.get("description") or item.get("descriptionEn") or item.get("descriptionFr") or item.get("label")
-    return {"code": str(item.get("code") or "")[:40], "description": str(text or "")[:500]}
+    return {"code": str(item.get("code") or "")[:40], "description": redact(str(text or ""))[:500]}
 
 
 # --- `gateway declarations check` -----------------------------------------------------------------------------

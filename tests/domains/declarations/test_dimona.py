@@ -488,3 +488,17 @@ def test_a_timeout_at_the_token_server_is_a_failed_attempt_retried_later(
     assert (m.status, m.last_error) == (OutboxStatus.pending, "token endpoint: timeout (ConnectTimeout)")
     run_until_quiet(dimona)
     assert len(stub.filed) == 1 and declaration(engine, contract_id).state == "accepted"
+
+
+def test_an_ssin_the_service_echoes_in_an_anomaly_is_stored_masked(
+    rider_of: Enrol, send: Send, dimona: Dispatcher, stub: DimonaStub, engine: Engine, now: datetime
+) -> None:
+    p = rider_of()
+    stub.then(("B", [{"code": "90017-510", "description": "INSS 85.07.30-033.28 unknown"}]))
+    contract_id = book(send, p, local_day(now), time(10), 4)
+    run_until_quiet(dimona)
+    d = declaration(engine, contract_id)
+    assert d.anomalies == [{"code": "90017-510", "description": "INSS •••• 3328 unknown"}]
+    assert d.detail == "90017-510: INSS •••• 3328 unknown"
+    [refused] = messages(engine, "callback.contract.refused")
+    assert "033" not in refused.payload["reason"]
