@@ -75,7 +75,8 @@ def test_a_member_with_an_ssin_is_declared_in_with_a_declarant_token_and_polled_
     # Submitted; the first poll answered 404 (not processed yet): pending, polled again.
     [m] = messages(engine, "declaration.in")
     assert m.status == OutboxStatus.pending and m.external_ref == "2026000001"
-    assert declaration_view(Session(engine), contract_id).state.value == "submitted"
+    with Session(engine) as session:
+        assert declaration_view(session, contract_id).state.value == "submitted"
     dimona.advance(30)
     dimona.run()
 
