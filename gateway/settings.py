@@ -25,6 +25,14 @@ _DEV_IDENTITY_INDEX_KEY = "dev-only-identity-index-key-change-me"
 # when an operator changes how long a booking may be. Defined here, below the engine, so both read one number.
 LONGEST_SHIFT_HOURS = 48
 
+# Dimona REST v1 (FACTS.md, "Declaration of employment"): one token server and audience for both environments.
+DIMONA_URLS = {
+    "simulation": "https://services-sim.socialsecurity.be/REST/dimona/v1",
+    "production": "https://services.socialsecurity.be/REST/dimona/v1",
+}
+DIMONA_TOKEN_URL = "https://services.socialsecurity.be/REST/oauth/v3/token"  # noqa: S105 - a URL, not a secret
+DIMONA_AUDIENCE = "https://oauth.socialsecurity.be"
+
 
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused setting never prints the values given, secrets among them.
@@ -217,22 +225,52 @@ class Settings(BaseSettings):
         "platform's receiver). Refused outside GATEWAY_ENV=development or test: it would open the gateway to SSRF.",
     )
     declaration_connector: Literal["local", "http"] = Field(
-        default="local", description="local: records and accepts each declaration; http: a real declaration service."
+        default="local",
+        description="local: records and accepts each declaration (the demo); http: the Belgian Dimona REST v1 service.",
+    )
+    declaration_environment: Literal["simulation", "production"] = Field(
+        default="simulation",
+        description="Which Dimona service the http connector declares to: simulation (services-sim.socialsecurity.be, "
+        "for the accreditation tests) or production (services.socialsecurity.be).",
     )
     declaration_base_url: str | None = Field(
-        default=None, description="The declaration service's REST root; declarations are POSTed to <root>/declarations."
+        default=None,
+        description="Overrides the environment's Dimona REST root (e.g. a local stub, http://127.0.0.1:8099/REST/"
+        "dimona/v1); declarations are POSTed to <root>/declarations.",
     )
-    declaration_token_url: str | None = Field(
-        default=None, description="OAuth2 token endpoint of the declaration service."
+    declaration_token_url: str = Field(
+        default=DIMONA_TOKEN_URL, description="OAuth v3 token endpoint of the social security's services."
     )
-    declaration_client_id: str | None = None
+    declaration_token_audience: str = Field(
+        default=DIMONA_AUDIENCE, description="The `aud` claim of the client assertion (the same for both environments)."
+    )
+    declaration_expeditor_number: str = Field(
+        default="",
+        description="The expeditor number the social security gave the cooperative; the assertion's iss and sub are "
+        "self_service_expeditor_<number>.",
+    )
+    declaration_registration_number: str = Field(
+        default="", description="The employer's NSSO registration number (employer.nssoRegistrationNumber)."
+    )
     declaration_private_key: SecretStr | None = Field(
-        default=None, description="PEM RSA private key signing the private_key_jwt client assertion (RS256)."
+        default=None, description="PEM RSA private key signing the client assertion (RS256); or give a file below."
     )
-    declaration_scope: str | None = None
-    declaration_employer_id: str = Field(default="", description="The cooperative's enterprise number, as declared.")
-    declaration_worker_type: str = Field(default="OTH", description="Dimona worker type (OTH, STU, FLX, EXT).")
-    declaration_joint_committee: str = Field(default="200", description="Joint committee of the employment.")
+    declaration_private_key_file: Path | None = Field(
+        default=None, description="A file holding the PEM private key (instead of GATEWAY_DECLARATION_PRIVATE_KEY)."
+    )
+    declaration_public_key_file: Path | None = Field(
+        default=None,
+        description="The certificate or public key (PEM) registered with the social security for the expeditor: "
+        "`gateway declarations check` proves the private key matches it.",
+    )
+    declaration_worker_type: Literal["OTH", "STU", "FLX", "EXT"] = Field(
+        default="OTH", description="Dimona worker type of a member who has none of their own."
+    )
+    declaration_joint_committee: str = Field(
+        default="XXX",
+        description="dimonaFeatures.jointCommissionNumber: the joint committee of the employment (three digits, "
+        "or XXX where the service accepts it, as for students and flexi workers).",
+    )
     # The members' identity (gateway.domains.members): SSIN and IBAN encrypted at rest.
     identity_keys: SecretStr = Field(
         default=SecretStr(_DEV_IDENTITY_KEY),
@@ -278,14 +316,28 @@ class Settings(BaseSettings):
         if self.declaration_connector == "http":
             missing = [
                 f"GATEWAY_{name.upper()}"
-                for name in ("declaration_base_url", "declaration_token_url", "declaration_client_id")
+                for name in ("declaration_expeditor_number", "declaration_registration_number")
                 if not getattr(self, name)
             ]
-            if self.declaration_private_key is None or not self.declaration_private_key.get_secret_value():
-                missing.append("GATEWAY_DECLARATION_PRIVATE_KEY")
+            has_key = self.declaration_private_key is not None and self.declaration_private_key.get_secret_value()
+            if not has_key and self.declaration_private_key_file is None:
+                missing.append("GATEWAY_DECLARATION_PRIVATE_KEY (or GATEWAY_DECLARATION_PRIVATE_KEY_FILE)")
             if missing:
                 raise ValueError(f"GATEWAY_DECLARATION_CONNECTOR=http needs {', '.join(missing)}")
         return self
+
+    @property
+    def declaration_service_url(self) -> str:
+        """The Dimona REST root: the override, else the environment's."""
+        return (self.declaration_base_url or DIMONA_URLS[self.declaration_environment]).rstrip("/")
+
+    def declaration_key_pem(self) -> SecretStr:
+        """The private key, from the setting or its file. Read when the connector is built, never logged."""
+        if self.declaration_private_key is not None and self.declaration_private_key.get_secret_value():
+            return self.declaration_private_key
+        if self.declaration_private_key_file is None:
+            raise ValueError("no declaration private key: set GATEWAY_DECLARATION_PRIVATE_KEY or its _FILE")
+        return SecretStr(self.declaration_private_key_file.read_text())
 
     @property
     def requires_identity(self) -> bool:

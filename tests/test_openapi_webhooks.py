@@ -179,6 +179,7 @@ class RefusesOne:
     """The embedded connector's behaviour, except that one contract's declaration is refused."""
 
     name = "local"
+    identifies_worker = False
 
     def __init__(self, refused: uuid.UUID) -> None:
         self.refused = refused
@@ -188,7 +189,9 @@ class RefusesOne:
 
     def result(self, reference: str) -> DeclarationResult | None:
         if reference.endswith(str(self.refused)):
-            return DeclarationResult("B", "the rider's social security number is unknown")
+            return DeclarationResult(
+                "B", ({"code": "", "description": "the rider's social security number is unknown"},)
+            )
         return DeclarationResult("A")
 
 

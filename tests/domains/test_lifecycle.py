@@ -300,14 +300,25 @@ def _outbox(engine: Engine) -> list[tuple[str, Any]]:
     return [(k, p if isinstance(p, dict) else json.loads(p)) for k, p in rows]
 
 
-def test_settling_a_shift_that_ended_off_its_booked_end_declares_the_real_end(
+def test_settling_a_shift_that_ended_off_its_booked_end_queues_an_update_of_the_declaration(
     enrolled: PlatformHandle, send: Send, run_job: Run, engine: Engine
 ) -> None:
     book(enrolled, send)
     work(enrolled, send, end="2026-12-01T12:40:00+01:00")  # booked to end at 12:00
     run_job("contracts.settle", at("2026-12-01T14:00:00+01:00"))
-    outs = [p for k, p in _outbox(engine) if k == "declaration.out"]
-    assert outs == [{"ended_at": "2026-12-01T11:40:00+00:00"}]
+    updates = [p for k, p in _outbox(engine) if k == "declaration.update"]
+    assert updates == [{"ended_at": "2026-12-01T11:40:00+00:00"}]
+    assert not [k for k, _ in _outbox(engine) if k == "declaration.out"]  # the IN has its end date: no OUT
+
+
+def test_an_unpaid_cancellation_before_the_start_queues_a_cancel_of_the_declaration(
+    enrolled: PlatformHandle, send: Send, run_job: Run, engine: Engine
+) -> None:
+    book(enrolled, send)
+    send(enrolled, event("shift.cancelled", shift_code="S-1", at="2026-11-29T10:00:00+01:00", reason="rain"))
+    run_job("contracts.settle", at("2026-12-01T09:00:00+01:00"))
+    declared = [(k, p) for k, p in _outbox(engine) if k.startswith("declaration.")]
+    assert declared[1:] == [("declaration.cancel", {"cancelled_at": "2026-11-29T09:00:00+00:00"})]
 
 
 def test_a_shift_that_ended_as_booked_needs_no_out_declaration(

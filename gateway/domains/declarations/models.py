@@ -3,8 +3,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
@@ -24,10 +25,16 @@ class DeclarationState(enum.StrEnum):
     failed = "failed"
     # The OUT was accepted: the employment period is closed.
     ended = "ended"
+    # The IN was cancelled before the work started (an unpaid cancellation): no employment was declared.
+    cancelled = "cancelled"
+    # An update or cancel with nothing to tell the service (the declared days did not change; the IN was refused):
+    # not sent. Only ever the last operation's state.
+    not_needed = "not_needed"
 
 
 class Declaration(SQLModel, table=True):
-    """The declaration of employment of one contract: the IN's state, and the last operation (in, out, update)."""
+    """The declaration of employment of one contract: the IN's state, and the last operation (in, update, cancel,
+    out)."""
 
     __table_args__ = (UniqueConstraint("contract_id"), Index("ix_declaration_state", "state"))
 
@@ -38,6 +45,10 @@ class Declaration(SQLModel, table=True):
     reference: str | None = Field(default=None, sa_type=String(200))
     result_code: str | None = Field(default=None, sa_type=String(1))
     detail: str | None = Field(default=None, sa_type=String(1000))
+    # The service's anomalies of the last result that had any (W, B): [{"code": ..., "description": ...}].
+    anomalies: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
+    # What was last sent of the employment (dimona.Period.as_json): an update is sent only when this changes.
+    period: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     last_operation: str = Field(sa_type=String(8))
     last_operation_state: str = Field(sa_type=String(24))
     last_operation_reference: str | None = Field(default=None, sa_type=String(200))

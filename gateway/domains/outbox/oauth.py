@@ -2,12 +2,14 @@
 
 The token is cached until shortly before it expires (by the caller's clock, so tests move time instead of
 sleeping) and fetched again then, or at once when the API answers 401. The client authenticates either
-with a private_key_jwt assertion (RFC 7523, signed by Authlib: RS256, valid 300 s) or with a client secret
-(HTTP Basic). Secrets and tokens never appear in errors or logs.
+with a private_key_jwt assertion (RFC 7523, signed by Authlib: RS256, valid 300 s; `iss` = `sub` = the client id,
+`aud` the token endpoint unless the server names another audience, as the Belgian social security's does; a random
+`jti`; `iat` = `nbf`) or with a client secret (HTTP Basic). Secrets and tokens never appear in errors or logs.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from authlib.oauth2.rfc7523 import private_key_jwt_sign
+from authlib.oauth2.rfc7523.assertion import sign_jwt_bearer_assertion
 from joserfc.jwk import RSAKey
 from pydantic import SecretStr
 
@@ -44,6 +46,7 @@ class ClientCredentials:
         private_key_pem: SecretStr | None = None,
         client_secret: SecretStr | None = None,
         scope: str | None = None,
+        audience: str | None = None,
         leeway_seconds: int = 30,
     ) -> None:
         if (private_key_pem is None) == (client_secret is None):
@@ -53,6 +56,7 @@ class ClientCredentials:
         self.client_id = client_id
         self.clock = clock
         self.scope = scope
+        self.audience = audience or token_url
         self.leeway = timedelta(seconds=leeway_seconds)
         self._key = None if private_key_pem is None else RSAKey.import_key(private_key_pem.get_secret_value())
         self._secret = client_secret
@@ -86,13 +90,16 @@ class ClientCredentials:
     def client_assertion(self, now: datetime) -> str:
         assert self._key is not None
         issued_at = int(now.timestamp())
-        token: str | bytes = private_key_jwt_sign(
+        token: str | bytes = sign_jwt_bearer_assertion(
             self._key,
-            client_id=self.client_id,
-            token_endpoint=self.token_url,
-            alg="RS256",
+            issuer=self.client_id,
+            audience=self.audience,
+            subject=self.client_id,
             issued_at=issued_at,
             expires_at=issued_at + ASSERTION_LIFETIME_SECONDS,
+            # A fresh jti per assertion: the server refuses a replayed one.
+            claims={"jti": secrets.token_urlsafe(24), "nbf": issued_at},
+            alg="RS256",
         )
         return token.decode() if isinstance(token, bytes) else token
 
@@ -102,8 +109,8 @@ class ClientCredentials:
             data["scope"] = self.scope
         auth = httpx.Auth()  # the base class adds nothing: the assertion is in the form
         if self._key is not None:
+            # The assertion names the client (iss, sub): the form carries no client_id, as the Dimona service expects.
             data.update(
-                client_id=self.client_id,
                 client_assertion_type=ASSERTION_TYPE,
                 client_assertion=self.client_assertion(now),
             )

@@ -107,7 +107,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
             now,
             "cancelled with enough notice: nothing is due",
         )
-        _declare_end(session, contract, contract.cancelled_at or now, now)
+        _declare_cancellation(session, contract, contract.cancelled_at or now, now)
         return None
     settlement = Settlement(
         contract_id=contract.id,
@@ -179,8 +179,18 @@ def close_as_booked(session: Session, contract: Contract, now: datetime, source:
 
 
 def _declare_end(session: Session, contract: Contract, ended_at: datetime, now: datetime) -> None:
-    """The IN declared the booked end; when the work ended otherwise (or never began), declare the real end."""
-    outbox.enqueue(session, ("declaration.out",), {"ended_at": ended_at.isoformat()}, now, contract.id)
+    """The IN declared the booked window with its end date, so no OUT is due; when the work ended otherwise, the
+    declaration is updated (its handler sends nothing if what was declared still holds: the same days)."""
+    outbox.enqueue(session, ("declaration.update",), {"ended_at": ended_at.isoformat()}, now, contract.id)
+
+
+def _declare_cancellation(session: Session, contract: Contract, cancelled_at: datetime, now: datetime) -> None:
+    """Cancelled before the start: the IN is cancelled (Dimona Cancel), as if no employment was declared. A later
+    cancellation (none pays nothing today) is an end like any other."""
+    if cancelled_at < contract.starts_at:
+        outbox.enqueue(session, ("declaration.cancel",), {"cancelled_at": cancelled_at.isoformat()}, now, contract.id)
+    else:
+        _declare_end(session, contract, cancelled_at, now)
 
 
 def _settled_payload(contract: Contract, s: Settlement, due: date) -> dict[str, Any]:
