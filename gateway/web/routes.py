@@ -542,7 +542,12 @@ def put_rider_identity(
     code, never the value."""
     if data.worker_type is not None:
         raise Forbidden("worker_type is the cooperative's to set")
-    identity.save(session, vault_of(settings), principal, data, now)
+    try:
+        identity.save(session, vault_of(settings), principal, data, now)
+    except SsinTaken as exc:
+        # The field and its code, as the other field errors give them, for an app that translates codes.
+        errors = [{"location": "ssin", "message": exc.detail, "code": "ssin_taken"}]
+        raise SsinTaken(exc.detail, errors=errors) from None
     session.commit()
     response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
     return identity.load_view(session, principal, t)

@@ -311,6 +311,22 @@ def test_the_json_shows_everything_missing_before_a_member_exists_and_put_fills_
     assert worker_type.status_code == 403
 
 
+def test_put_names_the_field_when_the_ssin_is_another_members(
+    amina: TestClient, engine: Engine, settings: Settings, clock: Clock, seen: list[str]
+) -> None:
+    make_member(engine, settings, IdentityIn(first_name="Someone", ssin=OTHER_SSIN), clock())
+    assert amina.put("/v1/rider/identity", json={"first_name": "Amina"}).status_code == 200
+    taken = amina.put("/v1/rider/identity", json={"ssin": OTHER_SSIN})
+    seen.append(taken.text)
+    assert taken.status_code == 409 and taken.headers["content-type"] == "application/problem+json"
+    assert [(e["location"], e["code"]) for e in taken.json()["errors"]] == [("ssin", "ssin_taken")]
+    page = post_form(amina, {"ssin": OTHER_SSIN}, seen, **{"accept-language": "en"})
+    assert page.status_code == 422
+    assert "This national number is already another member's. Contact the cooperative." in text_of(page.text)
+    member = member_of_rider(engine, "r-1")
+    assert member is not None and member.ssin_last4 is None
+
+
 def test_a_contract_blocked_for_an_incomplete_identity_says_so_with_the_form(
     scenario: Scenario, rider: TestClient, engine: Engine
 ) -> None:
