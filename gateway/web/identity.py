@@ -31,6 +31,7 @@ PAGE_URL = "/rider/identity"
 Kind = Literal["text", "date", "country", "gender", "language", "secret"]
 State = Literal["none", "incomplete", "complete", "link_requested"]
 SECRETS = ("ssin", "iban")
+STAND_INS = members.STAND_INS
 # Territory codes CLDR lists that are no country a person is born in or lives in.
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
@@ -227,10 +228,10 @@ def identity_view(
         state = "none"
     else:
         state = "complete" if member.declarable else "incomplete"
-    labels = [t(f"identity.field.{n}") for n in need]
-    text = (
-        t(f"identity.state.{state}", fields=t.join(labels)) if state == "incomplete" else t(f"identity.state.{state}")
-    )
+    if state == "incomplete":
+        text = t("identity.state.incomplete", fields=_needed_words(t, need))
+    else:
+        text = t(f"identity.state.{state}")
     groups = []
     for key in GROUPS:
         views = [_field(t, s, member, via, need, typed) for s in FIELDS if s.group == key]
@@ -255,6 +256,18 @@ def identity_view(
         locked_note=t("identity.locked_note") if locked else None,
         groups=groups,
     )
+
+
+def _needed_words(t: Translator, need: list[str]) -> str:
+    """The missing fields in words; the fields replacing an SSIN are its alternative, not needed besides it."""
+    stand_ins = [t(f"identity.field.{n}") for n in need if n in STAND_INS]
+    words = []
+    for n in need:
+        if n == "ssin" and stand_ins:
+            words.append(t("identity.ssin_or", ssin=t("identity.field.ssin"), fields=t.join(stand_ins)))
+        elif n not in STAND_INS:
+            words.append(t(f"identity.field.{n}"))
+    return ", ".join(words)
 
 
 def country_names(t: Translator) -> dict[str, str]:

@@ -426,6 +426,7 @@ def _identity_page(
         page_title=t("identity.title"),
         v=content,
         specs=identity.SPECS,
+        stand_ins=identity.STAND_INS,
         countries=sorted(identity.country_names(t).items(), key=lambda item: item[1]),
         languages_of_member=[(code, t.language_name(code)) for code in LANGUAGES],
         saved=saved,

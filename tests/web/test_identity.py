@@ -239,6 +239,9 @@ def test_the_banner_asks_for_the_identity_until_it_is_complete(
     assert partial.status_code == 303
     still = text_of(get(rider, "/rider/identity?lang=en", seen).text)
     assert "Still needed before your work can be declared: Date of birth, National number (SSIN)" in still
+    # The fields replacing an SSIN are said as its alternative, not as needed besides it.
+    assert "National number (SSIN) (or, without one: Place of birth, Country of birth, Nationality," in still
+    assert "Place of birth (needed without a national number)" in still
     assert banner in text_of(get(rider, "/rider?lang=en", seen).text)
 
     assert post_form(rider, {"birth_date": "1993-05-18", "ssin": SSIN}, seen).status_code == 303
