@@ -222,7 +222,9 @@ def test_the_banner_asks_for_the_identity_until_it_is_complete(
     scenario: Scenario, rider: TestClient, app: FastAPI, settings: Settings, seen: list[str]
 ) -> None:
     banner = "Social security must be told before you start work"
-    assert banner not in text_of(get(rider, "/rider?lang=en", seen).text)  # this gateway does not require it
+    home = get(rider, "/rider?lang=en", seen)
+    assert banner not in text_of(home.text)  # this gateway does not require it
+    assert '<a href="/rider/identity">My identity and bank account</a>' in home.text  # the form is always reachable
 
     app.state.settings = settings.model_copy(update={"identity_required": True})
     home = get(rider, "/rider?lang=en", seen)
