@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
@@ -23,6 +23,9 @@ from sqlmodel import Session
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.auth import tokens
+from gateway.domains.members.schemas import IdentityIn
+from gateway.domains.members.service import SsinTaken
+from gateway.domains.members.vault import vault_of
 from gateway.domains.readmodel.endpoints import my_contract
 from gateway.domains.readmodel.service import ContractOut, rider_contracts
 from gateway.domains.riders import access
@@ -30,7 +33,10 @@ from gateway.domains.riders.access import RiderPrincipal
 from gateway.domains.riders.deps import RiderDep, rider_bearer, rider_principal
 from gateway.domains.riders.endpoints import RIDER_HOME, set_session_cookie
 from gateway.problems import (
+    Conflict,
+    Forbidden,
     InvalidBody,
+    InvalidPayload,
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
@@ -40,7 +46,7 @@ from gateway.problems import (
 )
 from gateway.routing import api_router
 from gateway.settings import Settings
-from gateway.web import view
+from gateway.web import identity, view
 from gateway.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose
 
 HERE = Path(__file__).parent
@@ -58,9 +64,12 @@ PAGE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Vary": "Accept, Accept-Language, Cookie",
 }
+JSON_HEADERS = {"Vary": "Accept-Language", "Cache-Control": "no-store"}
 # An access link's token: in the link's path (GET) and in its page's form (POST).
 LINK_MAX_LENGTH = 2000
 LINK_FORM_MAX_BYTES = 4096
+# The identity form: sixteen short fields, percent-encoded (a name in another script triples in size).
+IDENTITY_FORM_MAX_BYTES = 16384
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 router = api_router(tags=["rider pages"])
@@ -158,14 +167,16 @@ def load_contract(session: Session, principal: RiderPrincipal, ref: str) -> Cont
 
 
 def contract_content(
-    session: Session, book: AgreementBook, principal: RiderPrincipal, ref: str, t: Translator
+    session: Session, settings: Settings, book: AgreementBook, principal: RiderPrincipal, ref: str, t: Translator
 ) -> view.ContractView:
     contract = load_contract(session, principal, ref)
-    return view.contract_view(contract, book.get(contract.agreement.id), t)
+    needed = identity.needs_identity(session, settings, principal)
+    return view.contract_view(contract, book.get(contract.agreement.id), t, identity_needed=needed)
 
 
-def home_content(session: Session, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
-    return view.home_view(rider_contracts(session, principal), t)
+def home_content(session: Session, settings: Settings, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
+    needed = identity.needs_identity(session, settings, principal)
+    return view.home_view(rider_contracts(session, principal), t, identity_needed=needed)
 
 
 @router.get(
@@ -286,7 +297,7 @@ def rider_home(
 ) -> HTMLResponse:
     if isinstance(rider, Unauthorized):
         return _sign_in_page(request, t, settings, rider)
-    content = home_content(session, rider, t)
+    content = home_content(session, settings, rider, t)
     return _render(request, "home.html", t, signed_in=True, page_title=t("page.list.title"), view=content)
 
 
@@ -308,7 +319,7 @@ def rider_contract_page(
     if isinstance(rider, Unauthorized):
         return _sign_in_page(request, t, settings, rider)
     try:
-        content = contract_content(session, book, rider, contract_id, t)
+        content = contract_content(session, settings, book, rider, contract_id, t)
     except NotFound:
         if not wants_html(request):
             raise
@@ -323,10 +334,14 @@ def rider_contract_page(
     responses=problem_responses(Unauthorized, InvalidRequest),
 )
 def rider_home_json(
-    response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]
+    response: Response,
+    principal: RiderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: Annotated[Translator, Depends(json_language)],
 ) -> view.RiderHomeView:
-    response.headers.update({"Content-Language": t.lang, "Vary": "Accept-Language", "Cache-Control": "no-store"})
-    return home_content(session, principal, t)
+    response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
+    return home_content(session, settings, principal, t)
 
 
 @router.get(
@@ -340,11 +355,203 @@ def rider_contract_json(
     contract_id: ContractRef,
     principal: RiderDep,
     session: SessionDep,
+    settings: SettingsDep,
     book: BookDep,
     t: Annotated[Translator, Depends(json_language)],
 ) -> view.ContractView:
-    response.headers.update({"Content-Language": t.lang, "Vary": "Accept-Language", "Cache-Control": "no-store"})
-    return contract_content(session, book, principal, contract_id, t)
+    response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
+    return contract_content(session, settings, book, principal, contract_id, t)
+
+
+# --- the rider's identity --------------------------------------------------------------------------------
+
+FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {spec.name: {"type": "string", "maxLength": spec.max_length} for spec in identity.FIELDS},
+    "description": "The identity fields to set; an empty field is left unchanged. Fields as in IdentityIn, "
+    "countries as ISO 3166 alpha-2 codes, birth_date as YYYY-MM-DD.",
+}
+
+
+def same_origin(request: Request, public_url: str) -> bool:
+    """Whether a browser says the post comes from the gateway's own pages (against cross-site request forgery,
+    beside the session cookie's SameSite=Lax). A client that names no origin at all is no browser on another
+    site; `Origin: null` (a sandboxed frame, a privacy redirect) is refused."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        origin = _origin(referer)
+    return origin == _origin(public_url)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+async def posted_identity_form(request: Request) -> dict[str, list[str]]:
+    """The identity form's fields (application/x-www-form-urlencoded), read within a few KiB."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise UnsupportedMediaType(f"post the identity form as {FORM_TYPE}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > IDENTITY_FORM_MAX_BYTES:
+            raise PayloadTooLarge(f"the form is over the limit of {IDENTITY_FORM_MAX_BYTES} bytes")
+    try:
+        return parse_qs(body.decode("ascii"), max_num_fields=40, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidBody("the form is not url-encoded UTF-8 text with at most 40 fields") from None
+
+
+def _identity_page(
+    request: Request,
+    t: Translator,
+    content: identity.IdentityView,
+    status: int = 200,
+    *,
+    saved: bool = False,
+    form_error: str | None = None,
+) -> HTMLResponse:
+    response = _render(
+        request,
+        "identity.html",
+        t,
+        status,
+        signed_in=True,
+        page_title=t("identity.title"),
+        v=content,
+        specs=identity.SPECS,
+        stand_ins=identity.STAND_INS,
+        countries=sorted(identity.country_names(t).items(), key=lambda item: item[1]),
+        languages_of_member=[(code, t.language_name(code)) for code in LANGUAGES],
+        saved=saved,
+        form_error=form_error,
+    )
+    # The form posts to its own origin: the browser must say so (Origin), which `no-referrer` would blank out.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@router.get(
+    "/rider/identity",
+    response_class=HTMLResponse,
+    summary="The rider's identity form: what the cooperative knows (SSIN and IBAN masked) and still needs",
+    responses=problem_responses(Unauthorized, InvalidRequest),
+)
+def rider_identity_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: PageLang,
+    rider: PageRider,
+    saved: Annotated[str | None, Query(max_length=1, description="1: the form was just saved.")] = None,
+) -> HTMLResponse:
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    return _identity_page(request, t, identity.load_view(session, rider, t), saved=saved == "1")
+
+
+@router.post(
+    "/rider/identity",
+    status_code=303,
+    response_class=RedirectResponse,
+    summary="Save the identity form; back to the form (303) with a confirmation, or the form with its errors",
+    responses=problem_responses(
+        Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, InvalidBody, InvalidPayload
+    ),
+    openapi_extra={"requestBody": {"required": True, "content": {FORM_TYPE: {"schema": FORM_SCHEMA}}}},
+)
+def save_identity_form(
+    request: Request,
+    form: Annotated[dict[str, list[str]], Depends(posted_identity_form)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+    rider: PageRider,
+) -> Response:
+    """A browser gets the form again with each error beside its field (SSIN and IBAN never typed back); another
+    client a problem listing the fields and their codes."""
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    if not same_origin(request, settings.public_url):
+        refused = Forbidden("post the identity form from the gateway's own page")
+        if not wants_html(request):
+            raise refused
+        content = identity.load_view(session, rider, t)
+        return _identity_page(request, t, content, 403, form_error=t("identity.refused"))
+    typed = identity.parse_form(form)
+    if typed.data is not None:
+        try:
+            identity.save(session, vault_of(settings), rider, typed.data, now)
+        except InvalidPayload as exc:
+            typed.errors = identity.errors_of(exc)
+        except SsinTaken:
+            typed.errors = {"ssin": "ssin_taken"}
+        except identity.LinkPending as exc:
+            session.rollback()
+            if not wants_html(request):
+                raise
+            content = identity.load_view(session, rider, t)
+            return _identity_page(request, t, content, 409, form_error=exc.detail)
+    if typed.errors:
+        session.rollback()
+        if not wants_html(request):
+            raise identity.problem_of(typed.errors)
+        content = identity.load_view(session, rider, t, typed)
+        return _identity_page(request, t, content, 422, form_error=t("identity.has_errors"))
+    session.commit()
+    return RedirectResponse(f"{identity.PAGE_URL}?saved=1", status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/v1/rider/identity",
+    response_model=identity.IdentityView,
+    summary="The signed-in rider's identity as the cooperative holds it (SSIN and IBAN masked), and what is missing",
+    responses=problem_responses(Unauthorized, InvalidRequest),
+)
+def rider_identity_json(
+    response: Response, principal: RiderDep, session: SessionDep, t: Annotated[Translator, Depends(json_language)]
+) -> identity.IdentityView:
+    response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
+    return identity.load_view(session, principal, t)
+
+
+@router.put(
+    "/v1/rider/identity",
+    response_model=identity.IdentityView,
+    summary="Fill (or, signed in with the cooperative's account, change) the signed-in rider's identity",
+    responses=problem_responses(Unauthorized, Forbidden, Conflict, InvalidRequest, InvalidPayload),
+)
+def put_rider_identity(
+    data: IdentityIn,
+    response: Response,
+    principal: RiderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: Annotated[Translator, Depends(json_language)],
+) -> identity.IdentityView:
+    """The same rules as the form: on an access link, a field already set among name, birth date, SSIN, IBAN and
+    BIC is not changed (422, code `locked`); the SSIN of another member records a request for the cooperative to
+    link the rider (state `link_requested`). Field errors are a 422 problem whose `errors` give each field and
+    code, never the value."""
+    if data.worker_type is not None:
+        raise Forbidden("worker_type is the cooperative's to set")
+    try:
+        identity.save(session, vault_of(settings), principal, data, now)
+    except SsinTaken as exc:
+        # The field and its code, as the other field errors give them, for an app that translates codes.
+        errors = [{"location": "ssin", "message": exc.detail, "code": "ssin_taken"}]
+        raise SsinTaken(exc.detail, errors=errors) from None
+    session.commit()
+    response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
+    return identity.load_view(session, principal, t)
 
 
 def install(app: FastAPI) -> None:

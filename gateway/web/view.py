@@ -161,6 +161,11 @@ class ContractView(BaseModel):
     insurance: InsuranceView
     corrections: list[CorrectionView]
     history: list[EventView]
+    identity_prompt: str | None = Field(
+        default=None,
+        description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
+        "asking for it (the form is /rider/identity).",
+    )
 
 
 class ContractSummary(BaseModel):
@@ -176,6 +181,11 @@ class ContractSummary(BaseModel):
 class RiderHomeView(BaseModel):
     lang: str
     contracts: list[ContractSummary]
+    identity_prompt: str | None = Field(
+        default=None,
+        description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
+        "asking for it (the form is /rider/identity).",
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -531,6 +541,9 @@ def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionVi
             text = t(f"correction.{k.code}", offer=t.money(rate, cur), ref=ref, rate=t.money(applied, cur))
     elif k.code == "declaration_refused":
         text = t(f"correction.{k.code}", reason=k.detail)
+    elif k.code == "identity_incomplete":
+        # The detail names fields in the gateway's words; the rider is told what to do instead.
+        text = t(f"correction.{k.code}")
     action_key = f"correction.action.{k.action}"
     return CorrectionView(
         code=k.code,
@@ -560,8 +573,11 @@ def _history(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[EventView]:
     return out
 
 
-def contract_view(c: ContractOut, agreement: Agreement | None, t: Translator) -> ContractView:
-    """The rider's whole view of one contract, in the language of `t`."""
+def contract_view(
+    c: ContractOut, agreement: Agreement | None, t: Translator, *, identity_needed: bool = False
+) -> ContractView:
+    """The rider's whole view of one contract, in the language of `t`; `identity_needed`: ask for the rider's
+    identity (the cooperative cannot declare their work without it)."""
     tz = ZoneInfo(c.shift.timezone)
     terms = _Terms(agreement, c.shift.starts_at.astimezone(tz).date())
     pay = _pay(t, c)
@@ -586,6 +602,7 @@ def contract_view(c: ContractOut, agreement: Agreement | None, t: Translator) ->
         insurance=_insurance(t, terms),
         corrections=corrections,
         history=_history(t, c, tz),
+        identity_prompt=t("identity.banner") if identity_needed else None,
     )
 
 
@@ -611,5 +628,9 @@ def summary(c: ContractOut, t: Translator) -> ContractSummary:
     )
 
 
-def home_view(contracts: list[ContractOut], t: Translator) -> RiderHomeView:
-    return RiderHomeView(lang=t.lang, contracts=[summary(c, t) for c in contracts])
+def home_view(contracts: list[ContractOut], t: Translator, *, identity_needed: bool = False) -> RiderHomeView:
+    return RiderHomeView(
+        lang=t.lang,
+        contracts=[summary(c, t) for c in contracts],
+        identity_prompt=t("identity.banner") if identity_needed else None,
+    )

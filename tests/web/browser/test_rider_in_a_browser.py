@@ -8,6 +8,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from fastapi import FastAPI
+
+from gateway.settings import Settings
 from tests.web.conftest import Scenario
 
 if TYPE_CHECKING:
@@ -129,9 +132,51 @@ def test_the_pages_have_no_serious_accessibility_violations(
         ("paid contract (fr)", f"/rider/contracts/{c.paid}?lang=fr"),
         ("open contract (nl)", f"/rider/contracts/{c.open}?lang=nl"),
         ("not found (en)", f"/rider/contracts/{c.other}?lang=en"),
+        ("identity (nl)", "/rider/identity?lang=nl"),
     ]:
         page.goto(live_url + path)
         pages[name] = _axe(page, axe_script)
     found = {name: _report(v) for name, v in pages.items() if v}
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     assert re.match(r"^\d", page.evaluate("() => axe.version"))
+
+
+def test_a_rider_completes_their_identity_from_the_banner(
+    page: Page,
+    scenario: Scenario,
+    app: FastAPI,
+    settings: Settings,
+    access_link: Callable[[str], str],
+    live_url: str,
+    axe_script: str,
+) -> None:
+    # The gateway at the live server's address (the form's post must come from it) and needing identities.
+    app.state.settings = settings.model_copy(update={"public_url": live_url, "identity_required": True})
+    open_contracts(page, access_link("r-1"), live_url)
+    page.get_by_role("link", name="Complete my identity").click()
+    page.wait_for_url(f"{live_url}/rider/identity")
+    pages = {"identity, empty (en)": _axe(page, axe_script)}
+
+    page.get_by_label("First name").fill("Amina")
+    page.get_by_label("Last name").fill("El Idrissi")
+    page.get_by_label("Date of birth").fill("1993-05-18")
+    page.get_by_label("National number (SSIN)").fill("93.05.18-223.62")
+    page.get_by_label("IBAN (bank account)").fill("BE98 0960 1234 5693")
+    page.get_by_role("button", name="Save").click()
+    ssin = page.get_by_label("National number (SSIN)")
+    assert "a digit is wrong or two are swapped" in page.locator("#error-ssin").inner_text()
+    assert ssin.get_attribute("aria-invalid") == "true" and ssin.input_value() == ""
+    assert page.get_by_label("Last name").input_value() == "El Idrissi"
+    assert page.get_by_label("IBAN (bank account)").input_value() == ""  # never typed back
+    pages["identity, errors (en)"] = _axe(page, axe_script)
+
+    ssin.fill("93.05.18-223.61")
+    page.get_by_label("IBAN (bank account)").fill("BE98 0960 1234 5693")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{live_url}/rider/identity?saved=1")
+    main = page.locator("main").inner_text()
+    assert "Thank you: saved." in main and "•••• 2361" in main and "93.05.18-223.61" not in page.content()
+    page.get_by_role("link", name="All my contracts").click()
+    assert page.get_by_role("link", name="Complete my identity").count() == 0  # the banner is gone
+    found = {name: _report(v) for name, v in pages.items() if v}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
