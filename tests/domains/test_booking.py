@@ -325,7 +325,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         booking("B", pay={"hourly_gross": "14.00", "currency": "EUR"}),
         booking("C", start="2026-12-02T10:00:00+01:00", end="2026-12-02T11:00:00+01:00"),
     ]
-    names = _BOOKING_TABLES
+    names: tuple[str, ...] = _BOOKING_TABLES
     enrolment: dict[str, Any] = {}
     if identity_required:
         settings.identity_required = True
@@ -407,9 +407,8 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     )
     before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
     row = {"platform_id": platform_id, "message_id": "msg-same", "event_type": "shift.booked", "received_at": TEST_NOW}
-    answer = bookings.Answer(
-        InboxMessage.__table__, {**row, "status_code": 200}, "response", '{"contract":{}}', "contract"
-    )  # type: ignore[attr-defined]
+    inbox = InboxMessage.__table__  # type: ignore[attr-defined]
+    answer = bookings.Answer(inbox, {**row, "status_code": 200}, "response", '{"contract":{}}', "contract")
     with driver.autocommit(engine) as conn:
         assert bookings.open_at_once(conn, new, TEST_NOW, answer) is bookings.Opened.DUPLICATE
     assert {t: count_rows(engine, t) for t in before} == before
