@@ -71,16 +71,22 @@ def missing_of(member: Member | None) -> tuple[str, ...]:
 
 def gap(session: Session, platform_id: int, rider_external_id: str) -> Gap | None:
     """What the rider's identity lacks to be declared; None when it is declarable, or when the platform has no
-    such rider (the booking's insert finds none and says so)."""
-    row = session.exec(
-        select(Rider.id, Member)
-        .select_from(Rider)
-        .outerjoin(Member, col(Member.number) == col(Rider.member_id))
+    such rider (the booking's insert finds none and says so).
+
+    The rider's and the member's rows are locked until the booking commits: an identity completed (or a rider
+    linked) meanwhile waits, then releases the contract opened blocked here; or it committed first, and this reads
+    the identity complete. Either way no contract stays blocked for an identity that is complete."""
+    rider = session.exec(
+        select(Rider.id, Rider.member_id)
         .where(Rider.platform_id == platform_id, Rider.external_id == rider_external_id)
+        .with_for_update()
     ).first()
-    if row is None:
+    if rider is None:
         return None
-    member = row[1]
+    number = rider[1]
+    member = None
+    if number is not None:
+        member = session.exec(select(Member).where(Member.number == number).with_for_update()).first()
     if member is not None and member.declarable:
         return None
     return Gap(missing_of(member) or ("identity",))
