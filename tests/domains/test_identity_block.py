@@ -463,3 +463,43 @@ def test_a_contract_blocked_by_a_refused_declaration_is_not_cancelled_by_the_pla
     r = send(enrolled, event("shift.cancelled", shift_code="S-1", at="2026-12-01T09:30:00+01:00"))
     assert r.status_code == 409 and r.json()["contract_status"] == "blocked"
     assert "SSIN unknown" in r.json()["detail"]
+
+
+def test_an_identity_completed_while_a_booking_opens_blocked_still_releases_it(
+    required: Settings, is_postgres: bool, platform: PlatformHandle, send: Send, engine: Engine, book: Any
+) -> None:
+    """The booking reads the identity incomplete and locks it; the identity write waits for the booking to commit,
+    then finds the contract to release. (Without the lock it would release nothing and the contract stay blocked.)"""
+    if not is_postgres:
+        pytest.skip("row locks: PostgreSQL's (SQLite writes one transaction at a time)")
+    import threading
+
+    from adapters.standard import StandardAdapter
+    from gateway.canonical import ShiftBooked
+    from gateway.domains.contracts import booking as bookings
+    from gateway.domains.contracts.bounds import TimeBounds
+
+    add_member(engine, required, "M-1", complete=False)
+    enrol(send, platform, member="M-1")
+    data = StandardAdapter().parse(booking()).data
+    assert isinstance(data, ShiftBooked)
+    decision = contracts.decide(book.get("be-delivery-2016"), data, TimeBounds.of(required), TEST_NOW)
+    released: list[uuid.UUID] = []
+    with Session(engine) as session:
+        platform_id = session.connection().execute(text("SELECT id FROM platform WHERE slug = 'demo'")).scalar_one()
+        found = identity.gap(session, platform_id, "r-1")
+        assert found is not None and "ssin" in found.missing
+        new = contracts.new_contract(
+            platform_id=platform_id, data=data, decision=decision, message_id="m", now=TEST_NOW
+        )
+        new = identity.blocked(new, found, TEST_NOW)
+        writer = threading.Thread(target=lambda: released.extend(complete_identity(engine, required, "M-1", TEST_NOW)))
+        writer.start()
+        writer.join(timeout=1.0)
+        assert writer.is_alive()  # waiting for the booking's lock on the member
+        assert bookings.insert_contract(session, new, {}, TEST_NOW)
+        session.commit()
+    writer.join(timeout=10)
+    assert released == [new.id]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM contract")).scalar_one() == "open"
