@@ -115,7 +115,10 @@ class _Callback(BaseModel):
 
 
 class ContractOpenedCallback(_Callback):
-    """A contract was opened for a booked shift: the contract as the booking's answer carried it."""
+    """A contract was opened for a booked shift: the contract as the booking's answer carried it.
+
+    Its status is `blocked` (correction `identity_incomplete`) when the rider's identity cannot be declared yet:
+    keep the rider off the shift until `contract.unblocked`."""
 
     type: Literal["contract.opened"]
     data: ContractOut
