@@ -20,6 +20,7 @@ from gateway.db.engine import settings_engine
 from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
+from gateway.domains.contracts.endpoints import router as blocked_contracts_router
 from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
@@ -159,6 +160,7 @@ def create_app(
     app.include_router(outbox_router)
     app.include_router(declarations_router)
     app.include_router(members_router)
+    app.include_router(blocked_contracts_router)
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)

@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,15 @@ from sqlmodel import Session, col, select
 from gateway.canonical import DATA_MODELS, PayOffer
 from gateway.domains.callbacks import service as callbacks
 from gateway.domains.callbacks.schemas import CALLBACKS
+from gateway.domains.contracts import identity
 from gateway.domains.declarations.connectors import DeclarationRequest, DeclarationResult
+from gateway.domains.members import service as members
+from gateway.domains.members.schemas import IdentityIn
+from gateway.domains.members.vault import vault_of
 from gateway.domains.outbox.models import OutboxMessage
 from gateway.event_types import EVENT_TYPES
 from gateway.openapi_doc import render
+from gateway.settings import Settings
 from tests.conftest import Clock, PlatformHandle, as_it_happens, event
 
 Send = Callable[..., Any]
@@ -210,7 +215,12 @@ def _documented_properties(schema_name: str) -> set[str]:
 
 
 def test_every_callback_the_gateway_sends_validates_against_its_documented_schema(
-    enrolled: PlatformHandle, send: Send, clock: Clock, run_job: Callable[..., int], engine: Engine
+    enrolled: PlatformHandle,
+    send: Send,
+    clock: Clock,
+    run_job: Callable[..., int],
+    engine: Engine,
+    settings: Settings,
 ) -> None:
     post = as_it_happens(send, clock)
     bookings = {}
@@ -234,6 +244,28 @@ def test_every_callback_the_gateway_sends_validates_against_its_documented_schem
     assert run_job("contracts.settle", at("2026-12-01T13:00:00+01:00")) == 1
     assert run_job("invoices.issue", at("2026-12-01T14:00:00+01:00")) == 1
     assert run_job("payouts.execute", at("2026-12-10T00:01:00+01:00")) == 1
+    # S-3 is booked for a member whose identity is incomplete (blocked), then released once it is complete.
+    settings.identity_required = True
+    vault = vault_of(settings)
+    with Session(engine) as session:
+        members.create(session, vault, IdentityIn(first_name="Amina", last_name="Diallo"), clock(), number="M-3")
+        session.commit()
+    enrol = event("rider.enrolled", rider_id="r-3", name="Amina", email="a@example.org", member_id="M-3")
+    assert post(enrolled, enrol).status_code == 200
+    s3 = event(
+        "shift.booked",
+        shift_code="S-3",
+        rider_id="r-3",
+        starts_at="2026-12-03T10:00:00+01:00",
+        ends_at="2026-12-03T12:00:00+01:00",
+    )
+    assert post(enrolled, s3).json()["contract"]["status"] == "blocked"
+    with Session(engine) as session:
+        member = members.by_number(session, "M-3")
+        assert member is not None
+        members.update(session, vault, member, IdentityIn(birth_date=date(1985, 7, 30), ssin="85073003328"), clock())
+        assert len(identity.release(session, "M-3", clock())) == 1
+        session.commit()
 
     queued = _callbacks_queued(engine)
     assert {m.kind.removeprefix("callback.") for m in queued} == set(CALLBACKS) == set(DOC["webhooks"])

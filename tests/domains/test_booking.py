@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -259,17 +260,19 @@ def test_unknown_platform_gets_404_problem(client: Any) -> None:
     assert r.status_code == 404 and r.json()["detail"] == "no platform 'nobody' is configured on this gateway"
 
 
-# Every table a booking writes; every column of each is compared, as the database has it (reflected).
+# Every table a booking writes; every column of each is compared, as the database has it (reflected). A booking
+# opened blocked (identity incomplete) also writes its history entry.
 _BOOKING_TABLES = ("contract", "violation", "outbox_message", "inbox_message")
+_BLOCKED_TABLES = (*_BOOKING_TABLES, "contract_event")
 
 
-def _written(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+def _written(engine: Engine, names: tuple[str, ...] = _BOOKING_TABLES) -> dict[str, list[dict[str, Any]]]:
     """Every row and column of the tables a booking writes, reflected from the database. Only what legitimately
     differs between two runs is left out: serial ids. A contract's id (a fresh UUID per booking) is replaced,
     wherever it appears (keys, JSON documents), by its shift code. A JSON column is compared as the document it
     holds (the one statement stores the answer's member as it was sent, compact; the ORM serialises it again)."""
     tables = MetaData()
-    tables.reflect(engine, only=_BOOKING_TABLES)
+    tables.reflect(engine, only=names)
     written: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         codes = {str(i): f"<contract {code}>" for i, code in conn.execute(text("SELECT id, shift_code FROM contract"))}
@@ -282,7 +285,7 @@ def _written(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                     value = value.replace(contract_id, code)
             return value
 
-        for name in _BOOKING_TABLES:
+        for name in names:
             table = tables.tables[name]
             serial = [c for c in table.primary_key.columns if isinstance(c.type, Integer)]
             columns = [c for c in table.c if c not in serial]
@@ -298,40 +301,82 @@ def _written(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     return written
 
 
+@pytest.mark.parametrize("identity_required", [False, True], ids=["identity-not-required", "identity-required"])
 def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes(
-    is_postgres: bool, make_platform: Callable[..., PlatformHandle], send: Send, engine: Engine, monkeypatch: Any
+    is_postgres: bool,
+    make_platform: Callable[..., PlatformHandle],
+    send: Send,
+    engine: Engine,
+    monkeypatch: Any,
+    settings: Settings,
+    identity_required: bool,
 ) -> None:
     """PostgreSQL writes a new booking in one statement; SQLite (and any fallback) in several. Same rows either way,
-    and the outbox payloads are the contract as the platform was answered."""
+    and the outbox payloads are the contract as the platform was answered. With the identity required, a
+    declarable member's bookings take the one statement too, and a rider without a member (D) is declined by it
+    and opened blocked by the fallback: the same rows as the general path writes."""
     if not is_postgres:
         pytest.skip("the one-statement booking is PostgreSQL's (SQLite has no data-modifying CTEs)")
     from gateway.db import driver
 
     p = make_platform()
-    send(p, event("rider.enrolled", rider_id="r-1", name="Rider One", email="r1@example.org"))
     bookings = [
         booking("A", end="2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"}, zone="Ixelles"),
         booking("B", pay={"hourly_gross": "14.00", "currency": "EUR"}),
         booking("C", start="2026-12-02T10:00:00+01:00", end="2026-12-02T11:00:00+01:00"),
     ]
+    names: tuple[str, ...] = _BOOKING_TABLES
+    enrolment: dict[str, Any] = {}
+    if identity_required:
+        settings.identity_required = True
+        _declarable_member(engine, settings, "M-1")
+        enrolment["member_id"] = "M-1"
+        send(p, event("rider.enrolled", rider_id="r-2", name="Rider Two", email="r2@example.org"))
+        bookings.append(event("shift.booked", shift_code="D", rider_id="r-2", starts_at=START, ends_at=END))
+        names = _BLOCKED_TABLES
+    send(p, event("rider.enrolled", rider_id="r-1", name="Rider One", email="r1@example.org", **enrolment))
     one = [send(p, b, f"msg-{n}") for n, b in enumerate(bookings)]
-    first = _written(engine)
+    first = _written(engine, names)
     with engine.begin() as conn:
-        for table in ("outbox_message", "violation", "contract"):
+        for table in ("contract_event", "outbox_message", "violation", "contract"):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant table names
         conn.execute(text("DELETE FROM inbox_message WHERE event_type = 'shift.booked'"))
     monkeypatch.setattr(driver, "applies", lambda _bind: False)
     general = [send(p, b, f"msg-{n}") for n, b in enumerate(bookings)]
-    assert [r.status_code for r in one] == [r.status_code for r in general] == [200, 200, 200]
-    again = _written(engine)
-    for name in _BOOKING_TABLES:
+    assert [r.status_code for r in one] == [r.status_code for r in general] == [200] * len(bookings)
+    again = _written(engine, names)
+    for name in names:
         assert again[name] == first[name], name
-    assert [len(first[name]) for name in _BOOKING_TABLES] == [3, 4, 6, 4]  # contracts, corrections, outbox, inbox
-    assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
+    statuses = [r.json()["contract"]["status"] for r in one]
+    if not identity_required:
+        assert [len(first[name]) for name in names] == [3, 4, 6, 4]  # contracts, corrections, outbox, inbox
+        assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
+        assert statuses == ["open"] * 3
+    else:  # D: its identity correction, its history entry, its callback only (nothing to declare)
+        assert [len(first[name]) for name in names] == [4, 5, 7, 6, 1]
+        assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1, 1]
+        assert statuses == ["open", "open", "open", "blocked"]
     with engine.connect() as conn:
         payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message ORDER BY id")).scalars().all()
-    assert len(payloads) == 6
-    assert [json.loads(x)["shift_code"] for x in payloads] == ["A", "A", "B", "B", "C", "C"]
+    shown = [json.loads(x)["shift_code"] for x in payloads]
+    assert shown == ["A", "A", "B", "B", "C", "C", *(["D"] if identity_required else [])]
+
+
+START, END = "2026-12-01T10:00:00+01:00", "2026-12-01T14:00:00+01:00"
+
+
+def _declarable_member(engine: Engine, settings: Settings, number: str) -> None:
+    from sqlmodel import Session
+
+    from gateway.domains.members import service as members
+    from gateway.domains.members.schemas import IdentityIn
+    from gateway.domains.members.vault import vault_of
+    from tests.conftest import TEST_NOW
+
+    identity = IdentityIn(first_name="Amina", last_name="Diallo", birth_date=date(1985, 7, 30), ssin="85073003328")
+    with Session(engine) as session:
+        members.create(session, vault_of(settings), identity, TEST_NOW, number=number)
+        session.commit()
 
 
 def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanwhile(
@@ -362,7 +407,8 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
     )
     before = {t: count_rows(engine, t) for t in ("contract", "violation", "outbox_message", "inbox_message")}
     row = {"platform_id": platform_id, "message_id": "msg-same", "event_type": "shift.booked", "received_at": TEST_NOW}
-    answer = bookings.Answer(InboxMessage.__table__, {**row, "status_code": 200}, "response", '{"contract":{}}', "contract")  # type: ignore[attr-defined]
+    inbox = InboxMessage.__table__  # type: ignore[attr-defined]
+    answer = bookings.Answer(inbox, {**row, "status_code": 200}, "response", '{"contract":{}}', "contract")
     with driver.autocommit(engine) as conn:
         assert bookings.open_at_once(conn, new, TEST_NOW, answer) is bookings.Opened.DUPLICATE
     assert {t: count_rows(engine, t) for t in before} == before
@@ -370,16 +416,31 @@ def test_booking_statement_writes_nothing_when_its_webhook_id_was_answered_meanw
 
 @pytest.mark.parametrize(
     ("case", "status"),
-    [("refused", 422), ("unknown-rider", 422), ("refused-unknown-rider", 422), ("taken", 409), ("same", 200)],
+    [
+        ("refused", 422),
+        ("unknown-rider", 422),
+        ("refused-unknown-rider", 422),
+        ("taken", 409),
+        ("same", 200),
+        ("identity-incomplete", 200),
+    ],
 )
 def test_a_booking_the_one_statement_declines_is_answered_without_asking_anything_twice(
-    case: str, status: int, is_postgres: bool, enrolled: PlatformHandle, send: Send, monkeypatch: Any
+    case: str,
+    status: int,
+    is_postgres: bool,
+    enrolled: PlatformHandle,
+    send: Send,
+    monkeypatch: Any,
+    settings: Settings,
 ) -> None:
     """The one statement hands what it learnt (the lookup, the engine's decision, what it found instead of writing)
     to the general path: the engine decides once, the inbox is looked up once, the contract is inserted at most
-    once, and what the statement told apart (no such rider) is not looked up again."""
+    once more, and what the statement told apart (no such rider) is not looked up again. A rider whose identity
+    cannot be declared (required here; r-1 has no member) is read once, to open the contract blocked."""
     if not is_postgres:
         pytest.skip("the one-statement booking is PostgreSQL's")
+    settings.identity_required = case == "identity-incomplete"
     from sqlalchemy import event as sa_event
 
     from gateway.db.driver import DriverStatement
@@ -409,8 +470,9 @@ def test_a_booking_the_one_statement_declines_is_answered_without_asking_anythin
 
     def sql_seen(sql: str) -> None:
         calls["lookup"] += "FROM inbox_message" in sql or "JOIN inbox_message" in sql
-        calls["insert"] += "INSERT INTO contract" in sql
-        calls["rider"] += "FROM rider" in sql and "INSERT INTO contract" not in sql
+        opens = re.search(r"INSERT INTO contract\b", sql) is not None  # not contract_event
+        calls["insert"] += opens
+        calls["rider"] += "FROM rider" in sql and not opens
 
     real_execute = DriverStatement.execute
 
@@ -428,9 +490,10 @@ def test_a_booking_the_one_statement_declines_is_answered_without_asking_anythin
     finally:
         sa_event.remove(Engine, "before_cursor_execute", before)
     assert r.status_code == status, r.text
+    assert case != "identity-incomplete" or r.json()["contract"]["status"] == "blocked"
     assert calls["decide"] == 1
     assert calls["lookup"] == 1
-    assert calls["insert"] == (0 if case.startswith("refused") else 1)
+    assert calls["insert"] == {"identity-incomplete": 2}.get(case, 0 if case.startswith("refused") else 1)
     # The engine's refusal asks who the rider is (an unknown rider is named first); a statement that found no
     # rider has said so already; a taken shift is read once to answer with it or refuse it.
     assert calls["existing"] == (1 if case in ("taken", "same") else 0)

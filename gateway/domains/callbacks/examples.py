@@ -122,6 +122,17 @@ CALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
             "reason": "the rider's social security number is unknown",
         },
     },
+    "contract.unblocked": {
+        "type": "contract.unblocked",
+        "timestamp": "2026-11-27T09:30:00Z",
+        "data": {
+            "contract_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "shift_code": "DEMO-TUE-1000",
+            "rider_id": "rider-42",
+            "status": "open",
+            "reason": "identity_completed",
+        },
+    },
     "contract.settled": {
         "type": "contract.settled",
         "timestamp": "2026-12-01T12:00:00Z",

@@ -63,6 +63,17 @@ class ContractRefusedData(ContractDeclaredData):
     reason: str = Field(description="Why the declaration service refused the declaration of employment.")
 
 
+class ContractUnblockedData(BaseModel):
+    contract_id: uuid.UUID
+    shift_code: str
+    rider_id: str = Field(description="The platform's id of the rider.")
+    status: ContractStatus = Field(description="open: the rider may work the shift once it is declared.")
+    reason: Literal["identity_completed"] = Field(
+        description="identity_completed: the contract opened blocked (identity_incomplete) and the member's "
+        "identity is now complete; its declaration of employment is queued (contract.declared follows)."
+    )
+
+
 class ContractSettledData(BaseModel):
     contract_id: uuid.UUID
     shift_code: str
@@ -104,7 +115,10 @@ class _Callback(BaseModel):
 
 
 class ContractOpenedCallback(_Callback):
-    """A contract was opened for a booked shift: the contract as the booking's answer carried it."""
+    """A contract was opened for a booked shift: the contract as the booking's answer carried it.
+
+    Its status is `blocked` (correction `identity_incomplete`) when the rider's identity cannot be declared yet:
+    keep the rider off the shift until `contract.unblocked`."""
 
     type: Literal["contract.opened"]
     data: ContractOut
@@ -122,6 +136,13 @@ class ContractRefusedCallback(_Callback):
 
     type: Literal["contract.refused"]
     data: ContractRefusedData
+
+
+class ContractUnblockedCallback(_Callback):
+    """A contract blocked for an incomplete identity is open again: the identity is complete and declared now."""
+
+    type: Literal["contract.unblocked"]
+    data: ContractUnblockedData
 
 
 class ContractSettledCallback(_Callback):
@@ -149,6 +170,7 @@ CALLBACKS: dict[str, type[_Callback]] = {
     "contract.opened": ContractOpenedCallback,
     "contract.declared": ContractDeclaredCallback,
     "contract.refused": ContractRefusedCallback,
+    "contract.unblocked": ContractUnblockedCallback,
     "contract.settled": ContractSettledCallback,
     "payout.paid": PayoutPaidCallback,
     "invoice.issued": InvoiceIssuedCallback,

@@ -14,6 +14,11 @@ row). Two renderings of the same rows:
 - `insert_contract` (any database, in the caller's transaction): the same contract INSERT ... SELECT, then the
   corrections and outbox rows; SQLite has no data-modifying CTEs. It is also the path the one statement is
   checked against (tests/domains/test_booking.py).
+
+When the member's identity is required (`settings.requires_identity`), the one statement also reads the rider's
+member (by its unique number, in the same statement) and writes only for a declarable one: a rider without one
+makes it decline (`Opened.IDENTITY_INCOMPLETE`), and the general path opens the contract blocked
+(`contracts.identity`), which is never the hot path's work.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from sqlmodel import Session
 
 from gateway.db.driver import DriverStatement, records, with_defaults
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts.models import Contract, Violation
-from gateway.domains.contracts.service import OPENED_KINDS, NewContract
+from gateway.domains.contracts.models import Contract, ContractEvent, Violation
+from gateway.domains.contracts.service import NewContract
+from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
 from gateway.domains.riders.models import Rider
@@ -40,7 +46,9 @@ from gateway.domains.riders.models import Rider
 CONTRACT: Table = Contract.__table__  # type: ignore[attr-defined]
 VIOLATION: Table = Violation.__table__  # type: ignore[attr-defined]
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+EVENT: Table = ContractEvent.__table__  # type: ignore[attr-defined]
 _RIDER: Table = Rider.__table__  # type: ignore[attr-defined]
+_MEMBER: Table = Member.__table__  # type: ignore[attr-defined]
 # The one key of `NewContract.row` that is not a contract column: the rider is found by it inside the INSERT.
 RIDER_KEY = "rider_external_id"
 
@@ -50,6 +58,8 @@ class Opened(enum.Enum):
     NO_RIDER = "no-rider"  # nothing written: the platform has no such rider
     TAKEN = "taken"  # nothing written: the shift has its contract already (this booking's, or a conflict)
     DUPLICATE = "duplicate"  # nothing written: another delivery recorded the answer's unique key first
+    # Nothing written: the rider's member identity is required and cannot be declared (no member, or incomplete).
+    IDENTITY_INCOMPLETE = "identity-incomplete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +124,9 @@ def insert_contract(session: Session, new: NewContract, payload: dict[str, Any],
         return False
     if new.corrections:
         session.execute(VIOLATION.insert(), corrections(new, now))
-    outbox.enqueue(session, OPENED_KINDS, payload, now, new.id)
+    if new.events:
+        session.execute(EVENT.insert(), list(new.events))
+    outbox.enqueue(session, new.kinds, payload, now, new.id)
     return True
 
 
@@ -144,10 +156,11 @@ def _at_once_statement(
     messages: Sequence[Mapping[str, Any]],
     answer: Answer,
     answer_row: Mapping[str, Any],
+    identity: bool,
 ) -> DriverStatement:
     platform_id = bindparam("c_platform_id", type_=CONTRACT.c.platform_id.type)
-    rider = select(_RIDER.c.id).where(*_the_rider(platform_id)).cte("r")
-    c = _open_contract(postgresql.insert(CONTRACT), columns, rider, "c_").cte("c")
+    rider, declarable = _rider_cte(platform_id, identity)
+    c = _open_contract(postgresql.insert(CONTRACT), columns, rider, "c_", *declarable).cte("c")
     document = cast(bindparam("answer", type_=Text), JSON)
     contract_id = {"contract_id": c.c.id}
     later = [_rows_from(c, OUTBOX, messages, "o", {**contract_id, "payload": document[answer.payload_member]})]
@@ -155,24 +168,40 @@ def _at_once_statement(
         later.append(_rows_from(c, VIOLATION, fixes, "v", contract_id))
     recorded = _rows_from(c, answer.table, [answer_row], "a", {answer.column: document}).returning(answer.table.c.id)
     a = recorded.cte("a")
-    counts = select(
-        select(func.count()).select_from(a).scalar_subquery(), select(func.count()).select_from(rider).scalar_subquery()
-    )
+    # What was written, and what the statement found instead: a rider, and (identity required) a declarable one.
+    counted = [select(func.count()).select_from(x).scalar_subquery() for x in (a, rider)]
+    if identity:
+        counted.append(select(func.count()).select_from(rider).where(*declarable).scalar_subquery())
+    counts = select(*counted)
     return DriverStatement(counts.add_cte(*[x.cte(f"w{n}") for n, x in enumerate(later)]))
 
 
-def open_at_once(driver: psycopg.Connection[Any], new: NewContract, now: datetime, answer: Answer) -> Opened:
-    """Write the booking and its answer in one statement, atomic on its own (see the module's docstring)."""
+def _rider_cte(platform_id: Any, identity: bool) -> tuple[Any, tuple[Any, ...]]:
+    """The rider (and, when the identity is required, whether their member is declarable, found by the member's
+    unique number: an index probe in the same statement), and the condition the contract's INSERT adds."""
+    if not identity:
+        return select(_RIDER.c.id).where(*_the_rider(platform_id)).cte("r"), ()
+    with_member = _RIDER.outerjoin(_MEMBER, _MEMBER.c.number == _RIDER.c.member_id)
+    rider = select(_RIDER.c.id, _MEMBER.c.declarable).select_from(with_member).where(*_the_rider(platform_id)).cte("r")
+    return rider, (rider.c.declarable.is_(True),)
+
+
+def open_at_once(
+    driver: psycopg.Connection[Any], new: NewContract, now: datetime, answer: Answer, identity: bool = False
+) -> Opened:
+    """Write the booking and its answer in one statement, atomic on its own (see the module's docstring).
+    `identity`: write it only for a rider whose member's identity can be declared."""
+    assert not new.events, "a contract opened with history entries (blocked) is the general path's"
     columns = _contract_columns(new.row)
     fixes = corrections(new, now)
-    messages = outbox.messages(OPENED_KINDS, None, now, new.id)
+    messages = outbox.messages(new.kinds, None, now, new.id)
     answer_row = with_defaults(answer.table, {**answer.row, answer.column: None})
     messages = [with_defaults(OUTBOX, m) for m in messages]
     shape = (tuple(columns), tuple(fixes[0]) if fixes else (), tuple(messages[0]))
-    key = (*shape, answer.table.name, tuple(answer_row), answer.column, answer.payload_member)
+    key = (*shape, answer.table.name, tuple(answer_row), answer.column, answer.payload_member, identity)
     stmt = _statements.get(key)
     if stmt is None:
-        stmt = _statements[key] = _at_once_statement(columns, fixes, messages, answer, answer_row)
+        stmt = _statements[key] = _at_once_statement(columns, fixes, messages, answer, answer_row, identity)
     values: dict[str, Any] = {"answer": answer.text, RIDER_KEY: new.row[RIDER_KEY]}
     values.update((f"c_{k}", new.row[k]) for k in columns)
     values["v"] = records(VIOLATION, fixes, _BY_STATEMENT) if fixes else None
@@ -187,4 +216,7 @@ def open_at_once(driver: psycopg.Connection[Any], new: NewContract, now: datetim
     assert written is not None
     if written[0] == 1:
         return Opened.OPENED
-    return Opened.NO_RIDER if written[1] == 0 else Opened.TAKEN
+    if written[1] == 0:
+        return Opened.NO_RIDER
+    # Not declarable, shift taken or not: the general path reads the member and answers either way.
+    return Opened.IDENTITY_INCOMPLETE if identity and written[2] == 0 else Opened.TAKEN

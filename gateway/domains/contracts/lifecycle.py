@@ -5,7 +5,12 @@
       ├──ended──────────┼───────────────────┘        open/active past their end + grace: closed as booked
       ├──cancelled──▶ cancelled (or completed, when short notice still pays)
       │                 └──cancelled while active: the rider was sent home early ──▶ completed
-      └── any not yet settled ──declaration refused──▶ blocked
+      ├── any not yet settled ──declaration refused──▶ blocked
+      └── booked for a member whose identity cannot be declared: opened blocked (identity_incomplete)
+              ├──identity completed before the booked end (`identity.release`)──▶ open
+              └──cancelled──▶ cancelled, nothing due (no work could lawfully start)
+
+A blocked contract takes no start or end (a 409 that says why, nothing changes): the rider must not work it.
 
 Events are facts with their own time (`at`), checked against `bounds` before anything changes (not ahead of the
 clock, near the booked start, no longer than the longest shift: else a 422). Each event type's row in
@@ -26,6 +31,7 @@ from sqlmodel import Session, select
 from gateway.canonical import PayOffer, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
+from gateway.domains.contracts.service import IDENTITY_INCOMPLETE, block_reason
 from gateway.problems import Conflict, InvalidPayload
 
 S = ContractStatus
@@ -85,6 +91,23 @@ def _too_late(contract: Contract, what: str) -> Conflict:
     )
 
 
+def _refuse_if_blocked(session: Session, contract: Contract, what: str) -> None:
+    """A blocked contract must not be worked: an event that says it is says so to the platform (and changes
+    nothing), with the recorded reason."""
+    if contract.status != S.blocked.value:
+        return
+    entry = block_reason(session, contract.id)
+    why = entry.detail if entry is not None else "its declaration of employment was refused"
+    raise _conflict(contract, f"{what}: contract {contract.id} is blocked, the rider must not work this shift: {why}")
+
+
+def _blocked_for_identity(session: Session, contract: Contract) -> bool:
+    if contract.status != S.blocked.value:
+        return False
+    entry = block_reason(session, contract.id)
+    return entry is not None and entry.code == IDENTITY_INCOMPLETE
+
+
 def check_currency(contract: Contract, data: ShiftEnded, now: datetime, time_bounds: TimeBounds) -> None:
     """The pay an end proposes is in the contract's currency (a check as `bounds` has them: the same arguments)."""
     if data.pay is not None and data.pay.currency != contract.currency:
@@ -106,6 +129,7 @@ def apply_started(
         if contract.actual_start == data.at:
             return False
         raise _conflict(contract, f"shift {contract.shift_code} already started at {contract.actual_start.isoformat()}")
+    _refuse_if_blocked(session, contract, "shift.started")
     if contract.status in CLOSED:
         raise _too_late(contract, "shift.started")
     if contract.actual_end is not None and data.at > contract.actual_end:
@@ -132,6 +156,7 @@ def apply_ended(
         if contract.actual_end == data.at and contract.deliveries == data.deliveries:
             return False
         raise _conflict(contract, f"shift {contract.shift_code} already ended at {contract.actual_end.isoformat()}")
+    _refuse_if_blocked(session, contract, "shift.ended")
     if contract.status in CLOSED:
         raise _too_late(contract, "shift.ended")
     start = contract.actual_start or contract.starts_at
@@ -160,6 +185,14 @@ def apply_cancelled(
 ) -> bool:
     if contract.cancelled_at is not None:
         return False
+    if _blocked_for_identity(session, contract):
+        # Nobody could work it (no declaration was possible): cancelled, nothing is due, nothing to declare.
+        contract.cancelled_at = max(data.at, contract.opened_at)
+        contract.cancel_reason = data.reason or None
+        detail = "blocked for an incomplete identity: nothing is due. " + (data.reason or "")
+        transition(session, contract, S.cancelled, "cancelled", data.at, source, now, detail.strip())
+        return True
+    _refuse_if_blocked(session, contract, "shift.cancelled")
     if contract.status in CLOSED or contract.status == S.completed.value:
         raise _too_late(contract, "shift.cancelled")
     reason = data.reason or ""

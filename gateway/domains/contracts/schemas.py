@@ -152,3 +152,30 @@ class RiderOut(BaseModel):
     rider_id: str = Field(description="The platform's id of the rider.")
     member_id: str | None = None
     enrolled_at: datetime
+
+
+BlockReason = Literal["identity_incomplete", "declaration_refused"]
+
+
+class BlockedContractOut(BaseModel):
+    """A blocked contract, as the cooperative's staff list it: the rider must not work it, and why."""
+
+    contract_id: uuid.UUID
+    platform: str
+    shift_code: str
+    rider_id: str = Field(description="The platform's id of the rider.")
+    member: str | None = Field(description="The member number the rider is linked to; null: none.")
+    starts_at: datetime = Field(description="Booked start, UTC.")
+    ends_at: datetime = Field(description="Booked end, UTC.")
+    blocked_at: datetime = Field(description="When the contract became blocked.")
+    reason: BlockReason = Field(
+        description="identity_incomplete: the member's identity could not be declared when the shift was booked "
+        "(completing it reopens the contract while its booked end is ahead); declaration_refused: social security "
+        "refused the declaration of employment."
+    )
+    detail: str = Field(description="The reason as recorded on the contract (field names, never values).")
+    missing: list[str] = Field(
+        description="For identity_incomplete, what the identity lacks now, by field name (`member`: no member is "
+        "linked to the rider). Empty once it is complete: a contract past its booked end stays blocked, for staff "
+        "to decide."
+    )

@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.agreements.engine import (
     Booking,
@@ -69,16 +69,22 @@ def _offer_json(pay: PayOffer | None) -> dict[str, Any] | None:
 _CONTRACT = Contract.__table__  # type: ignore[attr-defined]
 OPENED_KINDS = ("declaration.in", "callback.contract.opened")
 """What leaves through the outbox when a contract opens: the declaration of employment, the platform's callback."""
+BLOCKED_KINDS = ("callback.contract.opened",)
+"""What leaves when a contract opens blocked (`contracts.identity`): the platform's callback only, since there is
+nothing that can be declared yet."""
 
 
 @dataclass(frozen=True, slots=True)
 class NewContract:
-    """A contract about to be opened: its row and its corrections, built once (the read model shows it:
+    """A contract about to be opened: its row, its corrections, the history rows written with it (none unless it
+    opens blocked) and what it queues in the outbox, built once (the read model shows it:
     `readmodel.service.opened_out`)."""
 
     id: uuid.UUID
     row: dict[str, Any]
     corrections: list[dict[str, Any]]
+    events: tuple[dict[str, Any], ...] = ()
+    kinds: tuple[str, ...] = OPENED_KINDS
 
 
 def new_contract(
@@ -175,6 +181,22 @@ def _already_open(session: Session, platform_id: int, rider_pk: int, data: Shift
     return contract
 
 
+DECLARATION_REFUSED: Final = "declaration_refused"
+IDENTITY_INCOMPLETE: Final = "identity_incomplete"
+BLOCKED = "blocked"
+"""A correction's action when it blocks the contract (its code says why: one of the two above)."""
+
+
+def block_reason(session: Session, contract_id: uuid.UUID) -> Violation | None:
+    """Why a blocked contract is blocked: its latest blocking entry (a contract released after an incomplete
+    identity and later refused its declaration has both; the later one holds)."""
+    return session.exec(
+        select(Violation)
+        .where(Violation.contract_id == contract_id, Violation.action == BLOCKED)
+        .order_by(col(Violation.id).desc())
+    ).first()
+
+
 def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) -> bool:
     """Block a contract whose declaration was refused. Returns False if it was already blocked or closed.
 
@@ -190,8 +212,8 @@ def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) 
             contract_id=contract_id,
             term="declaration",
             clause="social security declaration of employment",
-            code="declaration_refused",
-            action="blocked",
+            code=DECLARATION_REFUSED,
+            action=BLOCKED,
             detail=reason[:1000],
             created_at=now,
         )

@@ -17,7 +17,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
 from gateway.db.upsert import insert_for
-from gateway.domains.contracts import booking, lifecycle
+from gateway.domains.contracts import booking, identity, lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.schemas import RiderOut
@@ -167,7 +167,10 @@ def handle(
         case BookingRow():
             # The adapter parsed `data` with this row's model: the row, not an isinstance, says what it is.
             booked = typing.cast(ShiftBooked, data)
-            return _book_shift(session, target, book, booked, message_id, event.type, now, TimeBounds.of(settings))
+            bounds = TimeBounds.of(settings)
+            return _book_shift(
+                session, target, book, booked, message_id, event.type, now, bounds, settings.requires_identity
+            )
         case RiderRow():
             rider = row.handler(session, target.id, data, now)
             result.rider = RiderOut(
@@ -184,11 +187,13 @@ def handle(
 class Handover:
     """What the at-once booking learnt before it declined, handed to the general path so nothing runs twice: the
     lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or what
-    the statement found instead of writing the contract (no such rider, or a shift taken)."""
+    the statement found instead of writing the contract (no such rider, a shift taken, or a rider whose identity
+    cannot be declared: then the engine's decision too, to open the contract blocked)."""
 
     found: Lookup | None
     refused: Problem | None = None
     opened: booking.Opened | None = None
+    decision: BookingDecision | None = None
 
     @property
     def decided(self) -> bool:
@@ -227,14 +232,14 @@ def book_at_once(
         answer = booking.Answer(
             _INBOX, _answer_row(target.id, message_id, event.type, now, 200), "response", content, "contract"
         )
-        opened = booking.open_at_once(driver, new, now, answer)
+        opened = booking.open_at_once(driver, new, now, answer, settings.requires_identity)
         if opened is booking.Opened.DUPLICATE:
             # Another delivery of this webhook-id committed its answer (its unique key failed the statement).
             again = _found(_LOOKUP_ON_DRIVER.execute(driver, params).fetchone())
             return (again.stored, True) if again is not None and again.stored is not None else Handover(again)
     if opened is booking.Opened.OPENED:
         return Answer(200, event.type, content.encode()), False
-    return Handover(found, opened=opened)
+    return Handover(found, opened=opened, decision=decision)
 
 
 def _book_shift(
@@ -246,6 +251,7 @@ def _book_shift(
     event_type: str,
     now: datetime,
     time_bounds: TimeBounds,
+    identity_required: bool,
 ) -> Answer:
     agreement = book.get(target.agreement)
     if agreement is None:
@@ -257,7 +263,23 @@ def _book_shift(
         decision = contracts.decide(agreement, data, time_bounds, now)
     except Problem as exc:
         return _refused(session, target, data, exc)
-    new, body = _proposed(target, data, decision, message_id, event_type, now)
+    return _open(session, target, data, decision, message_id, event_type, now, identity_required)
+
+
+def _open(
+    session: Session,
+    target: WebhookTarget,
+    data: ShiftBooked,
+    decision: BookingDecision,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+    identity_required: bool,
+) -> Answer:
+    """Open the decided contract in the session's transaction: blocked when the identity is required and the
+    rider's cannot be declared (one more read, only then), else open."""
+    gap = identity.gap(session, target.id, data.rider_id) if identity_required else None
+    new, body = _proposed(target, data, decision, message_id, event_type, now, gap)
     if booking.insert_contract(session, new, body["contract"], now):
         return _record(session, target.id, message_id, event_type, now, 200, body)
     return _not_opened(session, target, data, message_id, event_type, now, None)
@@ -276,6 +298,9 @@ def book_handed_on(
     what it learnt: the engine is not asked again, and nothing it found is looked up again."""
     if handover.refused is not None:
         return _refused(session, target, data, handover.refused)
+    if handover.opened is booking.Opened.IDENTITY_INCOMPLETE:
+        assert handover.decision is not None
+        return _open(session, target, data, handover.decision, message_id, event_type, now, identity_required=True)
     return _not_opened(session, target, data, message_id, event_type, now, handover.opened)
 
 
@@ -305,18 +330,33 @@ def _not_opened(
 
 
 def _answered(
-    target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
+    target: WebhookTarget,
+    data: ShiftBooked,
+    decision: BookingDecision,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+    gap: identity.Gap | None = None,
 ) -> tuple[contracts.NewContract, WebhookAccepted]:
-    """The contract the booking opens and the answer that carries it, both decided before anything is written."""
+    """The contract the booking opens (blocked when the identity has a gap) and the answer that carries it, both
+    decided before anything is written."""
     new = contracts.new_contract(platform_id=target.id, data=data, decision=decision, message_id=message_id, now=now)
+    if gap is not None:
+        new = identity.blocked(new, gap, now)
     shown = read.opened_out(new, target.slug, data, decision, now)
     return new, WebhookAccepted(webhook_id=message_id, type=event_type, contract=shown)
 
 
 def _proposed(
-    target: WebhookTarget, data: ShiftBooked, decision: BookingDecision, message_id: str, event_type: str, now: datetime
+    target: WebhookTarget,
+    data: ShiftBooked,
+    decision: BookingDecision,
+    message_id: str,
+    event_type: str,
+    now: datetime,
+    gap: identity.Gap | None,
 ) -> tuple[contracts.NewContract, dict[str, Any]]:
-    new, answer = _answered(target, data, decision, message_id, event_type, now)
+    new, answer = _answered(target, data, decision, message_id, event_type, now, gap)
     return new, answer.model_dump(mode="json")
 
 

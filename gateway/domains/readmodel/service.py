@@ -87,7 +87,7 @@ def opened_out(
         platform=platform_slug,
         shift_code=data.shift_code,
         rider_id=data.rider_id,
-        status=ContractStatus.open,
+        status=ContractStatus(new.row["status"]),
         shift=window_out(data.starts_at, data.ends_at, decision.timezone, data.zone),
         agreement=AgreementRefOut(id=decision.agreement, version=decision.agreement_version),
         minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
@@ -95,7 +95,7 @@ def opened_out(
         pay=pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
         corrections=[CorrectionOut(**c) for c in new.corrections],
         opened_at=now,
-        history=[_opened_event(now)],
+        history=[_opened_event(now), *(EventOut(**e) for e in new.events)],
     )
 
 
