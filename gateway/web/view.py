@@ -263,6 +263,8 @@ def _steps(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[Step]:
         steps.append(
             Step(key="declared", label=t("step.refused"), state="problem", at=d.decided_at, when=when(d.decided_at))
         )
+    elif d.state.value == "held":
+        steps.append(Step(key="declared", label=t("step.held"), state="problem", when=t("step.not_yet")))
     elif d.state.value in DECLARED:
         steps.append(
             Step(key="declared", label=t("step.declared"), state="done", at=d.decided_at, when=when(d.decided_at))

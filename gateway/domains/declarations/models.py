@@ -30,6 +30,9 @@ class DeclarationState(enum.StrEnum):
     # An update or cancel with nothing to tell the service (the declared days did not change; the IN was refused):
     # not sent. Only ever the last operation's state.
     not_needed = "not_needed"
+    # Not sent, and not queued: the contract is blocked until the member's identity can be declared (there is no
+    # row; the view shows this state). Completing the identity queues the IN.
+    held = "held"
 
 
 class Declaration(SQLModel, table=True):

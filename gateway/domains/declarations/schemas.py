@@ -22,7 +22,7 @@ class DeclarationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # read from a row by these fields' names, and only those
 
     state: DeclarationState = Field(
-        description="queued (not sent yet), submitted (awaiting the service's decision), accepted, "
+        description="queued (not sent yet), held (not sent: the contract waits for the member's identity), submitted (awaiting the service's decision), accepted, "
         "accepted_with_warning, refused (the contract is blocked), failed (could not be sent), ended (OUT accepted), "
         "cancelled (the IN was cancelled before the work started)."
     )
@@ -50,6 +50,10 @@ class DeclarationOut(BaseModel):
     @classmethod
     def queued(cls) -> DeclarationOut:
         return cls(state=DeclarationState.queued)
+
+    @classmethod
+    def held(cls) -> DeclarationOut:
+        return cls(state=DeclarationState.held, detail="not sent: the member's identity cannot be declared yet")
 
 
 class DeclarationListItem(DeclarationOut):

@@ -8,6 +8,7 @@ It sits above those domains (see the layers in pyproject.toml); the contract's w
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,7 +37,7 @@ from gateway.domains.contracts.schemas import (
     ShiftWindowOut,
     StatementOut,
 )
-from gateway.domains.contracts.service import NewContract, correction_fields
+from gateway.domains.contracts.service import IDENTITY_INCOMPLETE, NewContract, correction_fields
 from gateway.domains.declarations.models import Declaration
 from gateway.domains.declarations.schemas import DeclarationOut
 from gateway.domains.payouts.models import Payout
@@ -96,6 +97,7 @@ def opened_out(
         corrections=[CorrectionOut(**c) for c in new.corrections],
         opened_at=now,
         history=[_opened_event(now), *(EventOut(**e) for e in new.events)],
+        declaration=declaration(None, [CorrectionOut(**c) for c in new.corrections]),
     )
 
 
@@ -209,8 +211,16 @@ def payout(p: Payout | Shown | None) -> PayoutOut | None:
     return None if p is None else PayoutOut.model_validate(p)
 
 
-def declaration(d: Declaration | Shown | None) -> DeclarationOut:
-    return DeclarationOut.queued() if d is None else DeclarationOut.model_validate(d)
+def declaration(d: Declaration | Shown | None, corrections: Sequence[CorrectionOut] = ()) -> DeclarationOut:
+    """The declaration's row as shown; without one, queued — or held, when the contract was blocked for an
+    incomplete identity and not released since (a released contract has its IN queued: queued again)."""
+    if d is not None:
+        return DeclarationOut.model_validate(d)
+    return DeclarationOut.held() if _held(corrections) else DeclarationOut.queued()
+
+
+def _held(corrections: Sequence[CorrectionOut]) -> bool:
+    return any(c.code == IDENTITY_INCOMPLETE and c.action == "blocked" for c in corrections)
 
 
 def _shown(table: Any, names: Any) -> list[Any]:
@@ -285,7 +295,7 @@ def contract_out(
         invoice=invoice(later_rows.invoice),
         payout=payout(later_rows.payout),
         history=[_opened_event(contract.opened_at), *events],
-        declaration=declaration(later_rows.declaration),
+        declaration=declaration(later_rows.declaration, corrections if contract.status != "open" else ()),
     )
 
 
