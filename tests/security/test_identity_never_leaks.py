@@ -57,6 +57,7 @@ SSIN = "93051822361"  # valid check digits, born 18 May 1993
 IBAN = "BE98096012345693"
 BORN = "1993-05-18"
 FIRST_LAST = ("Amina", "El Idrissi")
+SAME_SITE = "http://127.0.0.1:8000"  # settings.public_url in the tests: the form's own origin
 
 
 def ssin_forms(d: str) -> set[str]:
@@ -262,11 +263,24 @@ def test_a_full_run_lets_the_clear_ssin_out_only_to_dimona_and_audits_each_read(
         rider.post(
             "/rider/identity",
             data={"ssin": dotted, "iban": grouped.lower(), "city": "Bruxelles"},
-            headers={**BROWSER, "origin": "http://127.0.0.1:8000"},
+            headers={**BROWSER, "origin": SAME_SITE},
             follow_redirects=False,
         ),
     )
     assert posted.status_code == 422
+    # Another rider types the member's SSIN (as someone who knows it would): a link request for staff, and nothing
+    # of the member's identity in any answer, in JSON or on the page.
+    other = send(platform, event("rider.enrolled", rider_id="r-2", name="Someone", email="s@example.org"))
+    assert seen.keep("webhook rider.enrolled r-2", other).status_code == 200
+    stranger = open_link(client, seen, platform, "r-2")
+    typed = {"first_name": "Someone", "last_name": "Else", "birth_date": BORN, "ssin": "930518-223-61"}
+    asked = seen.keep("PUT identity r-2", stranger.put("/v1/rider/identity", json=typed))
+    assert asked.status_code == 200 and asked.json()["state"] == "link_requested"
+    for lang in ("en", "nl"):
+        seen.get(stranger, f"/rider/identity?lang={lang}", **BROWSER)
+        seen.get(stranger, f"/v1/rider/identity?lang={lang}")
+    again = stranger.post("/rider/identity", data={"ssin": SSIN}, headers={**BROWSER, "origin": SAME_SITE})
+    assert seen.keep("POST identity r-2", again).status_code == 409
     for path in (f"/v1/platforms/demo/contracts/{contract_id}", "/v1/platforms/demo/shifts/S-1/contract"):
         seen.get(client, path, **platform.auth)
 
@@ -282,6 +296,7 @@ def test_a_full_run_lets_the_clear_ssin_out_only_to_dimona_and_audits_each_read(
     assert run_job("contracts.settle", ends + timedelta(hours=1)) == 1
     settled = seen.get(client, f"/v1/platforms/demo/contracts/{contract_id}", **platform.auth).json()
     pay_day = datetime.combine(datetime.fromisoformat(settled["payout"]["due_on"]), time(12), tzinfo=BRUSSELS)
+    assert run_job("invoices.issue", ends + timedelta(hours=2)) == 1
     assert run_job("payouts.execute", pay_day) == 1
     clock.fixed = pay_day
     dispatch_all(dimona)
@@ -324,7 +339,7 @@ def test_a_full_run_lets_the_clear_ssin_out_only_to_dimona_and_audits_each_read(
     # Every request that left: callbacks to the platform, tokens and declarations to social security.
     sent = [(f"{c.request.method} {c.request.url}", c.request.content.decode()) for c in respx_mock.calls]
     declared = [body for where, body in sent if where.startswith("POST") and where.endswith("/declarations")]
-    assert callbacks.call_count >= 3 and declared, sent
+    assert callbacks.call_count >= 4 and declared, sent
     assert all(SSIN in body for body in declared)  # the one way out, and it was taken
     outbound = [(where, body) for where, body in sent if body not in declared]
 
