@@ -1,6 +1,7 @@
 """Rate limits (OWASP API4): moving windows per process, 429 with Retry-After past them.
 
-Per platform on its API and webhooks; per client and per address on the token endpoint.
+Per platform on its API and webhooks; per client and per address on the token endpoint; per rider on the writes
+of their identity.
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -80,3 +82,17 @@ def check_token_rate(app: Any, address: str, client_id: str) -> None:
             f"token-client:{client_id}",
             f"too many token requests for this client (limit {per_client} a minute)",
         )
+
+
+def check_identity_write_rate(app: Any, rider_ids: Iterable[int]) -> None:
+    """Count one write of a rider's identity. An answer to a write tells whether an SSIN is already a member's, so
+    a signed-in rider could otherwise probe national numbers one after another. Counted per rider account, not per
+    session token, so that opening a fresh access link does not start a fresh allowance; a session that covers
+    several accounts (a log-in) counts against each of them."""
+    per_hour: int = app.state.settings.rider_identity_writes_per_hour
+    if per_hour:
+        item = RateLimitItemPerHour(per_hour)
+        for rider_id in sorted(rider_ids):
+            _hit(
+                app, item, f"identity-write:{rider_id}", f"too many changes of the identity (limit {per_hour} an hour)"
+            )

@@ -159,6 +159,13 @@ class Settings(BaseSettings):
         description="Requests to POST /oauth2/token a minute naming one client id, per process (0: no limit). A "
         "client needs one token per GATEWAY_ACCESS_TOKEN_TTL_SECONDS and process.",
     )
+    rider_identity_writes_per_hour: int = Field(
+        default=10,
+        ge=0,
+        description="Writes of their identity (POST /rider/identity, PUT /v1/rider/identity) a rider may make an "
+        "hour, per rider account and process (0: no limit). Bounds a signed-in rider probing which national numbers "
+        "are members'.",
+    )
     secret_overlap_hours: int = Field(
         default=24, ge=0, description="After a webhook secret is rotated, the old one keeps verifying this long."
     )

@@ -44,6 +44,7 @@ from gateway.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
+from gateway.ratelimit import TooManyRequests, check_identity_write_rate
 from gateway.routing import api_router
 from gateway.settings import Settings
 from gateway.web import identity, view
@@ -437,6 +438,16 @@ def _identity_page(
     return response
 
 
+def _too_many_writes_page(
+    request: Request, t: Translator, content: identity.IdentityView, exc: TooManyRequests
+) -> HTMLResponse:
+    wait = int(exc.headers["Retry-After"])
+    minutes = max(1, -(-wait // 60))
+    response = _identity_page(request, t, content, 429, form_error=t("identity.too_many", minutes=minutes))
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @router.get(
     "/rider/identity",
     response_class=HTMLResponse,
@@ -462,7 +473,14 @@ def rider_identity_page(
     response_class=RedirectResponse,
     summary="Save the identity form; back to the form (303) with a confirmation, or the form with its errors",
     responses=problem_responses(
-        Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, InvalidBody, InvalidPayload
+        Unauthorized,
+        Forbidden,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        InvalidBody,
+        InvalidPayload,
+        TooManyRequests,
     ),
     openapi_extra={"requestBody": {"required": True, "content": {FORM_TYPE: {"schema": FORM_SCHEMA}}}},
 )
@@ -485,6 +503,12 @@ def save_identity_form(
             raise refused
         content = identity.load_view(session, rider, t)
         return _identity_page(request, t, content, 403, form_error=t("identity.refused"))
+    try:
+        check_identity_write_rate(request.app, rider.rider_ids)
+    except TooManyRequests as exc:
+        if not wants_html(request):
+            raise
+        return _too_many_writes_page(request, t, identity.load_view(session, rider, t), exc)
     typed = identity.parse_form(form)
     if typed.data is not None:
         try:
@@ -526,9 +550,10 @@ def rider_identity_json(
     "/v1/rider/identity",
     response_model=identity.IdentityView,
     summary="Fill (or, signed in with the cooperative's account, change) the signed-in rider's identity",
-    responses=problem_responses(Unauthorized, Forbidden, Conflict, InvalidRequest, InvalidPayload),
+    responses=problem_responses(Unauthorized, Forbidden, Conflict, InvalidRequest, InvalidPayload, TooManyRequests),
 )
 def put_rider_identity(
+    request: Request,
     data: IdentityIn,
     response: Response,
     principal: RiderDep,
@@ -543,12 +568,8 @@ def put_rider_identity(
     code, never the value."""
     if data.worker_type is not None:
         raise Forbidden("worker_type is the cooperative's to set")
-    try:
-        identity.save(session, vault_of(settings), principal, data, now)
-    except SsinTaken as exc:
-        # The field and its code, as the other field errors give them, for an app that translates codes.
-        errors = [{"location": "ssin", "message": exc.detail, "code": "ssin_taken"}]
-        raise SsinTaken(exc.detail, errors=errors) from None
+    check_identity_write_rate(request.app, principal.rider_ids)
+    identity.save(session, vault_of(settings), principal, data, now)
     session.commit()
     response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
     return identity.load_view(session, principal, t)

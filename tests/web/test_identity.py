@@ -24,7 +24,7 @@ from gateway.domains.members.vault import vault_of
 from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.settings import Settings
-from tests.conftest import Clock, PlatformHandle, count_rows
+from tests.conftest import Clock, PlatformHandle, count_rows, event
 from tests.web.conftest import Scenario
 from tests.web.test_pages import BROWSER, text_of
 
@@ -363,3 +363,41 @@ def test_a_contract_blocked_for_an_incomplete_identity_says_so_with_the_form(
         assert words in text_of(r.text)
         assert 'class="restriction"' in r.text and 'href="/rider/identity"' in r.text
         assert "missing: ssin" not in r.text
+
+
+def test_identity_writes_past_the_hourly_limit_are_refused_in_the_riders_language_and_save_nothing(
+    amina: TestClient,
+    enrolled: PlatformHandle,
+    rider_session: Callable[..., TestClient],
+    send: Callable[..., httpx.Response],
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    seen: list[str],
+) -> None:
+    """Each answer says whether an SSIN is a member's: the limit bounds how many a signed-in rider can try."""
+    app = amina.app
+    assert isinstance(app, FastAPI)
+    app.state.settings = app.state.settings.model_copy(update={"rider_identity_writes_per_hour": 3})
+    make_member(engine, settings, IdentityIn(first_name="Someone", ssin=OTHER_SSIN), clock())
+    assert amina.put("/v1/rider/identity", json={"first_name": "Amina"}).status_code == 200
+    assert amina.put("/v1/rider/identity", json={"ssin": OTHER_SSIN}).status_code == 409
+    assert post_form(amina, {"last_name": "El Idrissi"}, seen).status_code == 303
+
+    probe = amina.put("/v1/rider/identity", json={"ssin": SSIN_DIGITS})
+    seen.append(probe.text)
+    assert probe.status_code == 429 and probe.headers["content-type"] == "application/problem+json"
+    assert 0 < int(probe.headers["Retry-After"]) <= 3600
+    page = post_form(amina, {"first_name": "Nadia", "ssin": SSIN}, seen, **{"accept-language": "fr"})
+    assert page.status_code == 429 and 0 < int(page.headers["Retry-After"]) <= 3600
+    assert "Trop de modifications en peu de temps. Rien n’a été enregistré." in text_of(page.text)
+    member = member_of_rider(engine, "r-1")
+    assert member is not None and (member.first_name, member.ssin_last4) == ("Amina", None)
+    # Counted per rider, not per session: a fresh access link starts no fresh allowance. Reading is not counted.
+    again = rider_session(enrolled, "r-1")
+    assert again.put("/v1/rider/identity", json={"first_name": "Nadia"}).status_code == 429
+    assert again.get("/v1/rider/identity").status_code == 200
+    # Another rider has an allowance of their own.
+    r = send(enrolled, event("rider.enrolled", rider_id="r-2", name="Jo", email="jo@example.org"))
+    assert r.status_code == 200
+    assert rider_session(enrolled, "r-2").put("/v1/rider/identity", json={"first_name": "Jo"}).status_code == 200

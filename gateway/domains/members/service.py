@@ -38,11 +38,15 @@ SENSITIVE = ("first_name", "last_name", "birth_date", "ssin", "iban", "bic")
 CLEAR_FIELDS = ("ssin", "iban")
 
 
-class SsinTaken(Conflict):
-    """The SSIN is another member's: one person is one member."""
-
-
 SSIN_TAKEN = "this national number (SSIN) is already another member's: one person is one member"
+
+
+class SsinTaken(Conflict):
+    """The SSIN is another member's: one person is one member. The problem names the field and its code, as field
+    errors do, so that every route answers alike and an app (or a page) can translate the code; never the value."""
+
+    def __init__(self, detail: str = SSIN_TAKEN) -> None:
+        super().__init__(detail, errors=[{"location": "ssin", "message": detail, "code": "ssin_taken"}])
 
 
 def missing(m: Member) -> list[str]:
@@ -109,7 +113,7 @@ def update(
         ssin = values.pop("ssin")
         holder = holder_of_ssin(session, vault, ssin)
         if holder is not None and holder is not member:
-            raise SsinTaken(SSIN_TAKEN)
+            raise SsinTaken()
         member.ssin_cipher, member.ssin_index, member.ssin_last4 = vault.encrypt(ssin), vault.index(ssin), ssin[-4:]
     if "iban" in values:
         iban = values.pop("iban")
@@ -128,7 +132,7 @@ def update(
         # Two writes of one SSIN (or two new members of one number) at once: the unique key let one through; this
         # transaction is lost, as it should, with the same answer as when the check before saw the other.
         if "ssin_index" in str(exc.orig):
-            raise SsinTaken(SSIN_TAKEN) from None
+            raise SsinTaken() from None
         if "member.number" in str(exc.orig) or "uq_member_number" in str(exc.orig):
             raise Conflict(f"member number {member.number!r} is taken", member=member.number) from None
         raise

@@ -158,6 +158,7 @@ def test_one_ssin_is_one_member_the_second_is_a_409_naming_no_value(client: Test
     assert client.post(BASE, json={"number": "M-1", **complete()}, headers=ADMIN).status_code == 201
     r = client.post(BASE, json={"number": "M-2", "ssin": SSIN_DOTTED}, headers=ADMIN)
     assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
+    assert [(e["location"], e["code"]) for e in r.json()["errors"]] == [("ssin", "ssin_taken")]
     _no_clear_value(r.text)
     client.post(BASE, json={"number": "M-3"}, headers=ADMIN)
     assert client.patch(f"{BASE}/M-3", json={"ssin": SSIN}, headers=ADMIN).status_code == 409
