@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from cryptography.fernet import Fernet
 from sqlmodel import Session
 
 from adapters.standard.signature import sign
@@ -147,6 +148,8 @@ def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
         "GATEWAY_REQUEST_THREADS": str(pool.threads),
         "GATEWAY_CREDENTIAL_PEPPER": PEPPER,
         "GATEWAY_TOKEN_SIGNING_KEY": "bench-signing-key-" + uuid.uuid4().hex,
+        "GATEWAY_IDENTITY_KEYS": Fernet.generate_key().decode(),
+        "GATEWAY_IDENTITY_INDEX_KEY": "bench-index-key-" + uuid.uuid4().hex,
         "GATEWAY_SCHEDULER": "false",
         # The per-platform rate limit would cap one platform's load far below capacity: off for the capacity run.
         "GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
