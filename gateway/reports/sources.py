@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from gateway.agreements.cli import CSV_OFFER
 from gateway.agreements.engine import OfferError, ShiftOutcome
 from gateway.agreements.examples import ShiftInputError, parse_shift
-from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.service import outcome_of
@@ -32,6 +32,20 @@ REPLAYED = (
     ContractStatus.cancelled,
 )
 BATCH = 2000
+
+
+def _cancelled_while_blocked() -> ColumnElement[bool]:
+    """A contract cancelled while it was blocked (an identity never completed): no shift could be worked, so it
+    is no cancellation the agreement's rules apply to, and replaying it would count one."""
+    return (
+        select(ContractEvent.id)
+        .where(
+            col(ContractEvent.contract_id) == col(Contract.id),
+            col(ContractEvent.from_status) == ContractStatus.blocked.value,
+            col(ContractEvent.to_status) == ContractStatus.cancelled.value,
+        )
+        .exists()
+    )
 
 
 class SourceError(ValueError):
@@ -62,6 +76,7 @@ class DatabaseShifts:
             col(Contract.starts_at) >= start,
             col(Contract.starts_at) < end,
             col(Contract.status).in_([s.value for s in REPLAYED]),
+            ~_cancelled_while_blocked(),
         )
 
     def platform_row(self, session: Session) -> Platform:

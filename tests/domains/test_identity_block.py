@@ -503,3 +503,36 @@ def test_an_identity_completed_while_a_booking_opens_blocked_still_releases_it(
     assert released == [new.id]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM contract")).scalar_one() == "open"
+
+
+# --- what the blocked contract shows elsewhere ---------------------------------------------------------------
+
+
+def test_a_blocked_contract_shows_its_declaration_held_until_released(
+    blocked_shift: PlatformHandle, required: Settings, engine: Engine, client: Any
+) -> None:
+    # "queued" would tell the platform a declaration is on its way: none is, until the identity is complete.
+    held = read_back(client, blocked_shift, "S-1")["declaration"]
+    assert held["state"] == "held" and "identity" in held["detail"]
+    assert complete_identity(engine, required, "M-1", TEST_NOW)
+    assert read_back(client, blocked_shift, "S-1")["declaration"]["state"] == "queued"
+
+
+def test_reports_do_not_count_a_blocked_contract_cancelled_as_a_cancellation(
+    blocked_shift: PlatformHandle, required: Settings, send: Send, clock: Clock, engine: Engine
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from gateway.reports.sources import DatabaseShifts
+
+    enrol(send, blocked_shift, rider="r-2", member=None)
+    required.identity_required = False  # r-2's shift opens as any other: its cancellation is a real one
+    assert send(blocked_shift, booking(code="S-2", rider="r-2")).json()["contract"]["status"] == "open"
+    clock.fixed = datetime.fromisoformat("2026-12-01T09:30:00+01:00")
+    for code in ("S-1", "S-2"):
+        cancel = event("shift.cancelled", shift_code=code, at="2026-12-01T09:30:00+01:00")
+        assert send(blocked_shift, cancel).status_code == 200
+    shifts = DatabaseShifts(
+        engine, blocked_shift.slug, date(2026, 12, 1), date(2026, 12, 1), ZoneInfo("Europe/Brussels")
+    )
+    assert [rider for rider, _ in shifts] == ["r-2"] and shifts.count() == 1
