@@ -191,6 +191,11 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> BankFile:
         raise StatementRefused(f"the file is {len(data)} bytes; at most {max_bytes} are read")
     if not data.strip():
         raise StatementRefused("the file is empty")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # ISO 20022 XML is UTF-8; holding to it also keeps the byte scan below sound (UTF-16 would hide a DOCTYPE).
+        raise StatementRefused(f"the file is not UTF-8 (byte {exc.start}); ISO 20022 messages are") from None
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         # Refused before parsing: entity bombs and external entities need a DTD, which bank files never have.
         raise StatementRefused("the file declares a DOCTYPE or entities; bank statements have none")
@@ -199,7 +204,7 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> BankFile:
     except etree.XMLSyntaxError as exc:
         raise StatementRefused(f"the file is not well-formed XML: {exc.msg} (line {exc.lineno})") from None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:  # one the byte scan missed (UTF-16, say)
+    if docinfo.doctype or docinfo.internalDTD is not None:  # defence in depth, should the byte scan ever miss one
         raise StatementRefused("the file declares a DOCTYPE or entities; bank statements have none")
     return _bank_file(root)
 
@@ -275,9 +280,8 @@ class _Reader:
         except ValueError:
             raise self.refuse(el, f"CdtDbtInd {_shown(raw)} is neither CRDT nor DBIT") from None
 
-    def day(self, el: etree._Element | None) -> date | None:
-        if el is None:
-            return None
+    def day(self, el: etree._Element) -> date:
+        # A date-time is cut to its date as the bank wrote it: booking dates are the bank's calendar days.
         raw = self.opt_text(el, "Dt") or (self.opt_text(el, "DtTm") or "")[:10]
         try:
             return date.fromisoformat(raw)
@@ -304,7 +308,7 @@ class _Reader:
             if self.opt_text(bal, "Tp/CdOrPrtry/Cd") == code:
                 amount, currency = self.amount(self.one(bal, "Amt"))
                 signed = -amount if self.direction(bal) is Direction.DEBIT else amount
-                return Balance(code, signed, currency, self.day(self.one(bal, "Dt")) or date.min)
+                return Balance(code, signed, currency, self.day(self.one(bal, "Dt")))
         return None
 
     def report(self, report: etree._Element) -> Report:
@@ -326,16 +330,20 @@ class _Reader:
             currency=currency,
             direction=self.direction(entry),
             status=self.status(entry),
-            booking_date=self.day(self.find(entry, "BookgDt")),
+            booking_date=self._booking_date(entry),
             bank_reference=self.opt_text(entry, "AcctSvcrRef"),
             transaction_code=self.transaction_code(entry),
-            reversal=self.opt_text(entry, "RvslInd") == "true",
+            reversal=self.opt_text(entry, "RvslInd") in ("true", "1"),  # xs:boolean allows both
         )
         details = [tx for d in self.all(entry, "NtryDtls") for tx in self.all(d, "TxDtls")]
         if not details:
             yield self.line(base, None, 1, sole=True)
         for n, tx in enumerate(details, 1):
             yield self.line(base, tx, n, sole=len(details) == 1)
+
+    def _booking_date(self, entry: etree._Element) -> date | None:
+        booked = self.find(entry, "BookgDt")  # absent on pending lines
+        return self.day(booked) if booked is not None else None
 
     def tx_amount(self, tx: etree._Element) -> tuple[Decimal, str] | None:
         # .08 gives the transaction's own Amt; both versions may give AmtDtls/TxAmt/Amt (the amount booked).
