@@ -8,7 +8,8 @@ Where the shape comes from:
   booked balance, one `Ntry` per booking with its status, booking and value dates, the bank's reference and the
   ISO bank transaction code, and `NtryDtls/TxDtls/Refs/EndToEndId` echoing the end-to-end id of our pain.001;
 - a returned SEPA credit transfer as the EPC SCT rulebook describes it (the return, pacs.004, keeps the original
-  end-to-end id): a credit entry with bank transaction code PMNT/ICDT/RRTN and `RtrInf/Rsn/Cd`, the ISO
+  end-to-end id) and as the EPC's recommendation on customer reporting of SCT and SDD (EPC188-09) reports it to the
+  customer: a credit entry with bank transaction code PMNT/ICDT/RRTN and `RtrInf/Rsn/Cd`, the ISO
   ExternalReturnReason1Code.
 
 Every file built here is validated against the ISO XSD of its version (`validate`): the XSDs are the ones the
