@@ -117,7 +117,7 @@ class MonthlySummary(BaseModel):
     totals: list[MonthTotals] = Field(description="One per currency (in practice one: EUR).")
 
 
-# --- who employs whom -----------------------------------------------------------------------------------------
+# --- the month of a summary -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,9 @@ class Month:
     def holds(self, c: ContractOut) -> bool:
         local = c.shift.starts_local
         return (local.year, local.month) == (self.year, self.month)
+
+
+# --- who employs whom -----------------------------------------------------------------------------------------
 
 
 def employer(settings: Settings, t: Translator) -> Party:
@@ -189,17 +192,13 @@ def employee(member: Member | None, t: Translator, riders: Iterable[str] = ()) -
 # --- the content --------------------------------------------------------------------------------------------
 
 
-def printable(c: ContractOut) -> bool:
-    return has_payslip(c)
-
-
-def fund_advance(c: ContractOut) -> Decimal | None:
+def fund_advance(c: ContractOut, t: Translator) -> Amount | None:
     """The fund's advance: the payout it made because the platform had not paid (None: the platform paid, or
     nothing is paid yet)."""
     p = c.payout
     if p is None or p.paid_at is None or p.funded_by != GUARANTEE_FUND:
         return None
-    return p.amount
+    return _amount(t, p.amount, p.currency)
 
 
 def _amount(t: Translator, value: Decimal, currency: str) -> Amount:
@@ -215,10 +214,9 @@ def payslip(
     settings: Settings,
     issued_on: date,
 ) -> Payslip:
-    if not printable(c):
+    if not has_payslip(c):
         raise NotSettled(f"contract {c.id} is {c.status.value}: a payslip exists once its pay is settled")
     v = contract_view(c, agreement, t)
-    advance = fund_advance(c)
     return Payslip(
         lang=t.lang,
         title=t("payslip.title"),
@@ -226,7 +224,7 @@ def payslip(
         employer=employer(settings, t),
         employee=employee(member, t, [f"{c.platform}: {c.rider_id}"]),
         contract=v,
-        fund_advance=None if advance is None else _amount(t, advance, c.payout.currency if c.payout else "EUR"),
+        fund_advance=fund_advance(c, t),
     )
 
 
@@ -234,7 +232,6 @@ def _row(c: ContractOut, t: Translator) -> MonthRow:
     s = c.statement
     assert s is not None
     cur = s.currency
-    advance = fund_advance(c)
     return MonthRow(
         id=c.id,
         day=t.short_day(c.shift.starts_local.date()),
@@ -248,7 +245,7 @@ def _row(c: ContractOut, t: Translator) -> MonthRow:
         net=_amount(t, s.net, cur),
         expenses=_amount(t, s.expenses, cur),
         payout=_amount(t, s.payout, cur),
-        fund_advance=None if advance is None else _amount(t, advance, cur),
+        fund_advance=fund_advance(c, t),
     )
 
 
@@ -291,7 +288,7 @@ def monthly(
     riders: Iterable[str] = (),
 ) -> MonthlySummary:
     """The month's settled contracts (by the shift's local start day), one row each, and their totals."""
-    rows = [_row(c, t) for c in contracts if printable(c) and month.holds(c)]
+    rows = [_row(c, t) for c in contracts if has_payslip(c) and month.holds(c)]
     month_name = t.month(month.first_day)
     return MonthlySummary(
         lang=t.lang,
