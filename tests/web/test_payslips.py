@@ -26,12 +26,13 @@ from gateway.domains.members.models import Member
 from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.vault import vault_of
 from gateway.domains.readmodel.service import ContractOut, riders_contracts_between
+from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
 from gateway.settings import Settings
 from gateway.web import payslip
 from gateway.web.demo import BOOKED_AT, at, event
 from gateway.web.i18n import Translator
-from tests.conftest import Clock, signed_headers
+from tests.conftest import Clock, PlatformHandle, signed_headers
 from tests.web.conftest import Scenario
 
 SSIN = "93.05.18-223.61"  # valid: born 18 May 1993
@@ -174,31 +175,41 @@ def test_the_pages_link_to_the_payslips(scenario: Scenario, rider: TestClient) -
     assert 'href="/rider/payslips/2026-11.pdf"' in home_page and "Pay summary for November 2026 (PDF)" in home_page
 
 
-def _settle_one_more_december_shift(
-    scenario: Scenario, client: TestClient, clock: Clock, run_job: Callable[..., int]
+def _settle_shift(
+    platform: PlatformHandle,
+    client: TestClient,
+    clock: Clock,
+    run_job: Callable[..., int],
+    *,
+    code: str,
+    rider: str,
+    day: str,
 ) -> str:
-    """A second December shift for rider r-1 (booked, worked 3 h 30, settled), so the month has two rows."""
+    """A shift of `rider` on `day` (YYYY-MM-DD) booked at 08:00 for 10:00-13:00, worked until 13:30, settled."""
 
     def send(body: bytes, when: datetime) -> dict[str, Any]:
         clock.fixed = when
-        headers = signed_headers(scenario.platform.secret, body, ts=int(when.timestamp()))
-        r = client.post(f"/v1/platforms/{scenario.platform.slug}/webhooks", content=body, headers=headers)
+        headers = signed_headers(platform.secret, body, ts=int(when.timestamp()))
+        r = client.post(f"/v1/platforms/{platform.slug}/webhooks", content=body, headers=headers)
         assert r.status_code == 200, r.text
         return dict(r.json())
 
-    booked, start, end = (
-        at("2026-12-02T08:00:00+01:00"),
-        at("2026-12-02T10:00:00+01:00"),
-        at("2026-12-02T13:30:00+01:00"),
-    )
-    opened = send(event("shift.booked", booked, shift_code="WED-1000", rider_id="r-1", starts_at=start.isoformat(),
-                        ends_at=at("2026-12-02T13:00:00+01:00").isoformat()), booked)  # fmt: skip
-    send(event("shift.started", start, shift_code="WED-1000", at=start.isoformat()), start)
-    send(event("shift.ended", end, shift_code="WED-1000", at=end.isoformat(), deliveries=9), end)
+    booked, start, end = (at(f"{day}T{h}:00+01:00") for h in ("08:00", "10:00", "13:30"))
+    opened = send(event("shift.booked", booked, shift_code=code, rider_id=rider, starts_at=start.isoformat(),
+                        ends_at=at(f"{day}T13:00:00+01:00").isoformat()), booked)  # fmt: skip
+    send(event("shift.started", start, shift_code=code, at=start.isoformat()), start)
+    send(event("shift.ended", end, shift_code=code, at=end.isoformat(), deliveries=9), end)
     with httpx.Client(timeout=5) as http:
-        run_job("contracts.settle", at("2026-12-02T15:00:00+01:00"), http=http, random=random.Random(0))
-    clock.fixed = BOOKED_AT  # the rider's session was opened then: read as the other tests do
+        run_job("contracts.settle", at(f"{day}T15:00:00+01:00"), http=http, random=random.Random(0))
+    clock.fixed = BOOKED_AT  # the riders' sessions were opened then: read as the other tests do
     return str(opened["contract"]["id"])
+
+
+def _settle_one_more_december_shift(
+    scenario: Scenario, client: TestClient, clock: Clock, run_job: Callable[..., int]
+) -> str:
+    """A second December shift for rider r-1 (worked 3 h 30, settled), so the month has two rows."""
+    return _settle_shift(scenario.platform, client, clock, run_job, code="WED-1000", rider="r-1", day="2026-12-02")
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
@@ -308,3 +319,44 @@ def test_a_shift_belongs_to_the_month_of_its_local_start_day(scenario: Scenario,
     assert december.holds(moved) and not november.holds(moved)
     start, end = december.utc_window()
     assert start <= moved.shift.starts_at < end  # the query's window holds it too
+
+
+def test_a_members_month_covers_every_platform_they_ride_for(
+    scenario: Scenario,
+    rider: TestClient,
+    client: TestClient,
+    clock: Clock,
+    run_job: Callable[..., int],
+    make_platform: Callable[..., PlatformHandle],
+    member: Member,
+    engine: Engine,
+    settings: Settings,
+    staff_token: Callable[..., str],
+) -> None:
+    """The same member rides for a second platform: staff's summary and a log-in session (which covers both rider
+    accounts) hold both platforms' contracts; an access link from one platform shows that platform's only."""
+    velo = make_platform("velo")
+    clock.fixed = BOOKED_AT
+    enrolled = event("rider.enrolled", BOOKED_AT, rider_id="v-7", name="Amina", email="amina@example.org")
+    headers = signed_headers(velo.secret, enrolled, ts=int(BOOKED_AT.timestamp()))
+    assert client.post("/v1/platforms/velo/webhooks", content=enrolled, headers=headers).status_code == 200
+    with Session(engine) as session:
+        riders = {r.external_id: r for r in session.exec(select(Rider)).all()}
+        members.link(session, riders["v-7"], member)
+        session.commit()
+        both = [r.id for r in (riders["r-1"], riders["v-7"]) if r.id is not None]
+    _settle_shift(velo, client, clock, run_job, code="VELO-3", rider="v-7", day="2026-12-03")
+
+    staff = {"Authorization": f"Bearer {staff_token('ines', 'members')}"}
+    r = client.get(f"/v1/admin/members/{member.number}/payslips/2026-12.pdf", headers=staff, params={"lang": "en"})
+    assert r.status_code == 200, r.text
+    by_staff = pdf_text(r.content)
+    assert "TUE-1200" in by_staff and "VELO-3" in by_staff and "demo: r-1" in by_staff and "velo: v-7" in by_staff
+    assert "Contracts 2" in by_staff
+
+    logged_in = TestClient(
+        client.app, cookies={access.RIDER_COOKIE: access.session_token(settings, both, "oidc", BOOKED_AT)}
+    )
+    assert fetch_pdf(logged_in, "/rider/payslips/2026-12.pdf", lang="en") == by_staff
+    through_link = fetch_pdf(rider, "/rider/payslips/2026-12.pdf", lang="en")
+    assert "TUE-1200" in through_link and "VELO-3" not in through_link
