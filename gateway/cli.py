@@ -604,3 +604,15 @@ def web_screenshots(
         raise typer.Exit(1) from exc
     for f in files:
         typer.echo(str(f))
+
+
+@web_app.command("payslip-screenshots")
+def web_payslip_screenshots(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",
+    lang: Annotated[list[str] | None, typer.Option(help="Language(s): en, fr, nl (repeat the option).")] = None,
+) -> None:
+    """Render the first page of a demo payslip (PDF) per language to payslip-<lang>.png, from demo data."""
+    from gateway.screenshots import render_payslips
+
+    for f in render_payslips(out, lang or ["en", "fr", "nl"]):
+        typer.echo(str(f))

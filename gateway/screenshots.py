@@ -3,22 +3,28 @@ webhooks (gateway.web.demo), the app served on loopback, and Debian's Chromium a
 
 from __future__ import annotations
 
+import contextlib
 import random
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from gateway.agreements.loader import AgreementBook
 from gateway.app import create_app
 from gateway.db.engine import engine_for
 from gateway.db.migrate import upgrade
+from gateway.domains.members import service as members
+from gateway.domains.members.schemas import IdentityIn
+from gateway.domains.members.vault import vault_of
 from gateway.domains.platforms import service as platforms
 from gateway.domains.riders import access
 from gateway.domains.riders.models import Rider
@@ -47,16 +53,35 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
         raise RuntimeError(reason)
     from playwright.sync_api import sync_playwright
 
+    out.mkdir(parents=True, exist_ok=True)
+    with _demo() as demo:
+        with Session(demo.engine) as session:
+            rider = session.exec(select(Rider).where(Rider.external_id == RIDER)).one()
+            token = access.issue_link(demo.settings, rider, BOOKED_AT).token
+        return _shoot(demo.app, token, demo.contracts, list(languages), out, sync_playwright)
+
+
+@dataclass
+class _Demo:
+    settings: Settings
+    app: Any
+    engine: Engine
+    contracts: DemoContracts
+    clock: list[datetime]  # the app's clock: [now]
+
+
+@contextlib.contextmanager
+def _demo(**overrides: Any) -> Iterator[_Demo]:
+    """A throw-away SQLite database filled by the demo platform's webhooks and jobs, and the app over it."""
     with warnings.catch_warnings():
         # Starlette prefers httpx2 for its test client; the project's stack is httpx (see pyproject's filters).
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/screenshots.db"
         upgrade(url)
-        settings = Settings(database_url=url, env="development", scheduler=False)
+        settings = Settings(database_url=url, env="development", scheduler=False, **overrides)
         book = AgreementBook.load(settings.agreements_dir)
         # The app's clock stands at the demo's booking time, so the pages read as on that day; it moves only while
         # the demo reports work, as it happens.
@@ -86,11 +111,55 @@ def render(out: Path, languages: Iterable[str] = ("en", "fr")) -> list[Path]:
 
             contracts = populate(send, run)
             clock[0] = BOOKED_AT
-        with Session(engine) as session:
+        try:
+            yield _Demo(settings, app, engine, contracts, clock)
+        finally:
+            engine.dispose()
+
+
+# The payslips' screenshots show a fictional cooperative and member: made-up numbers that pass their check digits.
+DEMO_EMPLOYER = {
+    "employer_name": "Coopérative des coursiers (demo)",
+    "employer_enterprise_number": "0403.170.701",
+    "employer_nsso_number": "000-0123456-01",
+    "employer_address": "Rue de l'Exemple 1, 1000 Bruxelles",
+}
+DEMO_MEMBER = IdentityIn(first_name="Amina", last_name="El Idrissi", ssin="93.05.18-223.61", language="fr")
+PAYSLIP_DPI = 110
+# The payslips are printed the day after the fund paid the demo's Sunday shift (8 December).
+PRINTED_AT = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+
+
+def render_payslips(out: Path, languages: Iterable[str] = ("en", "fr", "nl")) -> list[Path]:
+    """Write payslip-<lang>.png under `out`: the first page of the demo's fund-paid contract's payslip PDF, fetched
+    through the rider's route as a browser would, rendered by PDFium."""
+    import pypdfium2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    with _demo(**DEMO_EMPLOYER) as demo:
+        with Session(demo.engine) as session:
             rider = session.exec(select(Rider).where(Rider.external_id == RIDER)).one()
-            token = access.issue_link(settings, rider, BOOKED_AT).token
-        files = _shoot(app, token, contracts, list(languages), out, sync_playwright)
-        engine.dispose()
+            member = members.create(session, vault_of(demo.settings), DEMO_MEMBER, BOOKED_AT)
+            members.link(session, rider, member)
+            session.commit()
+            assert rider.id is not None
+            demo.clock[0] = PRINTED_AT
+            token = access.session_token(demo.settings, [rider.id], "link", PRINTED_AT)
+        with TestClient(demo.app, cookies={access.RIDER_COOKIE: token}) as client:
+            for lang in languages:
+                r = client.get(f"/rider/contracts/{demo.contracts.paid}/payslip.pdf", params={"lang": lang})
+                r.raise_for_status()
+                pdf = pypdfium2.PdfDocument(r.content)
+                image = pdf[0].render(scale=PAYSLIP_DPI / 72).to_pil()
+                target = out / f"payslip-{lang}.png"
+                image.save(target, optimize=True)
+                pdf.close()
+                files.append(target)
     return files
 
 

@@ -297,6 +297,23 @@ class Settings(BaseSettings):
         "required with the http declaration connector, not with the embedded local one (the demo needs no "
         "identity).",
     )
+    # The employer as a payslip names it (gateway.web.payslip). Named GATEWAY_EMPLOYER_* because the invoices' seller
+    # (the same cooperative, as Peppol names it) has settings of its own.
+    employer_name: str = Field(
+        default="", max_length=200, description="The cooperative's legal name, as its payslips name the employer."
+    )
+    employer_enterprise_number: str = Field(
+        default="", max_length=20, description="The cooperative's enterprise number (BCE/KBO), e.g. 0123.456.789."
+    )
+    employer_nsso_number: str = Field(
+        default="",
+        max_length=20,
+        description="The employer's NSSO (ONSS/RSZ) registration number on payslips; empty: "
+        "GATEWAY_DECLARATION_REGISTRATION_NUMBER, the one the declarations carry.",
+    )
+    employer_address: str = Field(
+        default="", max_length=300, description="The cooperative's registered address, on one line, for payslips."
+    )
     demo_platform: str = Field(default="demo", description="Slug of the platform `serve --demo` ensures.")
     demo_agreement: str = "be-delivery-2016"
 

@@ -124,6 +124,10 @@ class Translator:
     def short_day(self, d: date) -> str:
         return format_date(d, "medium", locale=self.locale)
 
+    def month(self, d: date) -> str:
+        """The month of `d` as a title names it: November 2026, novembre 2026."""
+        return format_date(d, "LLLL y", locale=self.locale)
+
     def time(self, instant: datetime, tz: ZoneInfo) -> str:
         return format_time(instant, "short", tzinfo=tz, locale=self.locale)
 

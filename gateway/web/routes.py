@@ -47,7 +47,7 @@ from gateway.problems import (
 from gateway.ratelimit import TooManyRequests, check_identity_write_rate
 from gateway.routing import api_router
 from gateway.settings import Settings
-from gateway.web import identity, view
+from gateway.web import identity, payslip_routes, view
 from gateway.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose
 
 HERE = Path(__file__).parent
@@ -578,4 +578,5 @@ def put_rider_identity(
 def install(app: FastAPI) -> None:
     """The rider's pages, their JSON and their stylesheet."""
     app.include_router(router)
+    app.include_router(payslip_routes.router)
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="rider-static")

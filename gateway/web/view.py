@@ -23,6 +23,7 @@ from gateway.web.i18n import Translator
 
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)
 DECLARED = {"accepted", "accepted_with_warning", "ended"}
+PAYSLIP_STATUSES = {"settled", "paid"}
 StepState = Literal["done", "pending", "problem"]
 V = TypeVar("V", bound=TermValue)
 D = TypeVar("D", bound=Decimal | None)
@@ -166,6 +167,15 @@ class ContractView(BaseModel):
         description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
         "asking for it (the form is /rider/identity).",
     )
+    payslip_url: str | None = Field(
+        default=None, description="The contract's payslip (PDF, with the rider's session), once its pay is settled."
+    )
+
+
+class MonthlyPayslip(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    label: str
+    url: str = Field(description="The month's pay summary (PDF, with the rider's session).")
 
 
 class ContractSummary(BaseModel):
@@ -181,6 +191,9 @@ class ContractSummary(BaseModel):
 class RiderHomeView(BaseModel):
     lang: str
     contracts: list[ContractSummary]
+    payslips: list[MonthlyPayslip] = Field(
+        default_factory=list, description="The months with a settled contract, newest first: their pay summaries."
+    )
     identity_prompt: str | None = Field(
         default=None,
         description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
@@ -605,7 +618,30 @@ def contract_view(
         corrections=corrections,
         history=_history(t, c, tz),
         identity_prompt=t("identity.banner") if identity_needed else None,
+        payslip_url=payslip_url(c),
     )
+
+
+def has_payslip(c: ContractOut) -> bool:
+    """A payslip exists once the pay is worked out (settled, then paid)."""
+    return c.statement is not None and c.status.value in PAYSLIP_STATUSES
+
+
+def payslip_url(c: ContractOut) -> str | None:
+    return f"/rider/contracts/{c.id}/payslip.pdf" if has_payslip(c) else None
+
+
+def month_url(month: str) -> str:
+    return f"/rider/payslips/{month}.pdf"
+
+
+def _monthly_payslips(contracts: list[ContractOut], t: Translator) -> list[MonthlyPayslip]:
+    months = sorted({c.shift.starts_local.date().replace(day=1) for c in contracts if has_payslip(c)}, reverse=True)
+    out = []
+    for first in months:
+        key = f"{first.year:04d}-{first.month:02d}"
+        out.append(MonthlyPayslip(month=key, label=t("payslip.month_link", month=t.month(first)), url=month_url(key)))
+    return out
 
 
 def summary(c: ContractOut, t: Translator) -> ContractSummary:
@@ -634,5 +670,6 @@ def home_view(contracts: list[ContractOut], t: Translator, *, identity_needed: b
     return RiderHomeView(
         lang=t.lang,
         contracts=[summary(c, t) for c in contracts],
+        payslips=_monthly_payslips(contracts, t),
         identity_prompt=t("identity.banner") if identity_needed else None,
     )

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from gateway.web.demo import BOOKED_AT, DemoContracts, populate
 from tests.conftest import Clock, PlatformHandle, signed_headers
-from tests.security.conftest import access_token, oauth_client, rider_session
+from tests.security.conftest import access_token, oauth_client, rider_session, staff_token
 
-__all__ = ["access_token", "oauth_client", "rider_session"]
+__all__ = ["access_token", "oauth_client", "rider_session", "staff_token"]
 
 
 @dataclass

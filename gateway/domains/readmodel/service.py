@@ -8,7 +8,7 @@ It sits above those domains (see the layers in pyproject.toml); the contract's w
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -405,3 +405,28 @@ def rider_contract(session: Session, rider: RiderPrincipal, contract_id: uuid.UU
     platform = session.get(Platform, contract.platform_id)
     assert platform is not None
     return rider_view(session, contract, platform.slug)
+
+
+def contract_as_rider_reads_it(session: Session, contract_id: uuid.UUID) -> tuple[ContractOut, int] | None:
+    """Any contract as its rider reads it, with the rider's row id (staff print a rider's payslip); None if none."""
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        return None
+    platform = session.get(Platform, contract.platform_id)
+    assert platform is not None
+    return rider_view(session, contract, platform.slug), contract.rider_id
+
+
+def riders_contracts_between(
+    session: Session, rider_ids: Iterable[int], starts_from: datetime, starts_before: datetime
+) -> list[ContractOut]:
+    """The contracts of these riders (on every platform) whose shift starts in [from, before), oldest first, as
+    their rider reads them: a month's payslips. Bounded by the window, not by a count: a month is a few hundred."""
+    rows = session.exec(
+        select(Contract, Platform.slug)
+        .join(Platform, col(Platform.id) == col(Contract.platform_id))
+        .where(col(Contract.rider_id).in_(list(rider_ids)))
+        .where(col(Contract.starts_at) >= starts_from, col(Contract.starts_at) < starts_before)
+        .order_by(col(Contract.starts_at), col(Contract.id))
+    ).all()
+    return [rider_view(session, c, slug) for c, slug in rows]

@@ -269,6 +269,7 @@ ROUTES = [
     ("patch", f"{BASE}/M-1"),
     ("put", f"{BASE}/M-1/riders/demo/r-1"),
     ("get", f"{BASE}/M-1/reads"),
+    ("get", f"{BASE}/M-1/payslips/2026-11.pdf"),  # the month's pay summary (gateway/web/payslip_routes.py)
 ]
 
 
