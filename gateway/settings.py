@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -343,6 +345,13 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"GATEWAY_PAYOUT_RAIL=sepa needs {', '.join(missing)}")
+            try:
+                self.payout_debtor_iban = IBAN(self.payout_debtor_iban).compact
+                if self.payout_debtor_bic:
+                    self.payout_debtor_bic = BIC(self.payout_debtor_bic).compact
+            except SchwiftyException as exc:
+                # The cooperative's own account: naming what is wrong leaks nothing, the value is not repeated.
+                raise ValueError(f"GATEWAY_PAYOUT_DEBTOR_IBAN or _BIC is not valid: {exc}") from None
         return self
 
     @model_validator(mode="after")

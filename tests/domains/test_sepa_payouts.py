@@ -226,6 +226,7 @@ def test_every_answer_masks_the_iban(
     shown = client.get(f"/v1/admin/payouts/batches/{batch.id}", headers=STAFF)
     missing = client.get("/v1/admin/payouts/batches/999999", headers=STAFF)
     assert listed.status_code == shown.status_code == 200 and missing.status_code == 404
+    assert client.get(f"/v1/admin/payouts/batches/{2**31}", headers=STAFF).status_code == 422  # bounded, not a 500
     assert listed.json()[0]["message_id"] == batch.message_id
     assert {t["iban"] for t in shown.json()["transfers"]} == {"•••• " + i[-4:] for i in IBANS.values()}
     for answer in (listed, shown, missing):
@@ -372,6 +373,14 @@ def test_an_invalid_document_is_never_released() -> None:
 def test_the_sepa_rail_needs_the_cooperatives_account(database_url: str) -> None:
     with pytest.raises(ValueError, match="GATEWAY_PAYOUT_DEBTOR_IBAN"):
         Settings(database_url=database_url, env="test", payout_rail="sepa", payout_debtor_name="SMart Coop")
+    wrong = "BE71096123456760"  # one digit off
+    with pytest.raises(ValueError, match="GATEWAY_PAYOUT_DEBTOR_IBAN or _BIC is not valid") as raised:
+        Settings(env="test", payout_rail="sepa", payout_debtor_name="SMart Coop", payout_debtor_iban=wrong)
+    assert wrong not in str(raised.value)
+    spaced = Settings(
+        env="test", payout_rail="sepa", payout_debtor_name="SMart", payout_debtor_iban="BE71 0961 2345 6769"
+    )
+    assert spaced.payout_debtor_iban == DEBTOR_IBAN  # the file takes the electronic form
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -48,7 +48,7 @@ READER = "payouts"  # who reads a clear IBAN, in the members' read audit
 
 
 class NoAccount(Conflict):
-    """A payout that cannot be sent: no member, or a member without an IBAN. `payouts.execute` sets it aside with
+    """A payout that cannot be sent: no member, a member without an IBAN, not in euros. `payouts.execute` sets it aside with
     this reason (`gateway jobs failures`); the batch goes on without it. The detail names the member, never a value."""
 
 
@@ -97,6 +97,8 @@ def plan(session: Session, payout: Payout, now: datetime) -> bool:
     """Plan the next transfer attempt of a claimed, scheduled payout (False: not due yet in its time zone)."""
     if not is_due(payout, now):
         return False
+    if payout.currency != "EUR":
+        raise NoAccount(f"payout {payout.id.hex}: SEPA credit transfers are in EUR, not {payout.currency}")
     rider, member = _member_of(session, payout)
     attempts = session.exec(select(func.count()).where(col(PayoutTransfer.payout_id) == payout.id)).one()
     attempt = int(attempts) + 1
@@ -132,10 +134,6 @@ def build(session: Session, settings: Settings, vault: Vault, now: datetime) -> 
     )
     if not planned:
         return None
-    currencies = {t.currency for t in planned}
-    if currencies != {"EUR"}:
-        # SEPA credit transfers are in euros; another currency is a configuration error upstream, not a row's.
-        raise InvalidPayload(f"SEPA credit transfers are in EUR; planned transfers are in {sorted(currencies)}")
     batch = PayoutBatch(
         # Fixed here, once: the file's MsgId and CreDtTm are read from the row, so a rebuild is the same file.
         message_id=f"GW-{now:%Y%m%d}-{secrets.token_hex(8)}",
@@ -198,8 +196,8 @@ def path_of(settings: Settings, batch: PayoutBatch) -> Path:
 
 
 def write(settings: Settings, batch: PayoutBatch, document: bytes) -> None:
-    """Owner-only (it holds IBANs), whatever the umask. Rewritten whole: a file left by a rolled-back run under
-    the same name cannot exist (the message id is random), and a rebuild writes the same bytes."""
+    """Owner-only (it holds IBANs), whatever the umask, written before the batch row commits: if the commit
+    fails, the file is an orphan under a message id no row has (random), never a batch without its file."""
     private_dir(settings.payout_batch_dir)
     path = path_of(settings, batch)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
@@ -216,13 +214,15 @@ def document(
     """The batch's file for download: the stored one, checked against its checksum; rebuilt if it is gone (the
     same bytes, or a refusal). Audited: the file holds riders' IBANs."""
     path = path_of(settings, batch)
-    if path.exists():
-        data = path.read_bytes()
-    else:
+    lost = not path.exists()
+    if lost:
         data = render(session, settings, vault, batch, now, purpose=f"SEPA batch {batch.message_id}: rebuilt")
-        write(settings, batch, data)
+    else:
+        data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != batch.checksum:
         raise FileMismatch(f"batch {batch.id}: the file is not the one built (checksum differs)")
+    if lost:
+        write(settings, batch, data)
     audit(session, actor, "payouts.batch.downloaded", f"batch:{batch.id}", now, message_id=batch.message_id)
     return data
 

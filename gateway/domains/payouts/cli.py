@@ -23,6 +23,7 @@ from gateway.files import PRIVATE_FILE
 from gateway.problems import Problem
 from gateway.settings import InsecureSettings, get_settings
 
+BatchId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The batch's id (`gateway payouts batches`).")]
 app = typer.Typer(help="Payouts: SEPA credit-transfer batches (pain.001) for the fund's staff.", no_args_is_help=True)
 
 
@@ -54,7 +55,7 @@ def list_cmd(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> None
 
 
 @app.command("show")
-def show_cmd(batch_id: int) -> None:
+def show_cmd(batch_id: BatchId) -> None:
     """One batch and its transfers (IBANs masked)."""
     with Session(get_engine()) as session:
         try:
@@ -72,7 +73,7 @@ def show_cmd(batch_id: int) -> None:
 
 @app.command("download")
 def download_cmd(
-    batch_id: int,
+    batch_id: BatchId,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the pain.001 (created owner-only).")],
 ) -> None:
     """Write the batch's pain.001 file for the bank (audited: it holds riders' IBANs)."""
@@ -97,7 +98,7 @@ def download_cmd(
 
 @app.command("release")
 def release_cmd(
-    batch_id: int,
+    batch_id: BatchId,
     allow_negative: Annotated[
         bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
     ] = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Path, Query, Response
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.members.vault import vault_of
@@ -26,6 +26,8 @@ from gateway.routing import api_router
 router = api_router(prefix="/v1/admin/payouts", tags=["staff"])
 FundStaff = Annotated[StaffPrincipal, staff_role("fund")]
 PAIN_001_MEDIA_TYPE = "application/xml"
+# Bounded like every input: past the column's range, a 422 naming the parameter, not a database error.
+BatchId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The batch's id (`gateway payouts batches`).")]
 
 
 @router.get(
@@ -49,7 +51,7 @@ def list_batches(
     summary="One batch and its transfers (IBANs masked)",
     responses=problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest),
 )
-def get_batch(batch_id: int, staff: FundStaff, session: SessionDep) -> BatchDetailOut:
+def get_batch(batch_id: BatchId, staff: FundStaff, session: SessionDep) -> BatchDetailOut:
     batch = batches.get(session, batch_id)
     transfers = [TransferOut.model_validate(t) for t in batches.transfers_of(session, batch)]
     return BatchDetailOut(**BatchOut.model_validate(batch).model_dump(), transfers=transfers)
@@ -65,7 +67,7 @@ def get_batch(batch_id: int, staff: FundStaff, session: SessionDep) -> BatchDeta
     },
 )
 def download_batch(
-    batch_id: int, staff: FundStaff, session: SessionDep, settings: SettingsDep, now: NowDep
+    batch_id: BatchId, staff: FundStaff, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     batch = batches.get(session, batch_id)
     data = batches.document(session, settings, vault_of(settings), batch, staff.actor, now)
@@ -87,7 +89,7 @@ def download_batch(
     responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidPayload, InvalidRequest),
 )
 def release_batch(
-    batch_id: int, body: ReleaseIn, staff: FundStaff, session: SessionDep, settings: SettingsDep, now: NowDep
+    batch_id: BatchId, body: ReleaseIn, staff: FundStaff, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> ReleaseOut:
     done = batches.release(
         session,
