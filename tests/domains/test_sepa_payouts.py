@@ -359,7 +359,9 @@ def test_end_to_end_ids_name_the_attempt_within_35_characters() -> None:
     pid = "0" * 32
     assert batches.end_to_end_id(pid, 1) == pid
     assert batches.end_to_end_id(pid, 2) == pid + "-R1"
-    assert all(len(batches.end_to_end_id(pid, n)) <= 35 for n in range(1, 100))
+    assert all(len(batches.end_to_end_id(pid, n)) <= 35 for n in range(1, 11))
+    with pytest.raises(batches.NoAccount):
+        batches.end_to_end_id(pid, 11)  # never truncated into another attempt's id
 
 
 def test_an_invalid_document_is_never_released() -> None:

@@ -68,8 +68,13 @@ class Release:
 
 
 def end_to_end_id(payout_id: str, attempt: int) -> str:
-    """The payout id (32 hex) for the first attempt, `-R<n>` after it for a retry: ≤ 35 characters up to R99."""
-    return payout_id if attempt == 1 else f"{payout_id}-R{attempt - 1}"[: sepa.MAX_ID]
+    """The payout id (32 hex) for the first attempt, `-R<n>` after it for a retry: ≤ 35 characters up to R9 (ten
+    attempts; after nine returns, a person looks at the payout rather than a tenth retry)."""
+    found = payout_id if attempt == 1 else f"{payout_id}-R{attempt - 1}"
+    if len(found) > sepa.MAX_ID:
+        # Never truncated: two attempts sharing an id would make the bank's statement ambiguous.
+        raise NoAccount(f"payout {payout_id}: {attempt} transfer attempts; look at this payout by hand")
+    return found
 
 
 def _member_of(session: Session, payout: Payout) -> tuple[Rider, Member]:

@@ -26,7 +26,7 @@ class Payout(SQLModel, table=True):
     currency: str = Field(sa_type=String(3))
     due_on: date = Field(sa_type=Date, description="Local date in `timezone` by which the rider is paid.")
     timezone: str = Field(sa_type=String(64))
-    status: str = Field(default="scheduled", sa_type=String(16), description="scheduled or paid")
+    status: str = Field(default="scheduled", sa_type=String(16), description="scheduled, batched, sent, paid or failed")
     funded_by: str | None = Field(default=None, sa_type=String(20), description="platform or guarantee_fund")
     reference: str | None = Field(default=None, sa_type=String(100), description="The transfer's reference.")
     scheduled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
