@@ -30,6 +30,7 @@ from gateway.domains.insolvency.endpoints import router as insolvency_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
+from gateway.domains.payouts.endpoints import router as payout_batches_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
 from gateway.domains.riders.endpoints import router as riders_router
@@ -164,6 +165,7 @@ def create_app(
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)
+    app.include_router(payout_batches_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
     app.include_router(jobs_router)

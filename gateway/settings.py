@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,6 +198,20 @@ class Settings(BaseSettings):
     payout_journal: Path | None = Field(
         default=None, description="The local payment connector appends each transfer here (one line per payout)."
     )
+    # SEPA credit transfers (docs/payouts.md): `local` pays at once (development); `sepa` writes pain.001 batches
+    # that the fund's staff release to the bank.
+    payout_rail: Literal["local", "sepa"] = Field(
+        default="local", description="local (embedded, pays at once) or sepa (pain.001 batches released by staff)."
+    )
+    payout_debtor_name: str = Field(
+        default="", max_length=70, description="The cooperative's account holder name, as the bank knows it (sepa)."
+    )
+    payout_debtor_iban: str = Field(default="", max_length=34, description="The account riders are paid from (sepa).")
+    payout_debtor_bic: str = Field(default="", max_length=11, description="Its bank's BIC; optional in SEPA (sepa).")
+    payout_batch_dir: Path = Field(
+        default=REPO_ROOT / "var" / "payout-batches",
+        description="Where pain.001 batch files are written (owner-only: they hold riders' IBANs).",
+    )
     # Outbound delivery (outbox dispatcher: declarations and platform callbacks).
     outbox_batch_size: int = Field(default=20, ge=1, le=1000, description="Messages one dispatcher leases at once.")
     outbox_lease_seconds: int = Field(
@@ -333,6 +349,26 @@ class Settings(BaseSettings):
                 "GATEWAY_OUTBOX_LEASE_SECONDS must be at least 10 times GATEWAY_OUTBOX_HTTP_TIMEOUT_SECONDS, "
                 "so that a claimed message is sent before another dispatcher may take it"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _sepa_needs_the_debtor(self) -> Settings:
+        # A batch without the cooperative's account is a file no bank takes: say so at start, not at the first run.
+        if self.payout_rail == "sepa":
+            missing = [
+                f"GATEWAY_{name.upper()}"
+                for name in ("payout_debtor_name", "payout_debtor_iban")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"GATEWAY_PAYOUT_RAIL=sepa needs {', '.join(missing)}")
+            try:
+                self.payout_debtor_iban = IBAN(self.payout_debtor_iban).compact
+                if self.payout_debtor_bic:
+                    self.payout_debtor_bic = BIC(self.payout_debtor_bic).compact
+            except SchwiftyException as exc:
+                # The cooperative's own account: naming what is wrong leaks nothing, the value is not repeated.
+                raise ValueError(f"GATEWAY_PAYOUT_DEBTOR_IBAN or _BIC is not valid: {exc}") from None
         return self
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.jobs.models import JobFailure
 from gateway.domains.members.models import IdentityRead, LinkRequest, Member
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
-from gateway.domains.payouts.models import Payout
+from gateway.domains.payouts.models import Payout, PayoutBatch, PayoutTransfer
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
 from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.domains.settlement.models import Invoice, Settlement
@@ -37,6 +37,8 @@ __all__ = [
     "OutboxAttempt",
     "OutboxMessage",
     "Payout",
+    "PayoutBatch",
+    "PayoutTransfer",
     "Platform",
     "Rider",
     "RiderLinkUse",

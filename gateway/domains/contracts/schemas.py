@@ -132,7 +132,10 @@ class PayoutOut(BaseModel):
     amount: Decimal
     currency: str
     due_on: date = Field(description="The rider is paid by this date whether or not the platform has paid.")
-    status: str = Field(description="scheduled or paid")
+    status: str = Field(
+        description="scheduled or paid; with SEPA transfers also batched (in a batch not yet sent), sent (sent to the "
+        "bank, not yet on its statement) and failed (returned by the bank; paid again once the account is corrected)"
+    )
     funded_by: str | None = Field(description="platform, or guarantee_fund when the platform had not paid")
     paid_at: datetime | None
 

@@ -1,3 +1,3 @@
 from gateway.plugins import Plugin
 
-PLUGIN = Plugin(__name__, jobs=(".jobs",))
+PLUGIN = Plugin(__name__, jobs=(".jobs",), cli=".cli:app")

@@ -4,15 +4,20 @@ transaction, so the settling jobs live here, above settlement: `contracts.settle
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col
 
 from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.members.vault import vault_of
+from gateway.domains.payouts import batches
 from gateway.domains.payouts.models import Payout
 from gateway.domains.payouts.service import is_due, pay, rail, settle_and_schedule
 from gateway.domains.settlement import service as settlement
 from gateway.jobs import JobContext, drain, job
+
+log = logging.getLogger("gateway.payouts")
 
 
 @job("contracts.settle", every_seconds=60)
@@ -56,6 +61,8 @@ def close_stale(ctx: JobContext) -> int:
 @job("payouts.execute", every_seconds=60)
 def execute_due(ctx: JobContext) -> int:
     """Pay every scheduled payout whose due date has come (in its own time zone)."""
+    if ctx.settings.payout_rail == "sepa" and "payments" not in ctx.services:
+        return batch_due(ctx)
     payments = rail(ctx)
 
     def pay_if_due(session: Session, payout: Payout, now: datetime) -> bool:
@@ -74,6 +81,27 @@ def execute_due(ctx: JobContext) -> int:
         pay_if_due,
         platform_of=platform_of,
     )
+
+
+def batch_due(ctx: JobContext) -> int:
+    """The sepa rail: plan a transfer for every due payout (a payout without a member or an IBAN is set aside with
+    its reason, `gateway jobs failures`), then write them all into one pain.001 batch for staff to release."""
+    planned = drain(
+        ctx,
+        "payouts.execute",
+        Payout,
+        lambda now: [col(Payout.status) == "scheduled", col(Payout.due_on) <= (now + timedelta(hours=14)).date()],
+        (col(Payout.due_on), col(Payout.id)),
+        batches.plan,
+        platform_of=platform_of,
+    )
+    # Also after a run that planned nothing: a run that crashed between planning and building left transfers.
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        batch = batches.build(session, ctx.settings, vault_of(ctx.settings), ctx.now())
+        session.commit()
+    if batch is not None:
+        log.info("payouts.execute: batch %s built with %d transfer(s)", batch.message_id, batch.count)
+    return planned
 
 
 def platform_of(session: Session, payout: Payout) -> int | None:

@@ -90,6 +90,14 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
         fund.advance(session, platform.slug, payout.amount, payout.currency, now, contract.id)
         payout.funded_by = "guarantee_fund"
     payout.reference = payments.transfer(payout)
+    complete(session, payout, now, source)
+
+
+def complete(session: Session, payout: Payout, now: datetime, source: str) -> None:
+    """The money has reached the rider (the local rail: at once; SEPA: when the statement shows it): the payout
+    is paid, the contract too, and the platform is told."""
+    contract = session.get(Contract, payout.contract_id)
+    assert contract is not None
     payout.status = "paid"
     payout.paid_at = now
     session.add(payout)

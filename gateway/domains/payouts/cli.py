@@ -1,0 +1,125 @@
+"""`gateway payouts batches|show|download|release`: the SEPA batches, for the guarantee fund's staff.
+
+The CLI acts as the operating system's user (`cli:<user>`), audited as such: a download (the file holds riders'
+IBANs) and a release (with the decision and reason when the fund is allowed below zero)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from gateway.db.engine import get_engine
+from gateway.deps import utcnow
+from gateway.domains.members.vault import VaultError, vault_of
+from gateway.domains.payouts import batches
+from gateway.domains.payouts.schemas import TransferOut
+from gateway.domains.staff.service import cli_actor
+from gateway.files import PRIVATE_FILE
+from gateway.problems import Problem
+from gateway.settings import InsecureSettings, get_settings
+
+BatchId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The batch's id (`gateway payouts batches`).")]
+app = typer.Typer(help="Payouts: SEPA credit-transfer batches (pain.001) for the fund's staff.", no_args_is_help=True)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command("batches")
+def list_cmd(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> None:
+    """Batches, newest first."""
+    with Session(get_engine()) as session:
+        rows = batches.listing(session, limit)
+    if not rows:
+        typer.echo("no batch yet")
+        return
+    table = Table("id", "message id", "created", "status", "count", "total", "released by")
+    for b in rows:
+        table.add_row(
+            str(b.id),
+            b.message_id,
+            f"{b.created_at:%Y-%m-%dT%H:%M:%SZ}",
+            b.status,
+            str(b.count),
+            f"{b.total} {b.currency}",
+            b.released_by or "-",
+        )
+    Console(width=200).print(table)
+
+
+@app.command("show")
+def show_cmd(batch_id: BatchId) -> None:
+    """One batch and its transfers (IBANs masked)."""
+    with Session(get_engine()) as session:
+        try:
+            batch = batches.get(session, batch_id)
+        except Problem as exc:
+            _fail(exc.detail)
+        transfers = [TransferOut.model_validate(t) for t in batches.transfers_of(session, batch)]
+    typer.echo(f"batch {batch.id} {batch.message_id} {batch.status}: {batch.count} transfer(s), {batch.total} EUR")
+    typer.echo(f"sha256 {batch.checksum}")
+    for t in transfers:
+        typer.echo(
+            f"{t.end_to_end_id}\t{t.status}\t{t.amount} {t.currency}\t{t.creditor_name}\t{t.iban}\t{t.remittance}"
+        )
+
+
+@app.command("download")
+def download_cmd(
+    batch_id: BatchId,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the pain.001 (created owner-only).")],
+) -> None:
+    """Write the batch's pain.001 file for the bank (audited: it holds riders' IBANs)."""
+    settings = get_settings()
+    try:
+        settings.require_secrets()
+        vault = vault_of(settings)
+    except (InsecureSettings, VaultError) as exc:
+        _fail(str(exc))
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            batch = batches.get(session, batch_id)
+            data = batches.document(session, settings, vault, batch, cli_actor(), utcnow())
+        except Problem as exc:
+            _fail(exc.detail)
+        with out.open("xb") as f:  # never overwrite: an older file of another batch may sit there
+            out.chmod(PRIVATE_FILE)
+            f.write(data)
+        session.commit()
+    typer.echo(f"{out}: batch {batch.id}, {batch.message_id}, sha256 {batch.checksum}")
+
+
+@app.command("release")
+def release_cmd(
+    batch_id: BatchId,
+    allow_negative: Annotated[
+        bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (required with --allow-negative; audited).")] = None,
+) -> None:
+    """Release a built batch to the bank: its transfers are sent and the fund's advances booked."""
+    settings = get_settings()
+    try:
+        settings.require_secrets()
+        vault = vault_of(settings)
+    except (InsecureSettings, VaultError) as exc:
+        _fail(str(exc))
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            done = batches.release(
+                session, settings, vault, batch_id, cli_actor(), utcnow(), allow_negative=allow_negative, reason=reason
+            )
+        except Problem as exc:
+            _fail(exc.detail)
+        session.commit()
+    typer.echo(
+        f"batch {done.batch.id} released: {done.batch.count} transfer(s), {done.batch.total} EUR; "
+        f"the fund advanced {done.advanced} EUR, its cash is now {done.cash_after} EUR"
+    )
