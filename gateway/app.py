@@ -27,6 +27,8 @@ from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
 from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.insolvency.endpoints import router as insolvency_router
+from gateway.domains.invoicing.endpoints import router as invoice_documents_router
+from gateway.domains.invoicing.endpoints import staff_router as staff_invoice_documents_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
@@ -161,6 +163,8 @@ def create_app(
     app.include_router(declarations_router)
     app.include_router(members_router)
     app.include_router(blocked_contracts_router)
+    app.include_router(invoice_documents_router)
+    app.include_router(staff_invoice_documents_router)
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)
