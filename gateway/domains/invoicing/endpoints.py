@@ -186,16 +186,14 @@ def staff_invoice_pdf(invoice_id: uuid.UUID, staff: FundStaff, session: SessionD
 
 
 @staff_router.post(
-    "/invoices/{invoice_id}/credit-note",
+    "/credit-notes",
     response_model=CreditNoteOut,
     summary="Credit an issued invoice in full (once per invoice)",
     responses=_STAFF_ERRORS,
 )
-def post_credit_note(
-    invoice_id: uuid.UUID, body: CreditNoteIn, staff: FundStaff, session: SessionDep, now: NowDep
-) -> CreditNoteOut:
-    credit = issue_credit_note(session, invoice_id, body.reason, now)
-    audit(session, staff.actor, "invoice.credited", f"invoice:{invoice_id}", now, credit_note=str(credit.id))
+def post_credit_note(body: CreditNoteIn, staff: FundStaff, session: SessionDep, now: NowDep) -> CreditNoteOut:
+    credit = issue_credit_note(session, body.invoice_id, body.reason, now)
+    audit(session, staff.actor, "invoice.credited", f"invoice:{body.invoice_id}", now, credit_note=str(credit.id))
     session.commit()
     return CreditNoteOut.model_validate(credit)
 

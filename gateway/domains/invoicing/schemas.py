@@ -22,6 +22,7 @@ class InvoiceListed(BaseModel):
 
 
 class CreditNoteIn(BaseModel):
+    invoice_id: uuid.UUID = Field(description="The issued invoice to credit in full")
     reason: str = Field(min_length=1, max_length=300, description="Why the invoice is credited: shown on the note.")
 
 

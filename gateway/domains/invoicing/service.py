@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -197,12 +197,3 @@ def platform_invoices(
     if before is not None:
         query = query.where(col(Invoice.issued_at) < before)
     return list(session.exec(query).all())
-
-
-def amounts(doc: Document) -> Iterator[tuple[str, Decimal]]:
-    """The figures a reader checks, by name: what the PDF test reads back from both documents."""
-    for line in doc.lines:
-        yield f"line {line.id}", line.amount
-    yield "total excl. VAT", doc.line_total
-    yield "VAT", doc.vat_amount
-    yield "payable", doc.payable

@@ -108,7 +108,7 @@ COVERED: dict[str, str] = {
     "PEPPOL-EN16931-R010": "buyer electronic address (EndpointID)",
     "BR-62/BR-63": "electronic addresses carry a schemeID",
     "PEPPOL-EN16931-CL008": "electronic address scheme from the EAS list",
-    "BE-0208": "a 0208 identifier is a valid Belgian enterprise number (python-stdnum)",
+    "BE-0208": "a 0208 identifier is a valid Belgian enterprise number, python-stdnum (PEPPOL-COMMON-R043)",
     "BR-CO-09": "VAT identifiers start with a country code; Belgian ones valid (python-stdnum be.vat)",
     "BR-S-02": "a standard-rated document has the seller's VAT identifier",
     "BR-16": "at least one line",

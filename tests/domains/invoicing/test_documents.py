@@ -157,10 +157,11 @@ def test_a_credit_note_credits_the_invoice_in_full_once(
     client: TestClient, enrolled: PlatformHandle, invoices: list[dict[str, Any]]
 ) -> None:
     invoice_id = invoices[0]["id"]
-    r = client.post(f"/v1/admin/invoices/{invoice_id}/credit-note", json={"reason": "re-settled"}, headers=STAFF)
+    body = {"invoice_id": invoice_id, "reason": "re-settled"}
+    r = client.post("/v1/admin/credit-notes", json=body, headers=STAFF)
     assert r.status_code == 200, r.text
     credit_id = r.json()["id"]
-    again = client.post(f"/v1/admin/invoices/{invoice_id}/credit-note", json={"reason": "twice"}, headers=STAFF)
+    again = client.post("/v1/admin/credit-notes", json={**body, "reason": "twice"}, headers=STAFF)
     assert again.status_code == 409
     xml = client.get(f"/v1/platforms/demo/credit-notes/{credit_id}.xml", headers=enrolled.auth)
     assert xml.status_code == 200
