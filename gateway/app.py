@@ -39,6 +39,7 @@ from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
+from gateway.plugins import check_settings
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
@@ -58,6 +59,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # a published placeholder secret outside development. Here rather than in create_app, which also renders
     # the OpenAPI document (no secret needed).
     settings.require_secrets()
+    # Each package's own settings (GATEWAY_INVOICING_..., GATEWAY_COOPCYCLE_...) are read where first needed;
+    # built here too, so that a wrong value (an example seller in production) stops the process at start.
+    check_settings()
     # Sync handlers run on this event loop's worker threads: bounded by the setting, not anyio's default of 40.
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     scheduler = None

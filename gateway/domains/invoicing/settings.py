@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from schwifty import BIC, IBAN
 from stdnum.be import vat
@@ -69,22 +69,29 @@ class Party(BaseModel):
     country: Annotated[str, Field(pattern="^BE$")] = "BE"
 
 
+EXAMPLE_SELLER = Party(
+    name="Example Cooperative SCE",
+    enterprise_number="0403.170.701",
+    vat_number="BE0403170701",
+    street="Rue Coenraets 72",
+    city="Saint-Gilles",
+    postcode="1060",
+)
+EXAMPLE_IBAN = "BE68539007547034"
+
+
 class InvoicingSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GATEWAY_INVOICING_", env_file=".env", extra="ignore", hide_input_in_errors=True
     )
 
+    # The gateway's own mode (GATEWAY_ENV, production unless said otherwise), read here so that the example seller
+    # below is refused outside development and tests, as the gateway's placeholder secrets are.
+    env: Literal["development", "production", "test"] = Field(default="production", validation_alias="GATEWAY_ENV")
     # Development defaults: a well-formed example (checksums valid), so `./dev run` issues documents that validate.
-    # Production sets the cooperative's own identity.
-    seller: Party = Party(
-        name="Example Cooperative SCE",
-        enterprise_number="0403.170.701",
-        vat_number="BE0403170701",
-        street="Rue Coenraets 72",
-        city="Saint-Gilles",
-        postcode="1060",
-    )
-    iban: Annotated[str, AfterValidator(_iban)] = "BE68539007547034"
+    # Production must set the cooperative's own identity and account.
+    seller: Party = EXAMPLE_SELLER
+    iban: Annotated[str, AfterValidator(_iban)] = EXAMPLE_IBAN
     bic: Annotated[str, AfterValidator(_bic)] = "GKCCBEBB"
     # Platform slug -> its legal identity as buyer, e.g. GATEWAY_INVOICING_BUYERS='{"demo": {"name": ...}}'.
     buyers: dict[str, Party] = {}
@@ -94,6 +101,16 @@ class InvoicingSettings(BaseSettings):
     # The platform pays within this many days of issue (the cooperative's general terms); the rider is paid by the
     # agreement's own payment term whatever the platform does (guarantee fund).
     payment_days: Annotated[int, Field(ge=0, le=120)] = 30
+
+    @model_validator(mode="after")
+    def _own_identity_outside_development(self) -> InvoicingSettings:
+        # Invoices under an example identity or into an example account would be sent to real platforms.
+        if self.env == "production" and (self.seller == EXAMPLE_SELLER or self.iban == EXAMPLE_IBAN):
+            raise ValueError(
+                "GATEWAY_INVOICING_SELLER and GATEWAY_INVOICING_IBAN are the development examples: set the "
+                "cooperative's own (or GATEWAY_ENV=development)"
+            )
+        return self
 
 
 @cache

@@ -9,6 +9,7 @@ rules checked; docs/invoices.md lists those that are not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -95,6 +96,7 @@ COVERED: dict[str, str] = {
     "BR-05": "document currency",
     "BR-CL-04": "currency code from ISO 4217 (subset)",
     "PEPPOL-EN16931-R051": "every currencyID is the document currency",
+    "PEPPOL-EN16931-R002": "at most one note at document level",
     "PEPPOL-EN16931-R003": "buyer reference or order reference",
     "PEPPOL-EN16931-R008": "no empty elements",
     "BR-06": "seller name",
@@ -108,7 +110,7 @@ COVERED: dict[str, str] = {
     "PEPPOL-EN16931-R010": "buyer electronic address (EndpointID)",
     "BR-62/BR-63": "electronic addresses carry a schemeID",
     "PEPPOL-EN16931-CL008": "electronic address scheme from the EAS list",
-    "BE-0208": "a 0208 identifier is a valid Belgian enterprise number, python-stdnum (PEPPOL-COMMON-R043)",
+    "BE-0208": "a 0208 identifier is ten digits and a valid Belgian enterprise number (PEPPOL-COMMON-R043)",
     "BR-CO-09": "VAT identifiers start with a country code; Belgian ones valid (python-stdnum be.vat)",
     "BR-S-02": "a standard-rated document has the seller's VAT identifier",
     "BR-16": "at least one line",
@@ -120,7 +122,7 @@ COVERED: dict[str, str] = {
     "BR-25": "item name",
     "BR-26": "item net price",
     "BR-27": "item net price not negative",
-    "PEPPOL-EN16931-R120": "line net amount = quantity × price / base quantity",
+    "PEPPOL-EN16931-R120": "line net amount = quantity × price / base quantity (to the cent: stricter than its 0.02 slack)",
     "PEPPOL-EN16931-R121": "base quantity positive when given",
     "BR-CO-04": "each line has a VAT category",
     "BR-S-05": "a standard-rated line has a rate above zero",
@@ -230,6 +232,8 @@ def _header(doc: _Doc) -> Iterator[str]:
             yield f"PEPPOL-EN16931-R051: {_local(el)} in {el.attrib['currencyID']}, not {currency}"
         if len(el) == 0 and not (el.text or "").strip():
             yield f"PEPPOL-EN16931-R008: empty element {_local(el)}"
+    if len(doc.all("cbc:Note")) > 1:
+        yield "PEPPOL-EN16931-R002: more than one document-level Note"
     if doc.text("cbc:BuyerReference") is None and doc.text("cac:OrderReference/cbc:ID") is None:
         yield "PEPPOL-EN16931-R003: neither BuyerReference nor OrderReference"
     start, end = doc.text("cac:InvoicePeriod/cbc:StartDate"), doc.text("cac:InvoicePeriod/cbc:EndDate")
@@ -253,7 +257,10 @@ def _party(doc: _Doc, role: str, rules: dict[str, str]) -> Iterator[str]:
     elif endpoint.attrib["schemeID"] not in EAS:
         yield f"PEPPOL-EN16931-CL008: scheme {endpoint.attrib['schemeID']} not in EAS"
     for ident in party.iter(f"{{{CBC}}}EndpointID", f"{{{CBC}}}CompanyID"):
-        if ident.attrib.get("schemeID") == "0208" and not be_vat.is_valid(ident.text or ""):
+        number = ident.text or ""
+        if ident.attrib.get("schemeID") == "0208" and not (
+            re.fullmatch(r"[0-9]{10}", number) and be_vat.is_valid(number)
+        ):
             yield f"BE-0208: {role} {_local(ident)} {ident.text} is not a Belgian enterprise number"
     if not doc.text("cac:PartyName/cbc:Name", party) and not doc.text(
         "cac:PartyLegalEntity/cbc:RegistrationName", party

@@ -4,6 +4,7 @@ contract passes the rules of peppol_rules.py, the PDF states the XML's figures, 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -227,7 +228,7 @@ def test_a_platform_without_a_billing_identity_is_a_409_problem(
 @pytest.fixture
 def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("GATEWAY_INVOICING_BUYERS", '{"demo": ' + __import__("json").dumps(BUYER) + "}")
+    monkeypatch.setenv("GATEWAY_INVOICING_BUYERS", '{"demo": ' + json.dumps(BUYER) + "}")
     get_settings.cache_clear()
     get_invoicing_settings.cache_clear()
     yield database_url
@@ -286,3 +287,12 @@ def test_the_unit_price_gives_back_the_line_amount(amount: str, hours: str) -> N
 def test_a_wrong_belgian_number_is_refused_at_start(field: str) -> None:
     with pytest.raises(ValueError, match="python-stdnum"):
         Party(**{**BUYER, field: "0203.201.341"})
+
+
+def test_production_refuses_the_example_seller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_ENV", "production")
+    with pytest.raises(ValueError, match="GATEWAY_INVOICING_SELLER"):
+        InvoicingSettings()
+    monkeypatch.setenv("GATEWAY_INVOICING_SELLER", json.dumps(BUYER))
+    monkeypatch.setenv("GATEWAY_INVOICING_IBAN", "BE71 0961 2345 6769")
+    assert InvoicingSettings().seller.name == BUYER["name"]
