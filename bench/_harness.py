@@ -137,6 +137,12 @@ class Pool:
     threads: int = 4
 
 
+BENCH_SELLER = (
+    '{"name": "Bench Cooperative", "enterprise_number": "0203.201.340", "vat_number": "BE0203201340", '
+    '"street": "Rue 1", "city": "Bruxelles", "postcode": "1000"}'
+)
+
+
 def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
     """Production-like settings, scheduler off (the benchmark measures the request path alone)."""
     return {
@@ -151,6 +157,9 @@ def gateway_env(url: str, pool: Pool, **extra: str) -> dict[str, str]:
         "GATEWAY_IDENTITY_KEYS": Fernet.generate_key().decode(),
         "GATEWAY_IDENTITY_INDEX_KEY": "bench-index-key-" + uuid.uuid4().hex,
         "GATEWAY_SCHEDULER": "false",
+        # Production refuses the example seller (invoicing settings): a seller of its own, as for the keys.
+        "GATEWAY_INVOICING_SELLER": BENCH_SELLER,
+        "GATEWAY_INVOICING_IBAN": "BE71096123456769",
         # The per-platform rate limit would cap one platform's load far below capacity: off for the capacity run.
         "GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
         **extra,

@@ -27,6 +27,8 @@ from gateway.domains.health.endpoints import router as health_router
 from gateway.domains.inbox.endpoints import router as inbox_router
 from gateway.domains.inbox.secrets import router as platforms_router
 from gateway.domains.insolvency.endpoints import router as insolvency_router
+from gateway.domains.invoicing.endpoints import router as invoice_documents_router
+from gateway.domains.invoicing.endpoints import staff_router as staff_invoice_documents_router
 from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
@@ -38,6 +40,7 @@ from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router
 from gateway.domains.staff.endpoints import router as staff_admin_router
 from gateway.jobs import JobContext, start_scheduler
+from gateway.plugins import check_settings
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
@@ -57,6 +60,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # a published placeholder secret outside development. Here rather than in create_app, which also renders
     # the OpenAPI document (no secret needed).
     settings.require_secrets()
+    # Each package's own settings (GATEWAY_INVOICING_..., GATEWAY_COOPCYCLE_...) are read where first needed;
+    # built here too, so that a wrong value (an example seller in production) stops the process at start.
+    check_settings()
     # Sync handlers run on this event loop's worker threads: bounded by the setting, not anyio's default of 40.
     to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
     scheduler = None
@@ -162,6 +168,8 @@ def create_app(
     app.include_router(declarations_router)
     app.include_router(members_router)
     app.include_router(blocked_contracts_router)
+    app.include_router(invoice_documents_router)
+    app.include_router(staff_invoice_documents_router)
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)

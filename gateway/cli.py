@@ -25,6 +25,7 @@ from gateway.deps import utcnow
 from gateway.domains.auth.credentials import issue_credential
 from gateway.domains.callbacks.cli import callbacks_app
 from gateway.domains.declarations.cli import declarations_app
+from gateway.domains.invoicing import cli as invoicing_cli
 from gateway.domains.jobs import cli as job_failures
 from gateway.domains.outbox.cli import outbox_app
 from gateway.domains.platforms import service as platforms
@@ -56,6 +57,11 @@ fund_app = typer.Typer(help="The guarantee fund: balances, ledger, deposits.", n
 app.add_typer(fund_app, name="fund")
 invoices_app = typer.Typer(help="Platforms' invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
+invoices_app.command("ubl")(invoicing_cli.ubl_cmd)
+invoices_app.command("pdf")(invoicing_cli.pdf_cmd)
+invoices_app.command("credit")(invoicing_cli.credit_cmd)
+invoices_app.command("credit-ubl")(invoicing_cli.credit_ubl_cmd)
+invoices_app.command("credit-pdf")(invoicing_cli.credit_pdf_cmd)
 staff_app = typer.Typer(help="The cooperative's staff: members, roles, the audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 web_app = typer.Typer(help="The rider's pages: screenshots for the README.", no_args_is_help=True)

@@ -86,6 +86,12 @@ def test_gateway_serve_refuses_an_empty_secret(
     assert "GATEWAY_CREDENTIAL_PEPPER" in r.output and "GATEWAY_TOKEN_SIGNING_KEY" not in r.output
 
 
+REAL_SELLER = (
+    '{"name": "A Real Cooperative", "enterprise_number": "0203201340", "vat_number": "BE0203201340", '
+    '"street": "Rue 1", "city": "Bruxelles", "postcode": "1000"}'
+)
+
+
 def test_gateway_serve_starts_with_real_secrets(
     forgotten_env: str, uvicorn_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -93,6 +99,9 @@ def test_gateway_serve_starts_with_real_secrets(
     monkeypatch.setenv("GATEWAY_CREDENTIAL_PEPPER", REAL_PEPPER)
     monkeypatch.setenv("GATEWAY_IDENTITY_KEYS", REAL_IDENTITY_KEY)
     monkeypatch.setenv("GATEWAY_IDENTITY_INDEX_KEY", REAL_PEPPER)
+    # Production also refuses the example seller and IBAN of the invoices (docs/invoices.md).
+    monkeypatch.setenv("GATEWAY_INVOICING_SELLER", REAL_SELLER)
+    monkeypatch.setenv("GATEWAY_INVOICING_IBAN", "BE71096123456769")
     r = runner.invoke(cli, ["serve", "--port", "8123"])
     assert r.exit_code == 0, r.output
     assert len(uvicorn_calls) == 1

@@ -19,7 +19,7 @@ from gateway.problems import Conflict, NotFound
 KEY_PREFIX = "gwk_"
 
 
-ALL_SCOPES = frozenset({"contracts:read", "riders:links", "callbacks:manage", "secrets:rotate"})
+ALL_SCOPES = frozenset({"contracts:read", "riders:links", "callbacks:manage", "secrets:rotate", "invoices:read"})
 
 
 @dataclass(frozen=True, slots=True)

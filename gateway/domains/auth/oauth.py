@@ -19,6 +19,7 @@ SCOPES: dict[str, str] = {
     "riders:links": "request access links for the platform's riders",
     "callbacks:manage": "manage the platform's callback endpoints",
     "secrets:rotate": "rotate the platform's webhook signing secret",
+    "invoices:read": "list and download the platform's invoices and credit notes (UBL, PDF)",
 }
 
 
