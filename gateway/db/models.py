@@ -10,7 +10,7 @@ from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.jobs.models import JobFailure
 from gateway.domains.members.models import IdentityRead, LinkRequest, Member
 from gateway.domains.outbox.models import OutboxAttempt, OutboxMessage
-from gateway.domains.payouts.models import Payout, PayoutBatch, PayoutTransfer
+from gateway.domains.payouts.models import BankStatementImport, Payout, PayoutBatch, PayoutTransfer
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
 from gateway.domains.riders.models import Rider, RiderLinkUse
 from gateway.domains.settlement.models import Invoice, Settlement
@@ -22,6 +22,7 @@ load_all("models")
 __all__ = [
     "ApiCredential",
     "AuditEntry",
+    "BankStatementImport",
     "CallbackEndpoint",
     "Contract",
     "ContractEvent",

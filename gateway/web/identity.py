@@ -116,6 +116,10 @@ class IdentityView(BaseModel):
     text: str = Field(description="Where the identity stands, in plain words.")
     why: str = Field(description="Why the cooperative asks for it.")
     locked_note: str | None = Field(description="How to change the fields this session cannot change, if any.")
+    iban_prompt: str | None = Field(
+        default=None,
+        description="Set when the bank returned the rider's pay: the sentence asking them to correct their IBAN.",
+    )
     groups: list[GroupView]
 
 
@@ -165,6 +169,13 @@ def needs_identity(session: Session, settings: Settings, principal: RiderPrincip
     return not link_pending(session, riders)
 
 
+def iban_returned(session: Session, principal: RiderPrincipal) -> bool:
+    """Whether the bank returned a transfer to the rider's IBAN (closed, wrong...): their pages ask them to correct
+    it, and this is the one change a link session may make to a field already given."""
+    member = member_of(session, session_riders(session, principal))
+    return member is not None and member.iban_rejected_at is not None
+
+
 def load_view(session: Session, principal: RiderPrincipal, t: Translator, typed: Typed | None = None) -> IdentityView:
     riders = session_riders(session, principal)
     member = member_of(session, riders)
@@ -202,7 +213,8 @@ def _field(
     t: Translator, spec: Spec, member: Member | None, via: str, need: list[str], typed: Typed | None
 ) -> FieldView:
     known = _known(member, spec.name)
-    locked = via != "oidc" and spec.name in members.SENSITIVE and known is not None
+    correcting = spec.name in ("iban", "bic") and member is not None and member.iban_rejected_at is not None
+    locked = via != "oidc" and spec.name in members.SENSITIVE and known is not None and not correcting
     value = typed.shown.get(spec.name, known) if typed is not None and not locked else known
     code = typed.errors.get(spec.name) if typed is not None else None
     hint_key = f"identity.hint.{spec.name}"
@@ -254,6 +266,7 @@ def identity_view(
         text=text,
         why=t("identity.why"),
         locked_note=t("identity.locked_note") if locked else None,
+        iban_prompt=t("identity.iban_returned") if member is not None and member.iban_rejected_at else None,
         groups=groups,
     )
 

@@ -172,12 +172,16 @@ def contract_content(
 ) -> view.ContractView:
     contract = load_contract(session, principal, ref)
     needed = identity.needs_identity(session, settings, principal)
-    return view.contract_view(contract, book.get(contract.agreement.id), t, identity_needed=needed)
+    returned = identity.iban_returned(session, principal)
+    return view.contract_view(
+        contract, book.get(contract.agreement.id), t, identity_needed=needed, iban_returned=returned
+    )
 
 
 def home_content(session: Session, settings: Settings, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
     needed = identity.needs_identity(session, settings, principal)
-    return view.home_view(rider_contracts(session, principal), t, identity_needed=needed)
+    returned = identity.iban_returned(session, principal)
+    return view.home_view(rider_contracts(session, principal), t, identity_needed=needed, iban_returned=returned)
 
 
 @router.get(

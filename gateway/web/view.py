@@ -167,6 +167,11 @@ class ContractView(BaseModel):
         description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
         "asking for it (the form is /rider/identity).",
     )
+    iban_prompt: str | None = Field(
+        default=None,
+        description="Set when the bank returned the rider's pay: the sentence asking them to correct their IBAN "
+        "(the form is /rider/identity).",
+    )
     payslip_url: str | None = Field(
         default=None, description="The contract's payslip (PDF, with the rider's session), once its pay is settled."
     )
@@ -198,6 +203,11 @@ class RiderHomeView(BaseModel):
         default=None,
         description="Set while the cooperative still needs the rider's identity to declare their work: the sentence "
         "asking for it (the form is /rider/identity).",
+    )
+    iban_prompt: str | None = Field(
+        default=None,
+        description="Set when the bank returned the rider's pay: the sentence asking them to correct their IBAN "
+        "(the form is /rider/identity).",
     )
 
 
@@ -589,7 +599,12 @@ def _history(t: Translator, c: ContractOut, tz: ZoneInfo) -> list[EventView]:
 
 
 def contract_view(
-    c: ContractOut, agreement: Agreement | None, t: Translator, *, identity_needed: bool = False
+    c: ContractOut,
+    agreement: Agreement | None,
+    t: Translator,
+    *,
+    identity_needed: bool = False,
+    iban_returned: bool = False,
 ) -> ContractView:
     """The rider's whole view of one contract, in the language of `t`; `identity_needed`: ask for the rider's
     identity (the cooperative cannot declare their work without it)."""
@@ -618,6 +633,7 @@ def contract_view(
         corrections=corrections,
         history=_history(t, c, tz),
         identity_prompt=t("identity.banner") if identity_needed else None,
+        iban_prompt=t("identity.iban_returned") if iban_returned else None,
         payslip_url=payslip_url(c),
     )
 
@@ -666,10 +682,13 @@ def summary(c: ContractOut, t: Translator) -> ContractSummary:
     )
 
 
-def home_view(contracts: list[ContractOut], t: Translator, *, identity_needed: bool = False) -> RiderHomeView:
+def home_view(
+    contracts: list[ContractOut], t: Translator, *, identity_needed: bool = False, iban_returned: bool = False
+) -> RiderHomeView:
     return RiderHomeView(
         lang=t.lang,
         contracts=[summary(c, t) for c in contracts],
         payslips=_monthly_payslips(contracts, t),
         identity_prompt=t("identity.banner") if identity_needed else None,
+        iban_prompt=t("identity.iban_returned") if iban_returned else None,
     )

@@ -43,6 +43,10 @@ class Member(SQLModel, table=True):
     iban_cipher: str | None = Field(default=None, sa_type=Text)
     iban_last4: str | None = Field(default=None, sa_type=String(4))
     bic: str | None = Field(default=None, sa_type=String(11))
+    # The bank returned a transfer to this IBAN with a reason saying the account cannot take it (AC04 closed...):
+    # the rider may replace it on their page (a link session otherwise only fills), which clears these.
+    iban_rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    iban_rejected_reason: str | None = Field(default=None, sa_type=String(8))
     language: str = Field(default="en", sa_type=String(2))  # en | fr | nl
     # Dimona worker type (OTH, STU, FLX, EXT); None: the gateway's default (GATEWAY_DECLARATION_WORKER_TYPE).
     worker_type: str | None = Field(default=None, sa_type=String(3))

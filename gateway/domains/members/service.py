@@ -82,6 +82,11 @@ def create(session: Session, vault: Vault, data: IdentityIn, now: datetime, numb
     return member
 
 
+def _may_correct(member: Member, field: str) -> bool:
+    """The one change a link session may make: an IBAN (and its BIC) the bank returned a transfer from."""
+    return field in ("iban", "bic") and member.iban_rejected_at is not None
+
+
 def update(
     session: Session, vault: Vault, member: Member, data: IdentityIn, now: datetime, *, may_replace: bool = True
 ) -> Member:
@@ -102,7 +107,7 @@ def update(
                 f, "locked", "already set: only the cooperative (or a sign-in with its account) changes it"
             )
             for f in SENSITIVE
-            if f in given and _is_set(member, f) and f not in {e.field for e in errors}
+            if f in given and _is_set(member, f) and f not in {e.field for e in errors} and not _may_correct(member, f)
         ]
     if errors:
         raise InvalidPayload(
@@ -118,6 +123,7 @@ def update(
     if "iban" in values:
         iban = values.pop("iban")
         member.iban_cipher, member.iban_last4 = vault.encrypt(iban), iban[-4:]
+        member.iban_rejected_at = member.iban_rejected_reason = None  # a new IBAN: the failed payouts go again
         values.setdefault("bic", check.bic_for(None, iban))
     for name, value in values.items():
         setattr(member, name, value)

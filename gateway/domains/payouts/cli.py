@@ -1,4 +1,4 @@
-"""`gateway payouts batches|show|download|release`: the SEPA batches, for the guarantee fund's staff.
+"""`gateway payouts batches|show|download|release|import-statement|failed`: the SEPA batches, for the guarantee fund's staff.
 
 The CLI acts as the operating system's user (`cli:<user>`), audited as such: a download (the file holds riders'
 IBANs) and a release (with the decision and reason when the fund is allowed below zero)."""
@@ -16,7 +16,7 @@ from sqlmodel import Session
 from gateway.db.engine import get_engine
 from gateway.deps import utcnow
 from gateway.domains.members.vault import VaultError, vault_of
-from gateway.domains.payouts import batches
+from gateway.domains.payouts import batches, reconcile
 from gateway.domains.payouts.schemas import TransferOut
 from gateway.domains.staff.service import cli_actor
 from gateway.files import PRIVATE_FILE
@@ -123,3 +123,44 @@ def release_cmd(
         f"batch {done.batch.id} released: {done.batch.count} transfer(s), {done.batch.total} EUR; "
         f"the fund advanced {done.advanced} EUR, its cash is now {done.cash_after} EUR"
     )
+
+
+@app.command("import-statement")
+def import_statement_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The bank's camt.053 or camt.054 file.")],
+) -> None:
+    """Import a bank statement or return notice: paid and returned payouts marked, unknown lines reported."""
+    data = file.read_bytes()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            report = reconcile.import_statement(session, data, utcnow(), cli_actor())
+        except Problem as exc:
+            _fail(exc.detail)
+        session.commit()
+    again = " (imported before: nothing new applied)" if report.already_imported else ""
+    typer.echo(f"{report.message} {report.message_id}{again}")
+    for r in report.lines:
+        extra = f" {r.reason_code}: {r.reason_label}" if r.outcome == "returned" else ""
+        state = "applied" if r.applied else f"unchanged ({r.why})"
+        typer.echo(f"{r.outcome}\t{state}\t{r.detail}{extra}")
+    codes = sorted({r.reason_code or "no code" for r in report.lines if r.outcome == "returned" and r.applied})
+    typer.echo(
+        f"paid {report.paid}, returned {report.returned}{' (' + ', '.join(codes) + ')' if codes else ''}, "
+        f"unknown {report.unknown}, unchanged {report.unchanged}"
+    )
+
+
+@app.command("failed")
+def failed_cmd(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> None:
+    """Payouts the bank returned, with its reason code (retried by the next batch once the IBAN is corrected)."""
+    with Session(get_engine()) as session:
+        rows = reconcile.failed_out(session, limit)
+    if not rows:
+        typer.echo("no failed payout")
+        return
+    for f in rows:
+        corrected = "IBAN corrected: next batch" if f.iban_corrected else "waiting"
+        typer.echo(
+            f"{f.payout_id.hex}\t{f.amount} {f.currency}\t{f.end_to_end_id}\t{f.reason_code or '-'}\t"
+            f"{f.reason_label}\t{corrected}"
+        )

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.members.vault import vault_of
-from gateway.domains.payouts import batches
-from gateway.domains.payouts.schemas import BatchDetailOut, BatchOut, ReleaseIn, ReleaseOut, TransferOut
+from gateway.domains.payouts import batches, camt, reconcile
+from gateway.domains.payouts.schemas import (
+    BatchDetailOut,
+    BatchOut,
+    FailedPayoutOut,
+    ReleaseIn,
+    ReleaseOut,
+    StatementImportOut,
+    TransferOut,
+)
 from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import (
@@ -18,7 +26,9 @@ from gateway.problems import (
     InvalidPayload,
     InvalidRequest,
     NotFound,
+    PayloadTooLarge,
     Unauthorized,
+    UnsupportedMediaType,
     problem_responses,
 )
 from gateway.routing import api_router
@@ -26,6 +36,7 @@ from gateway.routing import api_router
 router = api_router(prefix="/v1/admin/payouts", tags=["staff"])
 FundStaff = Annotated[StaffPrincipal, staff_role("fund")]
 PAIN_001_MEDIA_TYPE = "application/xml"
+CAMT_MEDIA_TYPES = ("application/xml", "text/xml")
 # Bounded like every input: past the column's range, a 422 naming the parameter, not a database error.
 BatchId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The batch's id (`gateway payouts batches`).")]
 
@@ -103,3 +114,47 @@ def release_batch(
     )
     session.commit()
     return ReleaseOut(batch=BatchOut.model_validate(done.batch), advanced=done.advanced, fund_cash=done.cash_after)
+
+
+async def statement_body(request: Request) -> bytes:
+    """The XML file as sent (its size bounded before routing, gateway/bodylimit.py; camt refuses past 16 MiB)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in CAMT_MEDIA_TYPES:
+        raise UnsupportedMediaType(f"send the bank's file as application/xml, not {media[:60] or 'nothing'}")
+    return await request.body()
+
+
+@router.post(
+    "/statements",
+    response_model=StatementImportOut,
+    summary="Import a bank statement (camt.053) or return notice (camt.054): payouts paid or failed",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    responses=problem_responses(
+        Unauthorized, Forbidden, Conflict, PayloadTooLarge, UnsupportedMediaType, camt.StatementRefused, InvalidRequest
+    ),
+)
+def import_statement(
+    staff: FundStaff, session: SessionDep, now: NowDep, body: Annotated[bytes, Depends(statement_body)]
+) -> StatementImportOut:
+    """Paid lines mark their payouts paid, returns mark them failed with the bank's reason code, unknown lines are
+    reported with why and change nothing. Importing a file again changes nothing (`already_imported`)."""
+    report = reconcile.import_statement(session, body, now, staff.actor)
+    session.commit()
+    return StatementImportOut.model_validate(report)
+
+
+@router.get(
+    "/failed",
+    response_model=list[FailedPayoutOut],
+    summary="Payouts the bank returned, with its reason code: what staff follow up",
+    responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
+)
+def list_failed(
+    staff: FundStaff, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[FailedPayoutOut]:
+    return reconcile.failed_out(session, limit)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.members.vault import vault_of
-from gateway.domains.payouts import batches
+from gateway.domains.payouts import batches, reconcile
 from gateway.domains.payouts.models import Payout
 from gateway.domains.payouts.service import is_due, pay, rail, settle_and_schedule
 from gateway.domains.settlement import service as settlement
@@ -85,7 +85,13 @@ def execute_due(ctx: JobContext) -> int:
 
 def batch_due(ctx: JobContext) -> int:
     """The sepa rail: plan a transfer for every due payout (a payout without a member or an IBAN is set aside with
-    its reason, `gateway jobs failures`), then write them all into one pain.001 batch for staff to release."""
+    its reason, `gateway jobs failures`), then write them all into one pain.001 batch for staff to release. First,
+    payouts the bank returned whose rider has since corrected the IBAN are scheduled again (a new attempt)."""
+    with Session(ctx.engine) as session:
+        retried = reconcile.retry_corrected(session)
+        session.commit()
+    if retried:
+        log.info("payouts.execute: %d returned payout(s) scheduled again after a corrected IBAN", retried)
     planned = drain(
         ctx,
         "payouts.execute",

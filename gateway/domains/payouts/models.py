@@ -79,3 +79,22 @@ class PayoutTransfer(SQLModel, table=True):
     iban_last4: str | None = Field(default=None, sa_type=String(4), description="The IBAN paid to, masked.")
     reason_code: str | None = Field(default=None, sa_type=String(8), description="The bank's return reason (AC01...).")
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BankStatementImport(SQLModel, table=True):
+    """One imported camt.053/.054 file, unique by its SHA-256: the same file imported twice is told apart (and
+    changes nothing the second time: the transfers' states decide). Not unique by message id: a bank resending a
+    statement, or a test, may reuse one for different contents."""
+
+    __tablename__ = "bank_statement_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(sa_type=String(35), index=True, description="The file's GrpHdr/MsgId.")
+    message: str = Field(sa_type=String(20), description="camt.053.001.08, camt.054.001.02...")
+    checksum: str = Field(sa_type=String(64), unique=True, description="SHA-256 of the file, hex.")
+    paid: int
+    returned: int
+    unknown: int
+    unchanged: int
+    imported_at: datetime = Field(sa_type=UTCDateTime)
+    imported_by: str = Field(sa_type=String(200))

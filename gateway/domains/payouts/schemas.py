@@ -62,3 +62,47 @@ class ReleaseOut(BaseModel):
     batch: BatchOut
     advanced: Decimal = Field(description="What the guarantee fund advanced for this batch.")
     fund_cash: Decimal = Field(description="The fund's cash after the release.")
+
+
+class StatementLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    where: str = Field(description="Entry and transaction in the file, with the file's line.")
+    outcome: str = Field(description="paid, returned or unknown.")
+    applied: bool = Field(description="False: nothing changed (unknown, or the transfer was already in that state).")
+    end_to_end_id: str | None
+    amount: Decimal | None
+    why: str | None = Field(
+        description="Why nothing changed: an unknown line's reason (not_booked, unknown_id, amount_differs...) or "
+        "already_paid / already_failed."
+    )
+    reason_code: str | None = Field(description="For a return: the bank's reason code (AC04...).")
+    reason_label: str | None
+    rider_must_correct_iban: bool
+    detail: str
+
+
+class StatementImportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    import_id: int | None = Field(description="The import's record (the first import of this file).")
+    message_id: str = Field(description="The file's message id (GrpHdr/MsgId).")
+    message: str = Field(description="camt.053.001.08, camt.054.001.02...")
+    already_imported: bool = Field(description="This file was imported before: nothing new was applied.")
+    paid: int
+    returned: int
+    unknown: int
+    unchanged: int
+    lines: list[StatementLineOut]
+
+
+class FailedPayoutOut(BaseModel):
+    payout_id: uuid.UUID
+    contract_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    end_to_end_id: str = Field(description="The returned attempt.")
+    reason_code: str | None
+    reason_label: str
+    rider_must_correct_iban: bool
+    iban_corrected: bool = Field(description="The member has given a new IBAN: the next batch retries the payout.")
