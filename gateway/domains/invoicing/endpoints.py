@@ -4,12 +4,12 @@ Peppol BIS Billing 3.0 UBL or as PDF; staff credit an invoice in full."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from gateway.canonical import Instant
 from gateway.deps import NowDep, SessionDep
 from gateway.domains.auth.credentials import PlatformPrincipal
 from gateway.domains.auth.deps import scoped
@@ -79,7 +79,8 @@ def list_invoices(
     principal: InvoicesReader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[datetime | None, Query(description="Only invoices issued before this instant (paging)")] = None,
+    # The gateway's instant window (gateway.canonical): a time past year 9999 in UTC is a 422, not a 500.
+    before: Annotated[Instant | None, Query(description="Only invoices issued before this instant, with offset (paging)")] = None,
 ) -> list[InvoiceListed]:
     base = f"/v1/platforms/{principal.slug}/invoices"
     return [

@@ -68,7 +68,8 @@ def of_rider(session: Session, rider: Rider) -> Member | None:
 
 
 def new_number(session: Session) -> str:
-    """A member number for a member the cooperative did not number itself (unique key decides; retried)."""
+    """A member number for a member the cooperative did not number itself: 32 random bits; the unique key refuses
+    the rare collision (a 409 the caller may retry), never a second member under one number."""
     return "M-" + secrets.token_hex(4).upper()
 
 

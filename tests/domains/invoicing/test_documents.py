@@ -296,3 +296,17 @@ def test_production_refuses_the_example_seller(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GATEWAY_INVOICING_SELLER", json.dumps(BUYER))
     monkeypatch.setenv("GATEWAY_INVOICING_IBAN", "BE71 0961 2345 6769")
     assert InvoicingSettings().seller.name == BUYER["name"]
+
+
+def test_the_invoice_list_pages_by_an_instant_in_the_gateway_window(
+    client: TestClient, enrolled: PlatformHandle, invoices: list[dict[str, Any]]
+) -> None:
+    url = "/v1/platforms/demo/invoices"
+    assert len(client.get(url, params={"before": "2099-01-01T00:00:00+00:00"}, headers=enrolled.auth).json()) == len(
+        invoices
+    )
+    assert client.get(url, params={"before": "2000-01-01T00:00:00+00:00"}, headers=enrolled.auth).json() == []
+    # No UTC value (year 10000), or no offset: refused as the request's fault, never a 500.
+    for bad in ("9999-12-31T23:30:00-05:00", "2027-01-01T00:00:00"):
+        r = client.get(url, params={"before": bad}, headers=enrolled.auth)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
