@@ -19,7 +19,7 @@ def _run(*args: str) -> tuple[int, str]:
 def test_validate_accepts_the_bundled_agreements() -> None:
     code, out = _run("validate", "--dir", str(BUNDLED))
     assert code == 0, out
-    assert "valid: 1 agreements" in out
+    assert "valid: 2 agreements" in out
 
 
 def test_validate_lists_every_problem_and_fails(agreements_dir: Path) -> None:

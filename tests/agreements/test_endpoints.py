@@ -22,7 +22,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 def test_lists_the_loaded_agreements(api: TestClient) -> None:
     resp = api.get("/v1/agreements")
     assert resp.status_code == 200
-    assert [a["id"] for a in resp.json()] == [AGREEMENT_ID]
+    assert [a["id"] for a in resp.json()] == [AGREEMENT_ID, "be-delivery-coop-2027"]
 
 
 def test_one_agreement_has_its_terms_with_dated_values_and_clauses(api: TestClient) -> None:
