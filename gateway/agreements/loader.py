@@ -22,7 +22,7 @@ from gateway.agreements import terms
 from gateway.agreements.dated import Dated
 from gateway.agreements.issues import Issue, schema_issues, suggest
 from gateway.agreements.model import Agreement, AgreementError, Amendment, Term
-from gateway.agreements.payroll import PayrollProfile
+from gateway.agreements.payroll import PayrollProfile, StudentRates, YouthScale
 from gateway.agreements.terms.base import TermValue
 from gateway.agreements.yamlpos import Pos, Positioned, YamlSyntaxError, read
 
@@ -126,9 +126,12 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
     if doc is None:
         return None
     p = doc.data["parameters"]
-    params = {k: _dated(rd, path, doc, ("parameters", k, "values"), Decimal) for k in p}
-    if any(v is None for v in params.values()):
+    params = {k: _dated(rd, path, doc, ("parameters", k, "values"), Decimal) for k in p if k in DECIMAL_PARAMS}
+    student = _dated(rd, path, doc, ("parameters", "student_solidarity", "values"), _student) if "student_solidarity" in p else {}
+    youth = _dated(rd, path, doc, ("parameters", "youth_minimum", "values"), _youth) if "youth_minimum" in p else {}
+    if any(v is None for v in params.values()) or student is None or youth is None:
         return None
+    known = p["statutory_minimum_hourly"].get("known_until")
     return PayrollProfile(
         id=doc.data["id"],
         country=doc.data["country"],
@@ -138,7 +141,26 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
         withholding=Dated(params["withholding"] or {}),
         statutory_minimum_hourly=Dated(params["statutory_minimum_hourly"] or {}),
         sources={k: v["source"] for k, v in p.items()},
+        statutory_known_until=None if known is None else date.fromisoformat(known),
+        student_solidarity=Dated({d: f and f(d) for d, f in student.items()}) if student else None,
+        youth_minimum=Dated({d: f and f(d) for d, f in youth.items()}) if youth else None,
     )
+
+
+# The payroll parameters that are one decimal a date; the others (student_solidarity, youth_minimum) are records.
+DECIMAL_PARAMS = ("employee_social_security", "employer_contributions", "withholding", "statutory_minimum_hourly")
+
+
+def _student(value: dict[str, Any]) -> Callable[[date], StudentRates]:
+    return lambda since: StudentRates(
+        Decimal(value["employee"]), Decimal(value["employer"]), Decimal(value["quota_hours"]), since
+    )
+
+
+def _youth(value: dict[str, Any]) -> Callable[[date], YouthScale]:
+    # Oldest first, so the scale reads down from the adult share (the schema requires "21": "1").
+    by_age = tuple(sorted(((int(a), Decimal(v)) for a, v in value["by_age"].items()), reverse=True))
+    return lambda since: YouthScale(value["applies_to"], by_age, since)
 
 
 def _provenance(term: dict[str, Any], version: str) -> Callable[[Any], TermValue]:

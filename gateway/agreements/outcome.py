@@ -38,6 +38,20 @@ Offer = HourlyOffer | PerTripOffer
 
 
 @dataclass(frozen=True, slots=True)
+class Worker:
+    """What the rider's status rules read of the member (never their identity): the birth date (the statutory
+    youth scale under 21), whether they work as a student (Dimona STU) and the hours they have already worked as
+    one this calendar year before this shift (the solidarity contribution's annual quota), and when the
+    cooperative first employed them (seniority). A rider without a member has no Worker: the adult scale,
+    ordinary contributions and no seniority apply."""
+
+    birth_date: date | None = None
+    student: bool = False
+    student_hours_this_year: Decimal = Decimal(0)
+    employed_since: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Booking:
     starts_at: datetime  # aware
     ends_at: datetime  # aware, after starts_at
@@ -57,6 +71,9 @@ class ShiftOutcome:
     cancelled_at: datetime | None = None
     sent_home_early: bool = False
     proposed: Offer | None = None  # the pay the platform proposes at the end; default: the booking's offer
+    distance_km: Decimal | None = None  # what the platform measured with the shift's end (expenses per km)
+    bonus: Decimal | None = None  # a bonus the platform pays on top (term `bonus`)
+    worker: Worker | None = None  # the rider's status (outcome.Worker); None: the adult scale, ordinary rates
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +122,22 @@ class PayLine:
     amount: Decimal
     kind: Literal["salary", "expense"]
     why: str
+    # What a line counts when it is not hours: kilometres, deliveries or trips (a view words it, never parsing
+    # `why`), with `per` naming the unit; None for lines paid by the hour or by the shift.
+    quantity: Decimal | None = None
+    per: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A rule of the rider's status or of the payroll profile that changed how the shift is paid or reported
+    (a student's solidarity contribution, the youth scale, a minimum wage extrapolated past the profile's last
+    known value), with its source and numbers for a view to word in another language."""
+
+    code: str
+    source: str
+    text: str
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -174,6 +207,7 @@ class Statement:
     corrections: list[Correction]
     used: list[Line]
     monthly_expenses: list[str]
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def rejection(self) -> Correction | None:

@@ -18,6 +18,32 @@ def cents(amount: Decimal) -> Decimal:
 
 
 @dataclass(frozen=True, slots=True)
+class StudentRates:
+    """A student's solidarity contribution (instead of ordinary social security), within a yearly quota of hours."""
+
+    employee: Decimal
+    employer: Decimal
+    quota_hours: Decimal
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class YouthScale:
+    """The statutory minimum wage's share by age under 21, for whom it applies (`students` or `all`)."""
+
+    applies_to: str
+    by_age: tuple[tuple[int, Decimal], ...]  # (age, share of the adult minimum), youngest last
+    since: date
+
+    def share(self, age: int) -> Decimal | None:
+        """The share of the adult minimum at `age`, or None when the adult scale applies."""
+        for years, share in self.by_age:
+            if age >= years:
+                return share if share < 1 else None
+        return self.by_age[-1][1] if self.by_age else None
+
+
+@dataclass(frozen=True, slots=True)
 class Rates:
     """The profile's parameters in force on one day."""
 
@@ -27,6 +53,10 @@ class Rates:
     statutory_minimum_hourly: Decimal | None
     statutory_since: date | None
     since: date
+    # The date up to which the profile knows the minimum wage: past it, the last value is extrapolated (and said).
+    statutory_known_until: date | None = None
+    student: StudentRates | None = None
+    youth: YouthScale | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +77,9 @@ class PayrollProfile:
     withholding: Dated[Decimal]
     statutory_minimum_hourly: Dated[Decimal]
     sources: dict[str, str]
+    statutory_known_until: date | None = None
+    student_solidarity: Dated[StudentRates] | None = None
+    youth_minimum: Dated[YouthScale] | None = None
 
     def rates(self, day: date) -> Rates:
         ss = self.employee_social_security.at(day)
@@ -56,7 +89,19 @@ class PayrollProfile:
             raise LookupError(f"payroll profile {self.id!r} has no rates in force on {day.isoformat()}")
         smin = self.statutory_minimum_hourly.at(day)
         since = max(x.since for x in (ss, er, wh))
-        return Rates(ss.value, er.value, wh.value, smin.value if smin else None, smin.since if smin else None, since)
+        student = self.student_solidarity.at(day) if self.student_solidarity else None
+        youth = self.youth_minimum.at(day) if self.youth_minimum else None
+        return Rates(
+            ss.value,
+            er.value,
+            wh.value,
+            smin.value if smin else None,
+            smin.since if smin else None,
+            since,
+            self.statutory_known_until,
+            student.value if student else None,
+            youth.value if youth else None,
+        )
 
 
 def net_of(gross: Decimal, rates: Rates) -> NetBreakdown:
