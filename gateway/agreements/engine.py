@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
+from gateway.agreements import status
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.outcome import (
     ENGINE_VERSION,
@@ -24,15 +25,18 @@ from gateway.agreements.outcome import (
     HourlyOffer,
     Hours,
     Line,
+    Note,
     Offer,
     OfferError,
     PayLine,
     PerTripOffer,
     ShiftOutcome,
     Statement,
+    Worker,
 )
 from gateway.agreements.payroll import CENT, Rates, cents, net_of
 from gateway.agreements.terms import (
+    bonus,
     expenses,
     floors,
     guarantee_levy,
@@ -41,6 +45,7 @@ from gateway.agreements.terms import (
     minimum_engagement,
     payment_term,
     piece_rate,
+    seniority,
     statutory_minimum,
 )
 from gateway.agreements.terms.base import HOURS, ZERO, InForce, TermValue, hours_between, hours_text
@@ -74,6 +79,10 @@ class TermsAt:
     guarantee_levy: InForce[guarantee_levy.GuaranteeLevy] | None
     floors: tuple[Floor, ...]
     winner: Floor | None
+    bonus: InForce[bonus.Bonus] | None = None
+    seniority: InForce[seniority.Seniority] | None = None
+    # What of a shift the amounts read beyond its hours and offers (for the outcome key): (distance, deliveries).
+    reads: tuple[bool, bool] = (False, False)
 
     @property
     def minimum_hours(self) -> Decimal:
@@ -130,6 +139,9 @@ def resolve(agreement: Agreement, day: date) -> TermsAt:
         guarantee_levy=_typed(rules, guarantee_levy.TYPE, guarantee_levy.GuaranteeLevy),
         floors=tuple(found),
         winner=floors.winner(tuple(found)),
+        bonus=_typed(rules, bonus.TYPE, bonus.Bonus),
+        seniority=_typed(rules, seniority.TYPE, seniority.Seniority),
+        reads=expenses.needs(_typed(rules, expenses.TYPE, expenses.Expenses)),
     )
     agreement._resolved[day] = resolved
     return resolved
@@ -154,7 +166,9 @@ def _day_of(agreement: Agreement, instant: datetime) -> tuple[datetime, date]:
 # --- booking ----------------------------------------------------------------------------------------------
 
 
-def evaluate_booking(agreement: Agreement, booking: Booking) -> BookingDecision:
+def evaluate_booking(agreement: Agreement, booking: Booking, *, worker: Worker | None = None) -> BookingDecision:
+    """The booking's decision. Without `worker` (the booking path does not read the member), the adult scale:
+    the youth scale, which can only lower the statutory floor, is applied at settlement."""
     local_start, day = _day_of(agreement, booking.starts_at)
     terms = resolve(agreement, day)
     corrections: list[Correction] = []
@@ -167,7 +181,9 @@ def evaluate_booking(agreement: Agreement, booking: Booking) -> BookingDecision:
     offered_hourly, _per_trip = piece_rate.offer_terms(terms.piece_rate, booking.offer, corrections, used)
     # A per-trip offer (where allowed) cannot be compared per hour before the trips are known: the booking
     # guarantees the floor; settlement tops the trips up to it.
-    hourly = floors.lift(terms.floors, terms.winner, offered_hourly, agreement.currency, corrections, used)
+    shifts_floors, top, notes = _floors_for(terms, worker, day, agreement.currency)
+    hourly = floors.lift(shifts_floors, top, offered_hourly, agreement.currency, corrections, used)
+    used.extend(_note_line(n) for n in notes)
 
     return BookingDecision(
         agreement=agreement.id,
@@ -217,9 +233,9 @@ def _salary_lines(
     offered: Decimal | None,
     per_trip: Decimal | None,
     applied: Decimal,
+    winner: Floor | None,
 ) -> list[PayLine]:
     cur = agreement.currency
-    winner = terms.winner
     if per_trip is not None:
         trips = piece_rate.trips_line(terms.piece_rate, s, per_trip, cur, _offer_source(s))
         top_up = floors.top_up_trips(winner, h, trips.amount, cur)
@@ -262,6 +278,9 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
     booked = hours_between(b.starts_at, b.ends_at)
     h = _hours(terms, shift, booked, corrections, used)
     cur = agreement.currency
+    worker = shift.worker
+    # The rider's age and seniority count on the day worked (a what-if's `at` changes the terms, not the rider).
+    shift_floors, top, notes = _floors_for(terms, worker, start_day, cur)
 
     offer = shift.proposed or b.offer
     _check_currency(agreement, offer)
@@ -270,18 +289,21 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
         if isinstance(b.offer, HourlyOffer) and per_trip is None:
             # The contract was opened at the booked hourly rate: a later proposal cannot pay less than it.
             offered = b.offer.hourly_gross if offered is None else max(offered, b.offer.hourly_gross)
-        applied = floors.lift(terms.floors, terms.winner, offered, cur, corrections, used)
-        lines = _salary_lines(agreement, terms, shift, h, offered, per_trip, applied)
-        lines.extend(hourly_floor.net_rounding(terms.floors, h, lines, terms.rates, cur))
+        applied = floors.lift(shift_floors, top, offered, cur, corrections, used)
+        lines = _salary_lines(agreement, terms, shift, h, offered, per_trip, applied, top)
+        lines.extend(hourly_floor.net_rounding(shift_floors, h, lines, terms.rates, cur))
+        _raises(terms, shift, h, offer, applied, start_day, cur, lines, corrections, used)
     else:
         applied, lines = ZERO, []
-    expense_lines, monthly = expenses.at_settlement(terms.expenses, h, cur, used)
+    expense_lines, monthly = expenses.at_settlement(terms.expenses, h, cur, used, shift)
     lines.extend(expense_lines)
 
     gross = sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
     spent = sum((ln.amount for ln in expense_lines), ZERO)
-    pay = net_of(gross, terms.rates)
-    employer = cents(gross * terms.rates.employer_contributions)
+    paid_in = status.contributions(gross, terms.rates, worker, h.paid)
+    pay, employer = paid_in.pay, paid_in.employer
+    if paid_in.note is not None:
+        notes.append(paid_in.note)
     levy, invoice = guarantee_levy.at_settlement(terms.guarantee_levy, gross + employer + spent, used)
     if h.paid > 0:
         due, due_why = payment_term.at_settlement(
@@ -319,7 +341,62 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
         corrections=corrections,
         used=used,
         monthly_expenses=monthly,
+        notes=notes,
     )
+
+
+def _floors_for(
+    terms: TermsAt, worker: Worker | None, day: date, currency: str
+) -> tuple[tuple[Floor, ...], Floor | None, list[Note]]:
+    """The floors for this rider (the statutory one on the youth scale under 21), the winner, and the notes that
+    say why (the youth scale; a minimum wage past the profile's last known value)."""
+    notes: list[Note] = []
+    found, top = terms.floors, terms.winner
+    if terms.statutory_minimum is not None:
+        late = status.extrapolated(terms.rates, terms.day, currency)
+        if late is not None:
+            notes.append(late)
+        if worker is not None:
+            age_share = status.youth_share(terms.rates, worker, day)
+            if age_share is not None:
+                found, youth = status.youth_floors(found, age_share, currency)
+                top = floors.winner(found)
+                if youth is not None:
+                    notes.append(youth)
+    return found, top, notes
+
+
+def _note_line(n: Note) -> Line:
+    return Line("rider status" if n.code != "minimum_extrapolated" else "statutory minimum wage", n.source, n.text, "", "")
+
+
+def _raises(
+    terms: TermsAt,
+    s: ShiftOutcome,
+    h: Hours,
+    offer: Offer | None,
+    applied: Decimal,
+    day: date,
+    cur: str,
+    lines: list[PayLine],
+    corrections: list[Correction],
+    used: list[Line],
+) -> None:
+    """What comes on top of the hourly pay, in this order: seniority (hourly pay too), the no-less-favourable
+    comparison with a per-trip offer (against all the hourly pay), then a bonus, which never fills a floor."""
+    since = s.worker.employed_since if s.worker is not None else None
+    step = seniority.pay_line(terms.seniority, since, day, h.paid, applied, cur, used)
+    if step is not None:
+        lines.append(step)
+    rule = terms.piece_rate
+    if rule is not None and isinstance(offer, PerTripOffer) and piece_rate.compares_trips(rule, offer):
+        hourly_total = sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
+        match = piece_rate.offer_match(rule, s, offer, h.paid, hourly_total, cur)
+        if match is not None:
+            lines.append(match)
+    extra = bonus.at_settlement(terms.bonus, s.bonus, cur, corrections, used)
+    if extra is not None:
+        lines.append(extra)
 
 
 # --- same outcome, computed once ----------------------------------------------------------------------------
@@ -360,10 +437,39 @@ def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = Non
     calendar, but it is not an amount). A term that read more of a shift (a night premium: the time of day) must
     add it here, beside the evaluation it changes."""
     b = shift.booking
-    terms = resolve(agreement, at or _day_of(agreement, b.starts_at)[1])
+    start_day = _day_of(agreement, b.starts_at)[1]
+    terms = resolve(agreement, at or start_day)
     h = _hours(terms, shift, hours_between(b.starts_at, b.ends_at), None, None)
-    trips = shift.deliveries if piece_rate.pays_trips(terms.piece_rate, shift.proposed or b.offer) else None
-    return terms.day, h.status, h.worked, h.paid, b.offer, shift.proposed, trips
+    offer = shift.proposed or b.offer
+    distance, counts = terms.reads
+    reads_trips = piece_rate.pays_trips(terms.piece_rate, offer) or piece_rate.compares_trips(terms.piece_rate, offer)
+    trips = shift.deliveries if reads_trips or counts else None
+    return (
+        terms.day,
+        h.status,
+        h.worked,
+        h.paid,
+        b.offer,
+        shift.proposed,
+        trips,
+        shift.distance_km if distance else None,
+        shift.bonus,
+        None if shift.worker is None else _worker_key(terms, shift.worker, start_day, h.paid),
+    )
+
+
+def _worker_key(terms: TermsAt, w: Worker, day: date, paid: Decimal) -> Hashable:
+    """What the rider's status changes in the amounts: the youth scale's share, the student hours within the
+    quota, the seniority step (a shift without a Worker, the common case, has none)."""
+    youth = status.youth_share(terms.rates, w, day) if terms.statutory_minimum is not None else None
+    step = seniority.step(terms.seniority, w.employed_since, day)
+    return (
+        None if youth is None else youth[1],
+        status.student_hours(terms.rates, w, paid),
+        w.student and terms.rates.student is not None,
+        step,
+        terms.seniority is not None and w.employed_since is None,
+    )
 
 
 def _shape(shift: ShiftOutcome) -> tuple[Any, ...]:
@@ -384,6 +490,9 @@ def _shape(shift: ShiftOutcome) -> tuple[Any, ...]:
         shift.sent_home_early,
         b.offer,
         shift.proposed,
+        shift.distance_km,
+        shift.bonus,
+        shift.worker,
     )
 
 

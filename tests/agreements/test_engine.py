@@ -127,9 +127,14 @@ def test_every_pay_line_names_its_term_and_clause(belgian: Agreement) -> None:
 
 
 def test_what_if_at_another_date_uses_that_dates_terms(belgian: Agreement) -> None:
-    shift = _shift("2026-03-02T18:00+01:00", "2026-03-02T21:00+01:00", EUR13)
-    with pytest.raises(AgreementError, match="no statutory minimum wage on 2020-01-01"):
-        evaluate_shift(belgian, shift, at=date(2020, 1, 1))
+    # The payroll profile's minimum wage is a dated table back to 2012: on 2020-01-01 it was 1,593.81 a month
+    # (from September 2018), 9.68 an hour, under the 10.00 net floor grossed up to 11.51, so the net floor wins.
+    shift = _shift("2026-03-02T18:00+01:00", "2026-03-02T21:00+01:00", None)
+    st = evaluate_shift(belgian, shift, at=date(2020, 1, 1))
+    assert st.terms_date == date(2020, 1, 1)
+    assert any("statutory minimum 9.68 EUR" in u.value and u.since == "2016-05-01" for u in st.used)
+    assert st.hourly_gross == Decimal("11.51")
+    assert evaluate_shift(belgian, shift).hourly_gross == Decimal("12.83")  # the 2026 minimum wins
 
 
 def _book(agreements_dir: Path) -> Agreement:

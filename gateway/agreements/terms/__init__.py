@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gateway.agreements.terms import (
+    bonus,
     expenses,
     guarantee_levy,
     hourly_floor,
@@ -18,6 +19,7 @@ from gateway.agreements.terms import (
     minimum_engagement,
     payment_term,
     piece_rate,
+    seniority,
     statutory_minimum,
 )
 from gateway.agreements.terms.base import TermValue
@@ -31,6 +33,8 @@ PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {
     insurance.TYPE: insurance.parse,
     payment_term.TYPE: payment_term.parse,
     guarantee_levy.TYPE: guarantee_levy.parse,
+    bonus.TYPE: bonus.parse,
+    seniority.TYPE: seniority.parse,
 }
 
 

@@ -1,6 +1,9 @@
-"""`expenses`: what the platform pays for the rider's equipment, per paid hour, per shift or per month. At
-settlement a worked shift gets its per-hour and per-shift items as untaxed lines; a cancelled shift has none
-(expenses follow the work done); monthly items are listed, not paid per shift."""
+"""`expenses`: what the platform pays for the rider's equipment, per paid hour, per shift, per kilometre, per
+delivery or per month. At settlement a worked shift gets its per-hour, per-shift, per-km and per-delivery items as
+untaxed lines; a cancelled shift has none (expenses follow the work done); monthly items are listed, not paid per
+shift. Kilometres and deliveries are what the platform sends with the shift's end (`distance_km`, `deliveries`);
+a shift without them gets no such line. A bike allowance is a `per: km` item (its amount is configuration: the
+agreement's, not the law's)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from gateway.agreements.outcome import Hours, Line, PayLine
+from gateway.agreements.outcome import Hours, Line, PayLine, ShiftOutcome
 from gateway.agreements.payroll import cents
 from gateway.agreements.terms.base import InForce, TermValue, hours_text, provenance
 
@@ -20,7 +23,7 @@ TYPE = "expenses"
 class ExpenseItem:
     name: str
     amount: Decimal
-    per: Literal["paid_hour", "shift", "month"]
+    per: Literal["paid_hour", "shift", "month", "km", "delivery"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +39,39 @@ def parse(raw: Mapping[str, Any]) -> Expenses:
 Rule = InForce[Expenses]
 
 
-def at_settlement(rule: Rule | None, h: Hours, currency: str, used: list[Line]) -> tuple[list[PayLine], list[str]]:
+def needs(rule: Rule | None) -> tuple[bool, bool]:
+    """(reads the distance, reads the deliveries): what the engine's outcome key must hold for these expenses."""
+    if rule is None:
+        return False, False
+    pers = {i.per for i in rule.value.items}
+    return "km" in pers, "delivery" in pers
+
+
+def _measured(rule: Rule, item: ExpenseItem, s: ShiftOutcome, currency: str) -> PayLine | None:
+    """An item paid per kilometre or per delivery, on what the platform measured."""
+    qty = s.distance_km if item.per == "km" else (None if s.deliveries is None else Decimal(s.deliveries))
+    if not qty:
+        return None
+    unit = "km" if item.per == "km" else "deliveries"
+    return PayLine(
+        "expense",
+        item.name,
+        rule.term.name,
+        rule.clause,
+        rule.since_text,
+        None,
+        item.amount,
+        cents(qty * item.amount),
+        "expense",
+        f"{hours_text(qty)} {unit} × {item.amount} {currency}",
+        qty,
+        item.per,
+    )
+
+
+def at_settlement(
+    rule: Rule | None, h: Hours, currency: str, used: list[Line], s: ShiftOutcome | None = None
+) -> tuple[list[PayLine], list[str]]:
     """(the shift's expense lines, the monthly items in words)."""
     if rule is None:
         return [], []
@@ -47,6 +82,11 @@ def at_settlement(rule: Rule | None, h: Hours, currency: str, used: list[Line]) 
             monthly.append(f"{item.name}: {item.amount} {currency} a month ({rule.term.name}, {rule.clause})")
             continue
         if h.status != "worked":
+            continue
+        if item.per in ("km", "delivery"):
+            line = None if s is None else _measured(rule, item, s, currency)
+            if line is not None:
+                lines.append(line)
             continue
         per_hour = item.per == "paid_hour"
         qty = h.paid if per_hour else Decimal(1)

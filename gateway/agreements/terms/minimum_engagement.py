@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from gateway.agreements.outcome import Correction, Hours, Line, PayLine, ShiftOutcome
 from gateway.agreements.payroll import cents
-from gateway.agreements.terms.base import ZERO, InForce, TermValue, hours_between, hours_text, provenance
+from gateway.agreements.terms.base import HOURS, ZERO, InForce, TermValue, hours_between, hours_text, provenance
 
 TYPE = "minimum_engagement"
 
@@ -22,6 +22,22 @@ TYPE = "minimum_engagement"
 class ShortNoticeCancellation:
     notice_hours: Decimal  # a cancellation less than this many hours before the start is at short notice
     pays: Literal["minimum", "booked", "nothing"]
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationBand:
+    notice_under_hours: Decimal  # a cancellation with less notice than this falls in the band
+    pays_percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class GradedCancellation:
+    """Cancellation pay graded by notice: the first band (shortest notice first) whose `notice_under_hours` the
+    notice falls under pays its percentage of the booked hours (`of: booked`) or of what the booking guaranteed,
+    at least the minimum (`of: guaranteed`); with more notice than every band, nothing."""
+
+    of: Literal["booked", "guaranteed"]
+    bands: tuple[CancellationBand, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +51,7 @@ class MinimumEngagement(TermValue):
     counted_from: Literal["shift_start", "first_delivery"]
     short_notice_cancellation: ShortNoticeCancellation | None = None
     sent_home_early: SentHomeEarly | None = None
+    graded_cancellation: GradedCancellation | None = None
 
 
 def parse(raw: Mapping[str, Any]) -> MinimumEngagement:
@@ -48,7 +65,18 @@ def parse(raw: Mapping[str, Any]) -> MinimumEngagement:
             None if notice is None else ShortNoticeCancellation(Decimal(notice["notice_hours"]), notice["pays"])
         ),
         sent_home_early=None if home is None else SentHomeEarly(home["pays"]),
+        graded_cancellation=_graded(raw.get("graded_cancellation")),
     )
+
+
+def _graded(raw: Mapping[str, Any] | None) -> GradedCancellation | None:
+    if raw is None:
+        return None
+    bands = sorted(
+        (CancellationBand(Decimal(b["notice_under_hours"]), Decimal(b["pays_percent"])) for b in raw["bands"]),
+        key=lambda b: b.notice_under_hours,
+    )
+    return GradedCancellation(raw.get("of", "booked"), tuple(bands))
 
 
 Rule = InForce[MinimumEngagement]
@@ -138,6 +166,8 @@ def on_cancellation(
     Without `corrections` and `used`, the hours only."""
     b = s.booking
     assert s.cancelled_at is not None
+    if rule is not None and rule.value.graded_cancellation is not None:
+        return _graded_cancellation(rule, rule.value.graded_cancellation, s, booked, corrections, used)
     policy = rule.value.short_notice_cancellation if rule is not None else None
     notice = hours_between(s.cancelled_at, b.starts_at)
     if rule is None or policy is None or notice >= policy.notice_hours or policy.pays == "nothing":
@@ -153,6 +183,48 @@ def on_cancellation(
             "cancelled_at_short_notice",
             f"the platform cancelled {max(notice, ZERO):.2f} h before the start (less than "
             f"{_written(policy.notice_hours)} h); the shift is paid {paid:.2f} h",
+            "cancelled, unpaid",
+            f"{paid:.2f} h",
+            "hours",
+            ZERO,
+            paid,
+        )
+    )
+    return Hours("cancelled_paid", ZERO, paid, b.ends_at)
+
+
+def _graded_cancellation(
+    rule: Rule,
+    graded: GradedCancellation,
+    s: ShiftOutcome,
+    booked: Decimal,
+    corrections: list[Correction] | None,
+    used: list[Line] | None,
+) -> Hours:
+    b = s.booking
+    assert s.cancelled_at is not None
+    notice = hours_between(s.cancelled_at, b.starts_at)
+    band = next((x for x in graded.bands if notice < x.notice_under_hours), None)
+    if band is None or band.pays_percent <= 0:
+        return Hours("cancelled_unpaid", ZERO, ZERO, b.ends_at)
+    base = booked if graded.of == "booked" else max(booked, rule.value.paid_hours)
+    paid = (base * band.pays_percent / 100).quantize(HOURS, rounding=ROUND_HALF_UP)
+    if corrections is None or used is None:
+        return Hours("cancelled_paid", ZERO, paid, b.ends_at)
+    of = "booked hours" if graded.of == "booked" else "hours the booking guaranteed"
+    used.append(
+        rule.line(
+            "a cancelled shift pays "
+            + ", ".join(f"{_written(x.pays_percent)} % with less than {_written(x.notice_under_hours)} h notice" for x in graded.bands)
+            + f" (of the {of})"
+        )
+    )
+    corrections.append(
+        rule.correction(
+            "cancelled_at_short_notice",
+            f"the platform cancelled {max(notice, ZERO):.2f} h before the start (less than "
+            f"{_written(band.notice_under_hours)} h); the shift pays {_written(band.pays_percent)} % of "
+            f"{base:.2f} h ({of}): {paid:.2f} h",
             "cancelled, unpaid",
             f"{paid:.2f} h",
             "hours",
