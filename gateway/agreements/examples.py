@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from gateway.agreements.engine import (
     PerTripOffer,
     ShiftOutcome,
     Statement,
+    Worker,
     evaluate_booking,
     evaluate_shift,
 )
@@ -30,6 +31,7 @@ from gateway.agreements.model import Agreement, AgreementError
 AMOUNT_KEYS = (
     "hourly_gross",
     "gross",
+    "employee_social_security",
     "net",
     "expenses",
     "payout",
@@ -80,6 +82,7 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         raise ShiftInputError(f"ends_at {ends.isoformat()} is not after starts_at {starts.isoformat()}")
     deliveries = data.get("deliveries")
     home = data.get("sent_home_early", False)
+    distance, bonus = _decimal(data, "distance_km"), _decimal(data, "bonus")
     return ShiftOutcome(
         booking=Booking(starts, ends, _offer(data.get("offer"), currency)),
         actual_start=_instant(data, "actual_start"),
@@ -89,6 +92,47 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         cancelled_at=_instant(data, "cancelled_at"),
         sent_home_early=home if isinstance(home, bool) else str(home).lower() in ("1", "true", "yes"),
         proposed=_offer(data.get("proposed"), currency),
+        distance_km=distance,
+        bonus=bonus,
+        worker=_worker(data.get("worker")),
+    )
+
+
+def _decimal(data: dict[str, Any], key: str) -> Decimal | None:
+    text = data.get(key)
+    if text in (None, ""):
+        return None
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation as exc:
+        raise ShiftInputError(f"{key}: {text!r} is not a decimal number such as 12.5") from exc
+    if not value.is_finite() or value < 0:
+        raise ShiftInputError(f"{key}: {text!r} must be a number of at least 0")
+    return value
+
+
+def _day(data: dict[str, Any], key: str) -> date | None:
+    text = data.get(key)
+    if text in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError as exc:
+        raise ShiftInputError(f"worker.{key}: {text!r} is not a date written YYYY-MM-DD") from exc
+
+
+def _worker(data: Any) -> Worker | None:
+    """The rider's status (example YAML, JSON; a CSV row's worker_* columns are gathered by the caller)."""
+    if not data:
+        return None
+    if not isinstance(data, dict):
+        raise ShiftInputError("worker: give birth_date, student, student_hours_this_year, employed_since")
+    student = data.get("student", False)
+    return Worker(
+        birth_date=_day(data, "birth_date"),
+        student=student if isinstance(student, bool) else str(student).lower() in ("1", "true", "yes"),
+        student_hours_this_year=_decimal(data, "student_hours_this_year") or Decimal(0),
+        employed_since=_day(data, "employed_since"),
     )
 
 
@@ -214,6 +258,8 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
     if "payment_due" in exp:
         actual_due = st.payment_due.isoformat() if st.payment_due else "none"
         _compare("payment_due", exp["payment_due"], actual_due, lambda a, b: a == b, out)
+    if "notes" in exp:
+        _compare("notes", sorted(exp["notes"]), sorted(n.code for n in st.notes), lambda a, b: a == b, out)
     if "violations" in exp:
         codes = sorted(c.code for c in st.corrections)
         _compare("violations", sorted(exp["violations"]), codes, lambda a, b: a == b, out)
