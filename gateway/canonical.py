@@ -23,6 +23,10 @@ from pydantic import (
 AmountStr = Annotated[str, StringConstraints(pattern=r"^\d{1,7}(\.\d{1,2})?$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# A distance is a measure, not money: a JSON number is accepted too, read as its decimal text (never through a
+# binary float's arithmetic), bounded so a typo cannot pay a fortune in allowances.
+DistanceKm = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=3, allow_inf_nan=False)]
+BonusStr = Annotated[str, StringConstraints(pattern=r"^\d{1,4}(\.\d{1,2})?$")]
 
 
 def _iso_text(value: object) -> object:
@@ -126,6 +130,18 @@ class ShiftEnded(_Data):
     # Optional, for agreements that count the minimum from the first delivery or pay riders sent home early.
     first_delivery_at: Instant | None = None
     sent_home_early: StrictBool = False
+    # Optional, for agreements that pay expenses per kilometre (a bike allowance) or pay a bonus on top.
+    distance_km: DistanceKm | None = Field(
+        default=None,
+        description="Kilometres the platform recorded for the shift: a decimal string or a number, 0 to 1000, "
+        "at most 3 decimals (e.g. \"23.4\").",
+    )
+    bonus: BonusStr | None = Field(
+        default=None,
+        description="A bonus the platform pays for the shift, gross, in the offer's currency: a decimal string, "
+        "at most 9999.99 (e.g. \"5.00\"). Whether it is paid is the agreement's term `bonus`; it never counts "
+        "towards the hourly floor.",
+    )
 
 
 class ShiftCancelled(_Data):

@@ -215,6 +215,16 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Versioned JSON instead of plain language.")] = False,
     at: AtOption = None,
     directory: DirOption = None,
+    distance_km: Annotated[str | None, typer.Option("--distance-km", help="Kilometres the platform recorded.")] = None,
+    bonus: Annotated[str | None, typer.Option(help="A bonus the platform sent with the shift's end.")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="The rider's birth date (youth scale).")] = None,
+    student: Annotated[bool, typer.Option("--student", help="The rider works as a student (Dimona STU).")] = False,
+    student_hours: Annotated[
+        str | None, typer.Option("--student-hours", help="Hours already worked as a student this calendar year.")
+    ] = None,
+    employed_since: Annotated[
+        str | None, typer.Option("--employed-since", help="When the cooperative first employed the rider.")
+    ] = None,
 ) -> None:
     """Every amount of one shift with the term, clause and dated value that produced it."""
     root = _dir(directory)
@@ -236,7 +246,16 @@ def explain(
             "deliveries": deliveries,
             "cancelled_at": cancelled_at,
             "sent_home_early": sent_home_early,
+            "distance_km": distance_km,
+            "bonus": bonus,
         }
+        if birth_date or student or student_hours or employed_since:
+            data["worker"] = {
+                "birth_date": birth_date,
+                "student": student,
+                "student_hours_this_year": student_hours,
+                "employed_since": employed_since,
+            }
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
     _emit(_settle(agreement, data, _day(at)), as_json)

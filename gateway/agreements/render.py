@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from gateway.agreements.outcome import ENGINE_VERSION, SETTLEMENT_FORMAT
 
 if TYPE_CHECKING:
-    from gateway.agreements.outcome import BookingDecision, Line, Statement
+    from gateway.agreements.outcome import BookingDecision, Line, Note, Statement
 
 
 def used_json(u: Line) -> dict[str, str]:
@@ -60,6 +60,8 @@ def statement_json(st: Statement) -> dict[str, Any]:
                 "clause": ln.clause,
                 "since": ln.since,
                 "why": ln.why,
+                "quantity": _s(ln.quantity),
+                "per": ln.per,
             }
             for ln in st.lines
         ],
@@ -90,7 +92,12 @@ def statement_json(st: Statement) -> dict[str, Any]:
             for c in st.corrections
         ],
         "terms_used": [used_json(u) for u in st.used],
+        "notes": [note_json(n) for n in st.notes],
     }
+
+
+def note_json(n: Note) -> dict[str, Any]:
+    return {"code": n.code, "source": n.source, "text": n.text, "values": dict(n.values)}
 
 
 def statement_text(st: Statement) -> str:
@@ -107,6 +114,8 @@ def statement_text(st: Statement) -> str:
         out.append("The shift was cancelled in time: nothing is owed.")
     for c in st.corrections:
         out.append(f"Corrected ({c.term}, {c.clause}): {c.detail}.")
+    for n in st.notes:
+        out.append(f"Note ({n.source}): {n.text}.")
     out.append("Pay:")
     for ln in st.lines:
         out.append(

@@ -572,6 +572,8 @@ def put_rider_identity(
     code, never the value."""
     if data.worker_type is not None:
         raise Forbidden("worker_type is the cooperative's to set")
+    if data.employed_since is not None:
+        raise Forbidden("employed_since is the cooperative's to set")
     check_identity_write_rate(request.app, principal.rider_ids)
     identity.save(session, vault_of(settings), principal, data, now)
     session.commit()

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from gateway.agreements.outcome import Correction, Line, PayLine
+from gateway.agreements.payroll import cents
 from gateway.agreements.terms.base import InForce, TermValue, provenance
 
 TYPE = "bonus"
@@ -34,6 +35,7 @@ def at_settlement(
     """The bonus line, after the floors are met (the caller adds it last), or None."""
     if amount is None or amount <= 0:
         return None
+    amount = cents(amount)
     if rule is not None and rule.value.policy == "forbidden":
         used.append(rule.line("bonuses are not paid under this agreement"))
         corrections.append(

@@ -24,6 +24,7 @@ A start that arrives after the end (out of order) is still recorded until settle
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -170,6 +171,8 @@ def apply_ended(
     contract.first_delivery_at = data.first_delivery_at
     contract.sent_home_early = data.sent_home_early
     contract.proposed_pay = _pay_json(data.pay)
+    contract.distance_km = data.distance_km
+    contract.bonus = None if data.bonus is None else Decimal(data.bonus)
     contract.settle_after = now + settle_delay
     transition(session, contract, S.completed, "ended", data.at, source, now, _ended_detail(data))
     return True

@@ -66,6 +66,9 @@ class Contract(SQLModel, table=True):
     deliveries: int | None = None
     sent_home_early: bool = False
     proposed_pay: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # Measured by the platform and sent with shift.ended: kilometres (expenses per km) and a bonus (term `bonus`).
+    distance_km: Decimal | None = Field(default=None, sa_type=ScaledDecimal(3))
+    bonus: Decimal | None = Field(default=None, sa_type=ScaledDecimal(2))
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_reason: str | None = Field(default=None, sa_type=String(500))
     # When `completed` may be settled: a short delay absorbs events that arrive out of order.

@@ -76,6 +76,8 @@ class ActualOut(BaseModel):
     sent_home_early: bool = False
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    distance_km: Decimal | None = Field(default=None, description="Kilometres the platform recorded, if it sent them.")
+    bonus: Decimal | None = Field(default=None, description="The bonus the platform sent with the shift's end, if any.")
 
 
 class PayLineOut(BaseModel):
@@ -89,6 +91,20 @@ class PayLineOut(BaseModel):
     rate: Decimal | None
     amount: Decimal
     why: str = Field(description="The line in plain words.")
+    quantity: Decimal | None = Field(
+        default=None, description="What the line counts when it is not hours: kilometres, deliveries or trips."
+    )
+    per: str | None = Field(default=None, description="The unit of `quantity`: km, delivery or trip.")
+
+
+class NoteOut(BaseModel):
+    """A rule of the rider's status or of the payroll profile that changed how the shift is paid: a student's
+    solidarity contribution, the statutory youth scale, a minimum wage extrapolated past its last known value."""
+
+    code: str = Field(description="student_contribution, student_no_rate, youth_scale or minimum_extrapolated")
+    source: str = Field(description="Where the rule comes from (the payroll profile's parameter).")
+    text: str = Field(description="The note in plain words.")
+    values: dict[str, str] = Field(default_factory=dict, description="The note's figures, for another language.")
 
 
 class StatementOut(BaseModel):
@@ -109,6 +125,7 @@ class StatementOut(BaseModel):
     currency: str
     payment_due: date | None
     settled_at: datetime
+    notes: list[NoteOut] = Field(default_factory=list, description="Why the rider's status changed the pay, if it did.")
 
 
 class InvoiceOut(BaseModel):

@@ -37,6 +37,9 @@ BirthDate = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="
 Gender = Annotated[str | None, typer.Option(help="MALE or FEMALE (without an SSIN, as Dimona takes it).")]
 Language = Annotated[str | None, typer.Option(help="en, fr or nl.")]
 WorkerType = Annotated[str | None, typer.Option(help="Dimona worker type: OTH, STU, FLX or EXT.")]
+EmployedSince = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="When the cooperative first employed them (seniority).")
+]
 Country = Annotated[str | None, typer.Option(help="ISO 3166 alpha-2, e.g. BE.")]
 Batch = Annotated[int, typer.Option(min=1, max=10_000, help="Members re-encrypted per transaction.")]
 
@@ -68,6 +71,8 @@ def _identity(**given: Any) -> IdentityIn:
     given["iban"] = _secret(given["iban"], "IBAN")
     if given["birth_date"] is not None:
         given["birth_date"] = given["birth_date"].date()
+    if given.get("employed_since") is not None:
+        given["employed_since"] = given["employed_since"].date()
     try:
         return IdentityIn.model_validate({k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
@@ -135,6 +140,7 @@ def add(
     bic: Opt = None,
     language: Language = None,
     worker_type: WorkerType = None,
+    employed_since: EmployedSince = None,
 ) -> None:
     """Add a member with any identity fields; prints the member, SSIN and IBAN masked."""
     given = {k: v for k, v in locals().items() if k != "number"}
@@ -169,6 +175,7 @@ def set_(
     bic: Opt = None,
     language: Language = None,
     worker_type: WorkerType = None,
+    employed_since: EmployedSince = None,
 ) -> None:
     """Set a member's identity fields (those left out are unchanged; a set SSIN or IBAN may be replaced)."""
     given = {k: v for k, v in locals().items() if k != "number"}

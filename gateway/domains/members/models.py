@@ -50,6 +50,9 @@ class Member(SQLModel, table=True):
     language: str = Field(default="en", sa_type=String(2))  # en | fr | nl
     # Dimona worker type (OTH, STU, FLX, EXT); None: the gateway's default (GATEWAY_DECLARATION_WORKER_TYPE).
     worker_type: str | None = Field(default=None, sa_type=String(3))
+    # When the cooperative first employed the member (an agreement's seniority steps count from it). Not identity:
+    # clear, like the worker type. None: unknown, and no seniority step applies.
+    employed_since: date | None = None
     # Kept by the service on every write: the identity can be declared (name, birth date, SSIN or its stand-ins).
     # The booking reads this one column instead of deciding again.
     declarable: bool = False

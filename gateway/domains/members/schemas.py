@@ -41,6 +41,11 @@ class IdentityIn(BaseModel):
     worker_type: Literal["OTH", "STU", "FLX", "EXT"] | None = Field(
         default=None, description="Dimona worker type; unset: the gateway's default (GATEWAY_DECLARATION_WORKER_TYPE)."
     )
+    employed_since: date | None = Field(
+        default=None,
+        description="When the cooperative first employed the member (an agreement's seniority steps count from it); "
+        "the cooperative's to set.",
+    )
 
 
 class MemberRiderOut(BaseModel):
@@ -69,6 +74,7 @@ class MemberOut(BaseModel):
     bic: str | None
     language: str
     worker_type: str | None
+    employed_since: date | None = None
     declarable: bool = Field(description="The identity can be declared to social security.")
     missing: list[str] = Field(description="Fields still needed before the identity can be declared.")
     riders: list[MemberRiderOut] = Field(description="The platforms' riders linked to this member.")

@@ -162,6 +162,12 @@ def _checked(name: str, value: Any, given: dict[str, Any], member: Member, today
         return {"birth_date": check.birth_date(value, today)}
     if name in ("birth_place_country", "nationality", "country"):
         return {name: check.country(name, value)}
+    if name == "employed_since":
+        if not date(1950, 1, 1) <= value <= today:
+            raise check.IdentityInvalid(
+                [check.FieldError(name, "employed_since_range", "a date from 1950 up to today")]
+            )
+        return {name: value}
     if name in ("gender", "language", "worker_type"):
         return {name: value}  # the schema's Literal has checked it
     return {name: check.text(name, value, 20 if name in ("house_number", "zip_code") else 200)}
@@ -275,6 +281,7 @@ def _out(member: Member, riders: list[MemberRiderOut]) -> MemberOut:
         bic=member.bic,
         language=member.language,
         worker_type=member.worker_type,
+        employed_since=member.employed_since,
         declarable=member.declarable,
         missing=missing(member),
         riders=riders,

@@ -30,6 +30,7 @@ from gateway.domains.contracts.schemas import (
     CorrectionOut,
     EventOut,
     InvoiceOut,
+    NoteOut,
     OfferOut,
     PayLineOut,
     PayOut,
@@ -178,6 +179,8 @@ def actual(c: Contract | Shown) -> ActualOut:
         sent_home_early=c.sent_home_early,
         cancelled_at=c.cancelled_at,
         cancel_reason=c.cancel_reason,
+        distance_km=c.distance_km,
+        bonus=c.bonus,
     )
 
 
@@ -200,6 +203,7 @@ def statement(s: Settlement | Shown | None) -> StatementOut | None:
         currency=s.currency,
         payment_due=s.payment_due,
         settled_at=s.settled_at,
+        notes=[NoteOut(**n) for n in s.notes or ()],
     )
 
 
@@ -317,7 +321,7 @@ _CONTRACT_SHOWN = (
     "id", "shift_code", "status", "starts_at", "ends_at", "timezone", "zone", "agreement", "agreement_version",
     "minimum_paid_hours", "guaranteed_paid_hours", "hourly_gross", "hourly_net", "currency", "offered_pay",
     "opened_at", "actual_start", "actual_end", "deliveries", "first_delivery_at", "sent_home_early", "cancelled_at",
-    "cancel_reason",
+    "cancel_reason", "distance_km", "bonus",
 )  # fmt: skip
 _LATER_SHOWN: dict[str, tuple[Any, tuple[str, ...]]] = {
     "settlement": (Settlement, (*StatementOut.model_fields, "contract_id")),

@@ -33,6 +33,8 @@ class Settlement(SQLModel, table=True):
     currency: str = Field(sa_type=String(3))
     payment_due: date | None = Field(default=None, sa_type=Date)
     lines: list[dict[str, Any]] = Field(sa_type=JSON)
+    # The statement's notes (engine `Note`: a student's contribution, the youth scale, an extrapolated minimum).
+    notes: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     explanation: dict[str, Any] = Field(sa_type=JSON)
     source: str = Field(sa_type=String(200))
 

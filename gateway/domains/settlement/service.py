@@ -9,19 +9,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, evaluate_shift
+from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, Worker, evaluate_shift
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.agreements.render import note_json
 from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of
 from gateway.domains.fund import service as fund
+from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
 from gateway.domains.platforms.models import Platform
+from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.problems import Conflict, NotFound, ServiceUnavailable
 
@@ -30,8 +34,9 @@ def stored_offer(data: dict[str, Any] | None) -> Offer | None:
     return None if data is None else offer_of(PayOffer.model_validate(data))
 
 
-def outcome_of(contract: Contract) -> ShiftOutcome:
-    """What happened on the shift, as recorded; missing times are the booked ones."""
+def outcome_of(contract: Contract, worker: Worker | None = None) -> ShiftOutcome:
+    """What happened on the shift, as recorded; missing times are the booked ones. `worker`: the rider's status
+    (`worker_of`), which settlement reads from the member; without it, the adult scale and ordinary rates."""
     return ShiftOutcome(
         booking=Booking(contract.starts_at, contract.ends_at, stored_offer(contract.offered_pay)),
         actual_start=contract.actual_start,
@@ -41,7 +46,50 @@ def outcome_of(contract: Contract) -> ShiftOutcome:
         cancelled_at=contract.cancelled_at,
         sent_home_early=contract.sent_home_early,
         proposed=stored_offer(contract.proposed_pay),
+        distance_km=contract.distance_km,
+        bonus=contract.bonus,
+        worker=worker,
     )
+
+
+STUDENT = "STU"  # the Dimona worker type of a student
+
+
+def worker_of(session: Session, contract: Contract, timezone: ZoneInfo) -> Worker | None:
+    """The rider's status from the member linked to the contract's rider (None: no member, the adult scale).
+
+    Only what the rules read, never identity: the birth date, whether the member works as a student (Dimona
+    worker type STU) and their student hours this calendar year before this shift, across all their riders'
+    contracts on every platform (the quota is the person's, not the platform's), and `employed_since`.
+    """
+    rider = session.get(Rider, contract.rider_id)
+    if rider is None or rider.member_id is None:
+        return None
+    member = session.exec(select(Member).where(Member.number == rider.member_id)).first()
+    if member is None:
+        return None
+    student = member.worker_type == STUDENT
+    before = _student_hours_before(session, member.number, contract, timezone) if student else Decimal(0)
+    return Worker(member.birth_date, student, before, member.employed_since)
+
+
+def _student_hours_before(session: Session, member_number: str, contract: Contract, timezone: ZoneInfo) -> Decimal:
+    """Paid hours of the member's settled contracts this calendar year (in the agreement's zone) that started
+    before this one: the hours already counted against the student quota."""
+    local = contract.starts_at.astimezone(timezone)
+    year_start = datetime(local.year, 1, 1, tzinfo=timezone)
+    total = session.exec(
+        select(func.coalesce(func.sum(Settlement.paid_hours), 0))
+        .join(Contract, col(Contract.id) == col(Settlement.contract_id))
+        .join(Rider, col(Rider.id) == col(Contract.rider_id))
+        .where(
+            Rider.member_id == member_number,
+            col(Contract.starts_at) >= year_start,
+            col(Contract.starts_at) < contract.starts_at,
+            col(Contract.id) != contract.id,
+        )
+    ).one()
+    return Decimal(total)
 
 
 def _line_json(line: PayLine) -> dict[str, Any]:
@@ -56,6 +104,8 @@ def _line_json(line: PayLine) -> dict[str, Any]:
         "rate": None if line.rate is None else str(line.rate),
         "amount": str(line.amount),
         "why": line.why,
+        "quantity": None if line.quantity is None else str(line.quantity),
+        "per": line.per,
     }
 
 
@@ -92,7 +142,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     """
     agreement = agreement_for(book, contract)
     try:
-        result = evaluate_shift(agreement, outcome_of(contract))
+        result = evaluate_shift(agreement, outcome_of(contract, worker_of(session, contract, agreement.timezone)))
     except (OfferError, AgreementError) as exc:
         # Recorded facts that cannot be evaluated are a bug upstream, never the rider's loss: keep it visible.
         raise ServiceUnavailable(f"contract {contract.id} cannot be settled: {exc}") from exc
@@ -128,6 +178,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         currency=result.currency,
         payment_due=result.payment_due,
         lines=[_line_json(ln) for ln in result.lines],
+        notes=[note_json(n) for n in result.notes] or None,
         explanation=result.explanation(),
         source=source,
     )
