@@ -137,7 +137,12 @@ ROWS: tuple[RiderRow[Any] | BookingRow | ContractRow[Any], ...] = (
         example={
             "type": "shift.ended",
             "timestamp": "2027-11-21T04:10:00Z",
-            "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-21T05:10:00+01:00", "deliveries": 6},
+            "data": {
+                "shift_code": "DEMO-SUN-0300",
+                "at": "2027-11-21T05:10:00+01:00",
+                "deliveries": 6,
+                "distance_km": "14.2",
+            },
         },
     ),
     ContractRow(

@@ -17,7 +17,7 @@ from gateway.agreements.engine import hours_between
 from gateway.agreements.model import Agreement
 from gateway.agreements.terms import expenses, insurance, payment_term
 from gateway.agreements.terms.base import TermValue
-from gateway.domains.contracts.schemas import CorrectionOut, PayLineOut, StatementOut
+from gateway.domains.contracts.schemas import CorrectionOut, NoteOut, PayLineOut, StatementOut
 from gateway.domains.readmodel.service import ContractOut
 from gateway.web.i18n import Translator
 
@@ -103,6 +103,9 @@ class PayView(BaseModel):
     net: Amount | None = None
     expenses: Amount | None = None
     payout: Amount | None = Field(default=None, description="net + expenses: what the rider receives.")
+    notes: list[str] = Field(
+        default_factory=list, description="Why the rider's status changed the pay (a student's contribution, age)."
+    )
 
 
 class PaymentView(BaseModel):
@@ -420,10 +423,40 @@ def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut)
         return t("line.trips.label"), t.plural("line.trips.text", trips, ref=ref, rate=rate)
     if line.code == "expense":
         item = _item_name(t, line.label)
+        if line.quantity is not None and line.per in ("km", "delivery"):
+            qty = t.number(line.quantity)
+            return item, t(f"line.expense.per_{line.per}", item=item, rate=rate, quantity=qty, ref=ref)
         if line.hours is not None:
             return item, t("line.expense.per_hour", item=item, rate=rate, hours=hours, ref=ref)
         return item, t("line.expense.per_shift", item=item, rate=rate, ref=ref)
+    if line.code == "offer_match":
+        trips = int(line.quantity) if line.quantity is not None else (c.actual.deliveries or 0)
+        # The offer's total: the hourly lines before this one (a bonus comes after it) and this line's difference.
+        hourly = sum((x.amount for x in s.lines if x.kind == "salary" and x.code not in ("offer_match", "bonus")), Decimal(0))
+        total = t.money(hourly + line.amount, cur)
+        text = t.plural("line.offer_match.text", trips, ref=ref, hours=hours, total=total, rate=rate)
+        return t("line.offer_match.label"), text
+    if line.code == "bonus":
+        return t("line.bonus.label"), t("line.bonus.text", ref=ref)
+    if line.code == "seniority":
+        return t("line.seniority.label"), t("line.seniority.text", ref=ref, rate=rate, hours=hours)
     return line.label, line.why
+
+
+def _note_text(t: Translator, n: NoteOut) -> str:
+    """A note of the statement (the rider's status, an extrapolated minimum) in the rider's language."""
+    key = f"note.{n.code}"
+    if not t.has(key):
+        return n.text
+    v = n.values
+    if n.code == "student_contribution":
+        hours = {k: t.hours(Decimal(v[k])) for k in ("within", "quota", "before")}
+        return t(key, **hours, employee=v["employee"], ordinary=v["ordinary"])
+    if n.code == "youth_scale":
+        return t(key, age=v["age"], percent=v["percent"])
+    if n.code == "minimum_extrapolated":
+        return t(key, since=t.day(date.fromisoformat(v["since"])), until=t.day(date.fromisoformat(v["known_until"])))
+    return t(key)
 
 
 def _pay(t: Translator, c: ContractOut) -> PayView:
@@ -463,6 +496,7 @@ def _pay(t: Translator, c: ContractOut) -> PayView:
         net=_amount(t, s.net, s.currency),
         expenses=_amount(t, s.expenses, s.currency),
         payout=_amount(t, s.payout, s.currency),
+        notes=[_note_text(t, n) for n in s.notes],
     )
 
 
