@@ -83,6 +83,8 @@ class TermsAt:
     seniority: InForce[seniority.Seniority] | None = None
     # What of a shift the amounts read beyond its hours and offers (for the outcome key): (distance, deliveries).
     reads: tuple[bool, bool] = (False, False)
+    # Said on every statement of the day when the statutory minimum is past the profile's last known value.
+    extrapolated: Note | None = None
 
     @property
     def minimum_hours(self) -> Decimal:
@@ -142,6 +144,7 @@ def resolve(agreement: Agreement, day: date) -> TermsAt:
         bonus=_typed(rules, bonus.TYPE, bonus.Bonus),
         seniority=_typed(rules, seniority.TYPE, seniority.Seniority),
         reads=expenses.needs(_typed(rules, expenses.TYPE, expenses.Expenses)),
+        extrapolated=status.extrapolated(rates, day, agreement.currency) if law is not None else None,
     )
     agreement._resolved[day] = resolved
     return resolved
@@ -350,19 +353,15 @@ def _floors_for(
 ) -> tuple[tuple[Floor, ...], Floor | None, list[Note]]:
     """The floors for this rider (the statutory one on the youth scale under 21), the winner, and the notes that
     say why (the youth scale; a minimum wage past the profile's last known value)."""
-    notes: list[Note] = []
+    notes: list[Note] = [] if terms.extrapolated is None else [terms.extrapolated]
     found, top = terms.floors, terms.winner
-    if terms.statutory_minimum is not None:
-        late = status.extrapolated(terms.rates, terms.day, currency)
-        if late is not None:
-            notes.append(late)
-        if worker is not None:
-            age_share = status.youth_share(terms.rates, worker, day)
-            if age_share is not None:
-                found, youth = status.youth_floors(found, age_share, currency)
-                top = floors.winner(found)
-                if youth is not None:
-                    notes.append(youth)
+    if terms.statutory_minimum is not None and worker is not None:
+        age_share = status.youth_share(terms.rates, worker, day)
+        if age_share is not None:
+            found, youth = status.youth_floors(found, age_share, currency)
+            top = floors.winner(found)
+            if youth is not None:
+                notes.append(youth)
     return found, top, notes
 
 
@@ -385,7 +384,7 @@ def _raises(
     """What comes on top of the hourly pay, in this order: seniority (hourly pay too), the no-less-favourable
     comparison with a per-trip offer (against all the hourly pay), then a bonus, which never fills a floor."""
     since = s.worker.employed_since if s.worker is not None else None
-    step = seniority.pay_line(terms.seniority, since, day, h.paid, applied, cur, used)
+    step = seniority.pay_line(terms.seniority, s.worker is not None, since, day, h.paid, applied, cur, used)
     if step is not None:
         lines.append(step)
     rule = terms.piece_rate

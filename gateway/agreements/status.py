@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from gateway.agreements.outcome import Note, Worker
 from gateway.agreements.payroll import NetBreakdown, Rates, cents
@@ -74,6 +75,9 @@ def student_hours(rates: Rates, worker: Worker | None, paid: Decimal) -> Decimal
 def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Decimal) -> Contributions:
     """Employee and employer contributions on the shift's gross: a student's hours within the quota pay the
     solidarity contribution instead (the gross split pro rata of the hours, each part rounded once)."""
+    if worker is None:  # the common case, kept short: a what-if settles a million of them
+        social = cents(gross * rates.employee_social_security)
+        return Contributions(_net(gross, social, rates), cents(gross * rates.employer_contributions))
     within = student_hours(rates, worker, paid)
     employer_rate = rates.employer_contributions
     if within is None:
@@ -86,12 +90,12 @@ def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Dec
     social = cents(part * st.employee) + cents(rest * rates.employee_social_security)
     employer = cents(part * st.employer) + cents(rest * employer_rate)
     before = worker.student_hours_this_year if worker else ZERO
+    employee_pc, employer_pc, ordinary_pc, ordinary_er_pc = _percents(rates)
     text = (
         f"student: {hours_text(within)} of the {hours_text(paid)} paid h fall within the yearly quota of "
         f"{hours_text(st.quota_hours)} h ({hours_text(before)} h worked as a student before this shift this year); "
-        f"on {part} of the gross the solidarity contribution applies, {st.employee * 100:.2f} % for the rider and "
-        f"{st.employer * 100:.2f} % for the employer, instead of {rates.employee_social_security * 100:.2f} % and "
-        f"{employer_rate * 100:.2f} %"
+        f"on {part} of the gross the solidarity contribution applies, {employee_pc} % for the rider and "
+        f"{employer_pc} % for the employer, instead of {ordinary_pc} % and {ordinary_er_pc} %"
     )
     if rest:
         text += f"; the {hours_text(paid - within)} h past the quota pay ordinary contributions"
@@ -100,11 +104,24 @@ def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Dec
         "paid": str(paid),
         "quota": str(st.quota_hours),
         "before": str(before),
-        "employee": f"{st.employee * 100:.2f}",
-        "employer": f"{st.employer * 100:.2f}",
-        "ordinary": f"{rates.employee_social_security * 100:.2f}",
+        "employee": employee_pc,
+        "employer": employer_pc,
+        "ordinary": ordinary_pc,
     }
     return Contributions(_net(gross, social, rates), employer, Note("student_contribution", STUDENT_SOURCE, text, values))
+
+
+@lru_cache(maxsize=64)
+def _percents(rates: Rates) -> tuple[str, str, str, str]:
+    """The student's and the ordinary rates as percentages, worded once per set of rates."""
+    st = rates.student
+    assert st is not None
+    return (
+        f"{st.employee * 100:.2f}",
+        f"{st.employer * 100:.2f}",
+        f"{rates.employee_social_security * 100:.2f}",
+        f"{rates.employer_contributions * 100:.2f}",
+    )
 
 
 def _no_student_rate(rates: Rates, worker: Worker | None) -> Note | None:

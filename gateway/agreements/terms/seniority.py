@@ -66,6 +66,7 @@ def step(rule: Rule | None, employed_since: date | None, on: date) -> Step | Non
 
 def pay_line(
     rule: Rule | None,
+    known: bool,
     employed_since: date | None,
     on: date,
     paid_hours: Decimal,
@@ -76,7 +77,10 @@ def pay_line(
     if rule is None:
         return None
     if employed_since is None:
-        used.append(rule.line("no start date is known for this rider: no seniority step applies"))
+        # A rider without a member record (`known` False) has no seniority to speak of: nothing to say, a what-if
+        # settles a million of those. A member without a start date is told why no step applies.
+        if known:
+            used.append(rule.line("no start date is known for this rider: no seniority step applies"))
         return None
     s = step(rule, employed_since, on)
     years = full_years(employed_since, on)
