@@ -134,12 +134,12 @@ class ShiftEnded(_Data):
     distance_km: DistanceKm | None = Field(
         default=None,
         description="Kilometres the platform recorded for the shift: a decimal string or a number, 0 to 1000, "
-        "at most 3 decimals (e.g. \"23.4\").",
+        'at most 3 decimals (e.g. "23.4").',
     )
     bonus: BonusStr | None = Field(
         default=None,
         description="A bonus the platform pays for the shift, gross, in the offer's currency: a decimal string, "
-        "at most 9999.99 (e.g. \"5.00\"). Whether it is paid is the agreement's term `bonus`; it never counts "
+        'at most 9999.99 (e.g. "5.00"). Whether it is paid is the agreement\'s term `bonus`; it never counts '
         "towards the hourly floor.",
     )
 

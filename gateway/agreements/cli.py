@@ -217,7 +217,9 @@ def explain(
     directory: DirOption = None,
     distance_km: Annotated[str | None, typer.Option("--distance-km", help="Kilometres the platform recorded.")] = None,
     bonus: Annotated[str | None, typer.Option(help="A bonus the platform sent with the shift's end.")] = None,
-    birth_date: Annotated[str | None, typer.Option("--birth-date", help="The rider's birth date (youth scale).")] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="The rider's birth date (youth scale).")
+    ] = None,
     student: Annotated[bool, typer.Option("--student", help="The rider works as a student (Dimona STU).")] = False,
     student_hours: Annotated[
         str | None, typer.Option("--student-hours", help="Hours already worked as a student this calendar year.")

@@ -366,7 +366,9 @@ def _floors_for(
 
 
 def _note_line(n: Note) -> Line:
-    return Line("rider status" if n.code != "minimum_extrapolated" else "statutory minimum wage", n.source, n.text, "", "")
+    return Line(
+        "rider status" if n.code != "minimum_extrapolated" else "statutory minimum wage", n.source, n.text, "", ""
+    )
 
 
 def _raises(

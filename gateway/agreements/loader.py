@@ -127,7 +127,11 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
         return None
     p = doc.data["parameters"]
     params = {k: _dated(rd, path, doc, ("parameters", k, "values"), Decimal) for k in p if k in DECIMAL_PARAMS}
-    student = _dated(rd, path, doc, ("parameters", "student_solidarity", "values"), _student) if "student_solidarity" in p else {}
+    student = (
+        _dated(rd, path, doc, ("parameters", "student_solidarity", "values"), _student)
+        if "student_solidarity" in p
+        else {}
+    )
     youth = _dated(rd, path, doc, ("parameters", "youth_minimum", "values"), _youth) if "youth_minimum" in p else {}
     if any(v is None for v in params.values()) or student is None or youth is None:
         return None

@@ -108,7 +108,9 @@ def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Dec
         "employer": employer_pc,
         "ordinary": ordinary_pc,
     }
-    return Contributions(_net(gross, social, rates), employer, Note("student_contribution", STUDENT_SOURCE, text, values))
+    return Contributions(
+        _net(gross, social, rates), employer, Note("student_contribution", STUDENT_SOURCE, text, values)
+    )
 
 
 @lru_cache(maxsize=64)

@@ -432,7 +432,9 @@ def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut)
     if line.code == "offer_match":
         trips = int(line.quantity) if line.quantity is not None else (c.actual.deliveries or 0)
         # The offer's total: the hourly lines before this one (a bonus comes after it) and this line's difference.
-        hourly = sum((x.amount for x in s.lines if x.kind == "salary" and x.code not in ("offer_match", "bonus")), Decimal(0))
+        hourly = sum(
+            (x.amount for x in s.lines if x.kind == "salary" and x.code not in ("offer_match", "bonus")), Decimal(0)
+        )
         total = t.money(hourly + line.amount, cur)
         text = t.plural("line.offer_match.text", trips, ref=ref, hours=hours, total=total, rate=rate)
         return t("line.offer_match.label"), text

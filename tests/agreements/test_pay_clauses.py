@@ -129,9 +129,9 @@ def test_graded_cancellation_of_the_guaranteed_hours_pays_at_least_the_minimum_b
 
 def test_an_agreement_cannot_give_both_cancellation_rules(agreements_dir: Path, edit: Edit) -> None:
     edit(
-        "short_notice_cancellation: {notice_hours: \"24\", pays: minimum}",
-        "short_notice_cancellation: {notice_hours: \"24\", pays: minimum}\n"
-        "        graded_cancellation: {bands: [{notice_under_hours: \"24\", pays_percent: \"100\"}]}",
+        'short_notice_cancellation: {notice_hours: "24", pays: minimum}',
+        'short_notice_cancellation: {notice_hours: "24", pays: minimum}\n'
+        '        graded_cancellation: {bands: [{notice_under_hours: "24", pays_percent: "100"}]}',
     )
     with pytest.raises(AgreementError, match="minimum_engagement"):
         AgreementBook.load(agreements_dir)
@@ -155,8 +155,11 @@ def test_expenses_per_km_and_per_delivery_follow_what_the_platform_measured(agre
     unmeasured = evaluate_shift(agreement, _shift("2026-03-10T18:00+01:00", "2026-03-10T21:00+01:00"))
     assert [ln.label for ln in unmeasured.lines if ln.kind == "expense"] == ["phone and data"]
     cancelled = _shift(
-        "2026-03-10T18:00+01:00", "2026-03-10T21:00+01:00", cancelled_at=_at("2026-03-10T12:00+01:00"),
-        distance_km=Decimal(5), deliveries=3,
+        "2026-03-10T18:00+01:00",
+        "2026-03-10T21:00+01:00",
+        cancelled_at=_at("2026-03-10T12:00+01:00"),
+        distance_km=Decimal(5),
+        deliveries=3,
     )
     assert evaluate_shift(agreement, cancelled).expenses == 0
     # 3 km × 0.35 = 1.05, 0.70 for the deliveries and 0.36 for the phone: 2.11.
@@ -189,7 +192,9 @@ def _with(s: ShiftOutcome, **kw: object) -> ShiftOutcome:
     ("since", "per_hour"),
     [(None, None), ("2026-06-01", None), ("2025-01-28", None), ("2025-01-27", "0.30"), ("2022-01-27", "0.60")],
 )
-def test_seniority_steps_count_full_years_from_the_members_start(coop: Agreement, since: str | None, per_hour: str | None) -> None:
+def test_seniority_steps_count_full_years_from_the_members_start(
+    coop: Agreement, since: str | None, per_hour: str | None
+) -> None:
     worker = Worker(employed_since=None if since is None else date.fromisoformat(since))
     st = evaluate_shift(coop, _shift("2027-01-27T11:00+01:00", "2027-01-27T14:00+01:00", worker=worker))
     steps = [ln for ln in st.lines if ln.code == "seniority"]
@@ -216,7 +221,9 @@ def test_the_youth_scale_lowers_only_the_statutory_floor_and_only_for_students(b
 def test_a_student_pays_the_solidarity_contribution_only_within_the_quota(belgian: Agreement) -> None:
     start, end = "2026-03-10T18:00+01:00", "2026-03-10T21:00+01:00"
     within = evaluate_shift(belgian, _shift(start, end, worker=Worker(student=True)))
-    past = evaluate_shift(belgian, _shift(start, end, worker=Worker(student=True, student_hours_this_year=Decimal(650))))
+    past = evaluate_shift(
+        belgian, _shift(start, end, worker=Worker(student=True, student_hours_this_year=Decimal(650)))
+    )
     ordinary = evaluate_shift(belgian, _shift(start, end))
     # 38.49 gross: 2.71 % = 1.04 (employer 5.42 % = 2.09) within the quota; past it, 13.07 % = 5.03 and 25 %.
     assert (within.employee_social_security, within.employer_contributions) == (Decimal("1.04"), Decimal("2.09"))
@@ -229,7 +236,9 @@ def test_a_student_pays_the_solidarity_contribution_only_within_the_quota(belgia
 
 
 def test_students_before_2017_pay_ordinary_contributions_and_are_told_why(belgian: Agreement) -> None:
-    st = evaluate_shift(belgian, _shift("2016-06-07T18:00+02:00", "2016-06-07T21:00+02:00", worker=Worker(student=True)))
+    st = evaluate_shift(
+        belgian, _shift("2016-06-07T18:00+02:00", "2016-06-07T21:00+02:00", worker=Worker(student=True))
+    )
     assert st.employee_social_security == Decimal("4.51")
     assert [n.code for n in st.notes] == ["student_no_rate"]
 

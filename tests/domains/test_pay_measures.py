@@ -132,9 +132,7 @@ def test_a_students_yearly_quota_counts_the_hours_settled_on_every_platform(
     run_job: Run,
     client: TestClient,
 ) -> None:
-    _member(
-        engine, settings, "M-STU", birth_date=date(2008, 6, 1), worker_type="STU", employed_since=date(2024, 6, 1)
-    )
+    _member(engine, settings, "M-STU", birth_date=date(2008, 6, 1), worker_type="STU", employed_since=date(2024, 6, 1))
     a, b = make_platform("one", agreement=COOP), make_platform("two", agreement=COOP)
     _enrol(a, send, "ra", "M-STU")
     _enrol(b, send, "rb", "M-STU")

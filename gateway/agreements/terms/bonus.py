@@ -49,7 +49,9 @@ def at_settlement(
         return None
     if rule is not None:
         used.append(rule.line("a bonus is paid on top, and never counts towards the hourly floor"))
-    term, clause = (rule.term.name, rule.clause) if rule else ("offer", "the bonus the platform sent with the shift's end")
+    term, clause = (
+        (rule.term.name, rule.clause) if rule else ("offer", "the bonus the platform sent with the shift's end")
+    )
     return PayLine(
         "bonus",
         "bonus",

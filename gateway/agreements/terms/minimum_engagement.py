@@ -215,7 +215,10 @@ def _graded_cancellation(
     used.append(
         rule.line(
             "a cancelled shift pays "
-            + ", ".join(f"{_written(x.pays_percent)} % with less than {_written(x.notice_under_hours)} h notice" for x in graded.bands)
+            + ", ".join(
+                f"{_written(x.pays_percent)} % with less than {_written(x.notice_under_hours)} h notice"
+                for x in graded.bands
+            )
             + f" (of the {of})"
         )
     )
