@@ -135,7 +135,12 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
     youth = _dated(rd, path, doc, ("parameters", "youth_minimum", "values"), _youth) if "youth_minimum" in p else {}
     if any(v is None for v in params.values()) or student is None or youth is None:
         return None
-    known = p["statutory_minimum_hourly"].get("known_until")
+    known_text = p["statutory_minimum_hourly"].get("known_until")
+    known = None
+    if known_text is not None:
+        known = rd.day(path, doc, ("parameters", "statutory_minimum_hourly", "known_until"), known_text)
+        if known is None:
+            return None
     return PayrollProfile(
         id=doc.data["id"],
         country=doc.data["country"],
@@ -145,7 +150,7 @@ def load_profile(path: Path, schema_dir: Path, rd: Reader | None = None) -> Payr
         withholding=Dated(params["withholding"] or {}),
         statutory_minimum_hourly=Dated(params["statutory_minimum_hourly"] or {}),
         sources={k: v["source"] for k, v in p.items()},
-        statutory_known_until=None if known is None else date.fromisoformat(known),
+        statutory_known_until=known,
         student_solidarity=Dated({d: f and f(d) for d, f in student.items()}) if student else None,
         youth_minimum=Dated({d: f and f(d) for d, f in youth.items()}) if youth else None,
     )

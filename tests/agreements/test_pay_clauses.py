@@ -272,3 +272,11 @@ def test_each_date_gets_its_own_minimum_wage_and_past_the_table_a_warning(
     if late:
         assert "the last known minimum wage is 12.83 EUR an hour from 2025-02-01" in late[0].text
         assert "extrapolated" in st.plain()
+
+
+def test_a_known_until_that_is_not_a_date_is_reported_where_it_is_written(agreements_dir: Path) -> None:
+    path = agreements_dir / "payroll" / "be.yaml"
+    path.write_text(path.read_text().replace("known_until: 2025-12-31", "known_until: 2025-02-30"))
+    with pytest.raises(AgreementError) as caught:
+        AgreementBook.load(agreements_dir)
+    assert "be.yaml" in str(caught.value) and "'2025-02-30' is not a calendar date" in str(caught.value)

@@ -61,6 +61,8 @@ def worker_of(session: Session, contract: Contract, timezone: ZoneInfo) -> Worke
     Only what the rules read, never identity: the birth date, whether the member works as a student (Dimona
     worker type STU) and their student hours this calendar year before this shift, across all their riders'
     contracts on every platform (the quota is the person's, not the platform's), and `employed_since`.
+    A student is a member whose own worker type is STU: the gateway's default declaration type does not make one
+    (settlement reads no settings, and a student rate applied by default would be a wrong deduction).
     """
     rider = session.get(Rider, contract.rider_id)
     if rider is None or rider.member_id is None:
