@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from gateway.agreements.engine import hours_between
 from gateway.agreements.model import Agreement
-from gateway.agreements.terms import expenses, insurance, payment_term
+from gateway.agreements.terms import expenses, insurance, payment_term, piece_rate
 from gateway.agreements.terms.base import TermValue
 from gateway.domains.contracts.schemas import CorrectionOut, NoteOut, PayLineOut, StatementOut
 from gateway.domains.readmodel.service import ContractOut
@@ -461,6 +461,19 @@ def _note_text(t: Translator, n: NoteOut) -> str:
     return t(key)
 
 
+def _per_trip_pending(t: Translator, c: ContractOut, terms: _Terms) -> str | None:
+    """Before settlement, under "no less favourable": the per-trip offer is compared with the hours once the trips
+    are known (the booking guarantees the hourly floor meanwhile)."""
+    offered = c.pay.offered
+    if c.statement is not None or offered is None or offered.per_trip is None:
+        return None
+    found = terms.get(piece_rate.TYPE, piece_rate.PieceRate)
+    if found is None or found[1].policy != "no_less_favourable":
+        return None
+    rate = t.money(offered.per_trip, offered.currency)
+    return t("pay.offer_match_pending", rate=rate, ref=clause_ref(found[1].clause))
+
+
 def _pay(t: Translator, c: ContractOut) -> PayView:
     cur = c.pay.currency
     s = c.statement
@@ -647,6 +660,9 @@ def contract_view(
     tz = ZoneInfo(c.shift.timezone)
     terms = _Terms(agreement, c.shift.starts_at.astimezone(tz).date())
     pay = _pay(t, c)
+    pending = _per_trip_pending(t, c, terms)
+    if pending:
+        pay = pay.model_copy(update={"text": f"{pay.text} {pending}"})
     corrections = _corrections(t, c)
     refused = next((k for k in corrections if k.action == "blocked"), None)
     title = agreement.title if agreement else c.agreement.id

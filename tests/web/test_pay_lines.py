@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from gateway.agreements.engine import Booking, PerTripOffer, ShiftOutcome, Worker, evaluate_shift
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.render import note_json
-from gateway.domains.contracts.schemas import NoteOut, PayLineOut
+from gateway.domains.contracts.schemas import NoteOut, OfferOut, PayLineOut
 from gateway.domains.readmodel.service import ContractOut
 from gateway.domains.settlement.service import _line_json
 from gateway.settings import REPO_ROOT
@@ -99,3 +99,25 @@ def test_the_new_pay_lines_and_notes_are_worded_in_the_riders_language(
     for sentence in expected:
         assert sentence in words, (sentence, words)
     assert not [ln for ln in v.pay.lines if ln.code == "trips"]  # the offer is never shown as pay per trip
+
+
+def test_before_settlement_a_per_trip_offer_is_said_to_be_compared_at_the_end(
+    scenario: Scenario, rider: TestClient
+) -> None:
+    agreement = AgreementBook.load(REPO_ROOT / "agreements").get("be-delivery-coop-2027")
+    r = rider.get(f"/v1/rider/contracts/{scenario.contracts.paid}")
+    c = ContractOut.model_validate(r.json())
+    start = datetime.fromisoformat("2027-01-20T11:00:00+01:00")
+    pending = c.model_copy(
+        update={
+            "statement": None,
+            "pay": c.pay.model_copy(update={"offered": OfferOut(per_trip=Decimal("5.00"), currency="EUR")}),
+            "shift": c.shift.model_copy(update={"starts_at": start, "ends_at": start.replace(hour=14)}),
+        }
+    )
+    v = contract_view(pending, agreement, Translator("en"))
+    assert "The platform offered €5.00 a trip: once the shift is over, the agreement, Art.4," in v.pay.text
+    assert "pays you the better of the two, as hours." in v.pay.text
+    # Under the 2016 agreement (per-trip pay forbidden) nothing of the kind is promised.
+    signed = AgreementBook.load(REPO_ROOT / "agreements").get("be-delivery-2016")
+    assert "a trip" not in contract_view(pending, signed, Translator("en")).pay.text
