@@ -314,6 +314,8 @@ def test_the_json_shows_everything_missing_before_a_member_exists_and_put_fills_
     assert member_of_rider(engine, "r-1") is not None
     worker_type = amina.put("/v1/rider/identity", json={"worker_type": "STU"})
     assert worker_type.status_code == 403
+    # Seniority counts from it: the cooperative's record, never the rider's say.
+    assert amina.put("/v1/rider/identity", json={"employed_since": "2016-05-01"}).status_code == 403
 
 
 def test_put_names_the_field_when_the_ssin_is_another_members(

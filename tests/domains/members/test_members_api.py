@@ -302,3 +302,16 @@ def test_the_openapi_document_names_the_members_role(app: FastAPI) -> None:
 def test_other_iban_is_masked_too(client: TestClient) -> None:
     r = client.post(BASE, json={"number": "M-1", "iban": OTHER_IBAN}, headers=ADMIN)
     assert r.json()["iban"] == "•••• 4300" and r.json()["bic"] == "ABNANL2A"
+
+
+def test_staff_set_when_a_member_was_first_employed_and_a_future_date_is_refused(client: TestClient) -> None:
+    assert client.post(BASE, json={"number": "M-S", **complete()}, headers=ADMIN).status_code == 201
+    r = client.patch(f"{BASE}/M-S", json={"employed_since": "2024-06-01"}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["employed_since"] == "2024-06-01"
+    later = client.patch(f"{BASE}/M-S", json={"employed_since": "2999-01-01"}, headers=ADMIN)
+    assert later.status_code == 422
+    assert later.json()["errors"] == [
+        {"location": "employed_since", "message": "a date from 1950 up to today", "code": "employed_since_range"}
+    ]
+    assert client.get(f"{BASE}/M-S", headers=ADMIN).json()["employed_since"] == "2024-06-01"
