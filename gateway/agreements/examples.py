@@ -94,8 +94,17 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         proposed=_offer(data.get("proposed"), currency),
         distance_km=distance,
         bonus=bonus,
-        worker=_worker(data.get("worker")),
+        worker=_worker(data.get("worker") or _worker_columns(data)),
     )
+
+
+WORKER_KEYS = ("birth_date", "student", "student_hours_this_year", "employed_since")
+
+
+def _worker_columns(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A CSV row's worker_birth_date, worker_student, worker_student_hours_this_year, worker_employed_since."""
+    found = {k: data[f"worker_{k}"] for k in WORKER_KEYS if data.get(f"worker_{k}") not in (None, "")}
+    return found or None
 
 
 def _decimal(data: dict[str, Any], key: str) -> Decimal | None:

@@ -280,3 +280,24 @@ def test_a_known_until_that_is_not_a_date_is_reported_where_it_is_written(agreem
     with pytest.raises(AgreementError) as caught:
         AgreementBook.load(agreements_dir)
     assert "be.yaml" in str(caught.value) and "'2025-02-30' is not a calendar date" in str(caught.value)
+
+
+def test_a_csv_row_gives_the_measures_and_the_riders_status_in_flat_columns() -> None:
+    from gateway.agreements.examples import ShiftInputError, parse_shift
+
+    row = {
+        "starts_at": "2027-01-20T11:00:00+01:00",
+        "ends_at": "2027-01-20T14:00:00+01:00",
+        "distance_km": "12.5",
+        "bonus": "3.00",
+        "worker_birth_date": "2008-06-01",
+        "worker_student": "yes",
+        "worker_student_hours_this_year": "120",
+    }
+    shift = parse_shift(row, "EUR")
+    assert shift.distance_km == Decimal("12.5") and shift.bonus == Decimal("3.00")
+    assert shift.worker == Worker(date(2008, 6, 1), True, Decimal(120), None)
+    with pytest.raises(ShiftInputError, match="distance_km"):
+        parse_shift({**row, "distance_km": "-3"}, "EUR")
+    with pytest.raises(ShiftInputError, match=r"worker\.birth_date"):
+        parse_shift({**row, "worker_birth_date": "2008-02-30"}, "EUR")
