@@ -4,7 +4,7 @@ a day, and the elapsed-hours arithmetic every term counts in."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from gateway.agreements.model import Term
 
 HOURS = Decimal("0.0001")
+LINES_KEPT = 64
 SECONDS_PER_HOUR = Decimal(3600)
 ZERO = Decimal(0)
 
@@ -57,6 +58,10 @@ class InForce(Generic[V]):
     since_text: str
     clause: str
     note: str
+    # The lines this value has stated, by their text: a Line is immutable, and most texts repeat on every shift
+    # of the day (a million times in a what-if), so each is made once. Bounded: texts with a shift's own numbers
+    # in them stop being kept once there are many.
+    _lines: dict[str, Line] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def of(cls, term: Term, value: V, since: date) -> InForce[V]:
@@ -67,7 +72,12 @@ class InForce(Generic[V]):
         return "rejected" if self.value.enforcement == "reject" else "amended"
 
     def line(self, shown: str) -> Line:
-        return Line(self.term.name, self.clause, shown, self.since_text, self.note)
+        found = self._lines.get(shown)
+        if found is None:
+            found = Line(self.term.name, self.clause, shown, self.since_text, self.note)
+            if len(self._lines) < LINES_KEPT:
+                self._lines[shown] = found
+        return found
 
     def correction(
         self,
