@@ -301,3 +301,43 @@ def test_a_csv_row_gives_the_measures_and_the_riders_status_in_flat_columns() ->
         parse_shift({**row, "distance_km": "-3"}, "EUR")
     with pytest.raises(ShiftInputError, match=r"worker\.birth_date"):
         parse_shift({**row, "worker_birth_date": "2008-02-30"}, "EUR")
+
+
+def test_the_what_if_memo_gives_every_shift_its_own_amounts_with_the_richer_terms(coop: Agreement) -> None:
+    """Shifts that differ only in what the new clauses read (distance, bonus, trips under no less favourable, the
+    rider's age, student hours, seniority) must not share a memoised outcome: the memo's answer is the engine's."""
+    from bench.agreements_engine import _shifts
+
+    shifts = _shifts(3000, seed=18, year=2027)
+    shifts += shifts[:500]  # the same shifts again: the memo must answer them without settling
+    memo = Memo((coop,), None, lambda a: a)
+    from gateway.agreements.engine import Amounts
+
+    assert [memo(s)[0] for s in shifts] == [Amounts.of(evaluate_shift(coop, s)) for s in shifts]
+    assert memo.hits >= 500  # and it still saves work
+
+
+def test_the_memo_tells_riders_apart_by_their_status(belgian: Agreement, coop: Agreement) -> None:
+    """One shift, several riders: the youth scale, the student quota and seniority change the amounts, so the
+    memo must not hand one rider's figures to another."""
+    from dataclasses import replace
+
+    from gateway.agreements.engine import Amounts
+
+    riders = [
+        None,
+        Worker(student=True),
+        Worker(student=True, student_hours_this_year=Decimal("648.5")),
+        Worker(birth_date=date(2008, 6, 1), student=True),
+        Worker(birth_date=date(2008, 6, 1)),
+        Worker(employed_since=date(2020, 1, 1)),
+        Worker(employed_since=date(2026, 1, 1)),
+        None,
+    ]
+    for agreement, start in ((belgian, "2026-03-10T18:00+01:00"), (coop, "2027-01-27T11:00+01:00")):
+        begin = _at(start)
+        base = ShiftOutcome(Booking(begin, begin.replace(hour=begin.hour + 3)))
+        shifts = [replace(base, worker=w) for w in riders]
+        memo = Memo((agreement,), None, lambda a: a)
+        assert [memo(s)[0] for s in shifts] == [Amounts.of(evaluate_shift(agreement, s)) for s in shifts]
+        assert len({memo(s)[0] for s in shifts}) >= 3  # the riders' figures do differ
