@@ -176,6 +176,13 @@ def test_a_bonus_is_paid_on_top_and_a_forbidden_one_is_not(coop: Agreement, agre
     # The top-up to the floor is the same with or without the bonus: it never fills the floor.
     assert [ln.amount for ln in plain.lines] == [ln.amount for ln in with_bonus.lines[:-1]]
     assert with_bonus.gross - plain.gross == Decimal("5.00")
+    # The what-if's memo must not hand the bonus of one shift to another of the same hours.
+    memo = Memo((coop,), None, lambda a: a.gross)
+    assert [memo(s)[0] for s in (shift, _with(shift, bonus=Decimal("5.00")), shift)] == [
+        plain.gross,
+        with_bonus.gross,
+        plain.gross,
+    ]
     path = agreements_dir / "be-delivery-coop-2027" / "agreement.yaml"
     path.write_text(path.read_text().replace("{policy: allowed}", "{policy: forbidden}"))
     forbidden = evaluate_shift(_book(agreements_dir, "be-delivery-coop-2027"), _with(shift, bonus=Decimal(5)))
