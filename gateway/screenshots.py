@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.app import create_app
 from gateway.db.engine import engine_for
 from gateway.db.migrate import upgrade
+from gateway.domains.fund import service as fund
 from gateway.domains.members import service as members
 from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.vault import vault_of
@@ -92,6 +94,8 @@ def _demo(**overrides: Any) -> Iterator[_Demo]:
             _, secret = platforms.create_platform(
                 session, book, slug="demo", name="Demo", adapter="standard", agreement="be-delivery-2016"
             )
+            # A running cooperative's fund has cash: the fund advances a rider's pay only within it.
+            fund.deposit(session, Decimal("10000.00"), "EUR", BOOKED_AT, "opening balance (screenshots)")
             session.commit()
         with TestClient(app) as client, httpx.Client(timeout=5) as http:
 

@@ -23,7 +23,7 @@ from gateway.domains.settlement.service import record_invoice_payment
 from gateway.reports import compliance_render
 from gateway.reports.compliance import ReportError, compliance, month_days
 from gateway.settings import get_settings
-from tests.conftest import Clock, PlatformHandle, as_it_happens, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event, fund_opening_balance
 from tests.reports.conftest import PROPOSAL
 
 runner = CliRunner()
@@ -54,6 +54,7 @@ def shift(p: PlatformHandle, send: Send, code: str, day: int, hours: int, **pay:
 
 @pytest.fixture
 def december(enrolled: PlatformHandle, send: Send, client: TestClient, run_job: Run, engine: Engine) -> PlatformHandle:
+    fund_opening_balance(engine)
     """S-1: 2 h, per trip (due 10 Dec); S-2: 3 h at 9.00 (due 11 Dec); S-3: 3 h at 14.00 (due 14 Dec)."""
     shift(enrolled, send, "S-1", 1, 2, per_trip="4.50")
     shift(enrolled, send, "S-2", 2, 3, hourly_gross="9.00")
