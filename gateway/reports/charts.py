@@ -54,7 +54,8 @@ def histogram(values: Sequence[Decimal], title: str, xlabel: str, marks: Sequenc
     data = [float(v) for v in values]
     if data:
         lo, hi = min(data), max(data)
-        bins = 40 if hi > lo else 1
+        # About two bins per rider up to 40: a dozen riders in 40 bins would read as a barcode.
+        bins = min(40, max(2 * len(data) // 3, 5)) if hi > lo else 1
         _, edges, container = ax.hist(data, bins=bins, color=DRAFT_COLOUR, edgecolor="white")
         patches = cast("BarContainer", container).patches
         for patch, left in zip(patches, edges[:-1], strict=True):

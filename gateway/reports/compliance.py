@@ -137,36 +137,30 @@ def _invoices(session: Session, scope: _Scope, today: date, payment_days: int) -
     """Each invoice against its own due date (its issue day, local, plus the platform's payment days), not the
     rider's: the platform owes the cooperative on its terms; the rider is paid on the agreement's whatever it does."""
     rows = session.exec(
-        select(
-            col(Invoice.status),
-            col(Invoice.issued_at),
-            col(Invoice.paid_at),
-            col(Invoice.total),
-            col(Contract.timezone),
-        )
+        select(Invoice, col(Contract.timezone))
         .join(Contract, col(Contract.id) == col(Invoice.contract_id))
         .where(_in_month(scope))
     ).all()
     issued = on_time = late = unpaid_due = not_due = 0
     late_amount = unpaid_amount = ZERO
     worst: int | None = None
-    for status, issued_at, paid_at, total, zone in rows:
-        if status == "draft":
+    for invoice, zone in rows:
+        if invoice.status == "draft":
             continue  # not sent to the platform yet: nothing is due on it
         issued += 1
-        tz = ZoneInfo(zone) if zone else scope.tz
-        due_on = _local_day(issued_at, tz) + timedelta(days=payment_days)
-        if status == "paid" and paid_at is not None:
-            days = (_local_day(paid_at, tz) - due_on).days
+        tz = ZoneInfo(zone) if zone else scope.tz  # as the invoice document dates it (invoicing.service)
+        due_on = _local_day(invoice.issued_at, tz) + timedelta(days=payment_days)
+        if invoice.status == "paid" and invoice.paid_at is not None:
+            days = (_local_day(invoice.paid_at, tz) - due_on).days
             if days > 0:
                 late += 1
-                late_amount += total
+                late_amount += invoice.total
                 worst = max(worst or 0, days)
             else:
                 on_time += 1
         elif due_on < today:
             unpaid_due += 1
-            unpaid_amount += total
+            unpaid_amount += invoice.total
             worst = max(worst or 0, (today - due_on).days)
         else:
             not_due += 1

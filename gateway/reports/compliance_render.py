@@ -270,7 +270,7 @@ def to_html(c: ComplianceOut) -> str:
         "<h2>Bookings that broke a term of the agreement</h2>",
         '<p class="note">A booking counts once for each term it broke, however many corrections it needed. '
         "Bookings: how many bookings broke the term; corrections: what the gateway changed on them.</p>",
-        table(VIOLATION_HEADER, _violation_rows(c), empty="No booking broke a term of the agreement."),
+        table(VIOLATION_HEADER, _violation_rows(c), empty="No booking broke a term of the agreement.", words=(1, 2)),
         *(f"<figure>{svg}</figure>" for svg in figures),
     ]
     for i, (title, explanation, items) in enumerate(sections(c)):

@@ -12,7 +12,8 @@ STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}
 table{border-collapse:collapse;margin:1rem 0}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}th{vertical-align:bottom}figure{margin:1.5rem 0}
+td:first-child,th:first-child,.t{text-align:left}td:first-child{white-space:nowrap}th{vertical-align:bottom}
+figure{margin:1.5rem 0}
 svg{max-width:100%;height:auto}.note{color:#555;font-size:.9rem}.empty{font-style:italic}
 .lead{font-size:1.05rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:600}
 dd{margin:0}.warn{color:#a61b1b;font-weight:600}.ok{color:#1b6e1b;font-weight:600}
@@ -28,11 +29,20 @@ def page(title: str, body: str) -> str:
     )
 
 
-def table(header: list[str], rows: list[list[str]], empty: str = "", caption: str = "") -> str:
-    """A table of text cells (escaped here); with no row, one row saying `empty` so the table is never blank."""
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
+def table(
+    header: list[str], rows: list[list[str]], empty: str = "", caption: str = "", words: tuple[int, ...] = ()
+) -> str:
+    """A table of text cells (escaped here): the first column and those in `words` read as text (left), the others
+    as numbers (right); with no row, one row saying `empty` so the table is never blank."""
+
+    def cls(i: int) -> str:
+        return ' class="t"' if i in words else ""
+
+    head = "".join(f'<th scope="col"{cls(i)}>{escape(h)}</th>' for i, h in enumerate(header))
     if rows:
-        body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows
+        )
     else:
         body = f'<tr><td class="empty" colspan="{len(header)}">{escape(empty)}</td></tr>'
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""

@@ -53,6 +53,8 @@ def _rider_table(title: str, riders: list[RiderTotals]) -> Table:
         t.add_column(name, justify="left" if name == "Rider" else "right")
     for row in _rider_rows(riders):
         t.add_row(*row)
+    if not riders:
+        t.caption = "none"
     return t
 
 
@@ -142,8 +144,8 @@ def explain_sides(r: WhatIfResult) -> list[tuple[str, str]]:
     return [
         (
             "Signed",
-            f"the agreement in force today: {r.agreement}, version {r.signed_version}, with the amendments "
-            "already signed.",
+            f"the agreement as signed and in force: {r.agreement}, version {r.signed_version}, with the "
+            "amendments already signed.",
         ),
         (
             "Draft",
@@ -225,6 +227,15 @@ def _rider_rows(riders: list[RiderTotals]) -> list[list[str]]:
     ]
 
 
+def _shown(verb: str, n: int) -> str:
+    if n == 0:
+        return ""  # the table says so
+    largest = "loss" if verb == "lose" else "gain"
+    return (
+        f"{min(n, SHOWN_RIDERS)} of the {n} riders who would {verb} net pay under the draft, largest {largest} first."
+    )
+
+
 def largest_losses(r: WhatIfResult) -> list[RiderTotals]:
     return r.losers[:SHOWN_RIDERS]
 
@@ -273,13 +284,15 @@ def html_report(r: WhatIfResult) -> str:
         + "</figure>"
         "<h2>Deciles of the per-rider change in net pay</h2>"
         f"<p>{escape(DECILES_EXPLAINED)}</p>"
-        + table(["Decile", "Change in net pay", "In words"], decile_words(r), empty="No rider in this run.")
+        + table(["Decile", "Change in net pay", "In words"], decile_words(r), empty="No rider in this run.", words=(2,))
         + "<figure>"
         + charts.bars([f"D{i}" for i in range(1, 10)], cuts, "Deciles of the per-rider change in net pay", cur)
         + "</figure>"
-        f"<h2>Largest losses ({min(n_losers, SHOWN_RIDERS)} of {n_losers} riders who lose)</h2>"
+        "<h2>Largest losses</h2>"
+        f'<p class="note">{escape(_shown("lose", n_losers))}</p>'
         + table(RIDER_HEADER, _rider_rows(largest_losses(r)), empty="No rider loses net pay under the draft.")
-        + f"<h2>Largest gains ({min(n_gainers, SHOWN_RIDERS)} of {n_gainers} riders who gain)</h2>"
+        + "<h2>Largest gains</h2>"
+        f'<p class="note">{escape(_shown("gain", n_gainers))}</p>'
         + table(RIDER_HEADER, _rider_rows(largest_gains(r)), empty="No rider gains net pay under the draft.")
         + '<p class="note">The full list of riders is in the CSV file beside this page.</p>'
     )

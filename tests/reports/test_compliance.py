@@ -4,10 +4,10 @@ settled by the job, invoices paid on time, late and never, payouts paid on time 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import uuid
 from collections.abc import Callable
-import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
