@@ -14,7 +14,7 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}
 table{border-collapse:collapse;margin:1rem 0}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child,.t{text-align:left}td:first-child{white-space:nowrap}th{vertical-align:bottom}
 figure{margin:1.5rem 0}
-svg{max-width:100%;height:auto}.note{color:#555;font-size:.9rem}.empty{font-style:italic}
+svg{max-width:100%;height:auto}.scroll{overflow-x:auto}.note{color:#555;font-size:.9rem}.empty{font-style:italic}
 .lead{font-size:1.05rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:600}
 dd{margin:0}.warn{color:#a61b1b;font-weight:600}.ok{color:#1b6e1b;font-weight:600}
 """
@@ -46,7 +46,8 @@ def table(
     else:
         body = f'<tr><td class="empty" colspan="{len(header)}">{escape(empty)}</td></tr>'
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # A wide table scrolls inside its box on a phone; the page itself never scrolls sideways.
+    return f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def hours(value: Decimal) -> str:

@@ -180,16 +180,23 @@ def in_short(r: WhatIfResult) -> list[str]:
     return said
 
 
+def _decile_meaning(below: int, cut: Decimal, cur: str) -> str:
+    above = 100 - below
+    if cut > 0:
+        return f"{below} % of riders gain at most {cut} {cur} (or lose), {above} % gain more"
+    if cut < 0:
+        return f"{below} % of riders lose {-cut} {cur} or more, {above} % lose less (or gain)"
+    return f"{below} % of riders lose or see no change, {above} % see no change or gain"
+
+
 def decile_words(r: WhatIfResult) -> list[list[str]]:
     """Each cut point with what it means in words."""
-    cur = r.currency
     out = []
     for i, cut in enumerate(r.deciles("net"), start=1):
-        below, above = i * 10, 100 - i * 10
-        meaning = f"{below} % of riders change by {signed(cut)} {cur} or less, {above} % by more"
+        meaning = _decile_meaning(i * 10, cut, r.currency)
         if i == 5:
             meaning += " (the median: the rider in the middle)"
-        out.append([f"D{i}", f"{signed(cut)} {cur}", meaning])
+        out.append([f"D{i}", f"{signed(cut)} {r.currency}", meaning])
     return out
 
 

@@ -142,7 +142,7 @@ def test_the_page_says_what_signed_and_draft_mean_and_the_deciles_in_words(expor
     assert "the proposal being negotiated: 2027.1-proposal" in sides["Draft"]
     assert "terms in force on 2027-01-01" in sides["Terms compared"]
     # Two riders: r-2 unchanged (0.00), r-1 +5.12. D5 is the median, in words.
-    assert "50 % of riders change by +2.56 EUR or less, 50 % by more (the median" in html
+    assert "50 % of riders gain at most 2.56 EUR (or lose), 50 % gain more (the median" in html
     assert "Line the riders up from the largest loss to the largest gain" in html
 
 
