@@ -124,6 +124,7 @@ def _violations(session: Session, scope: _Scope) -> list[ViolationCountOut]:
     return [
         ViolationCountOut(
             term=t,
+            term_type=scope.agreement.terms[t].type if t in scope.agreement.terms else None,
             clause="; ".join(sorted(clauses[t])),
             codes=sorted(codes[t]),
             contracts=len(contracts[t]),

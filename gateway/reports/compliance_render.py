@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.reports import charts, labels
-from gateway.reports.page import day, hours, moment, money, page, table
+from gateway.reports.page import MONTHS, day, hours, moment, money, page, table
 from gateway.reports.schemas import ComplianceOut
 
 Row = tuple[str, str, str]
@@ -124,13 +124,13 @@ def summary(c: ComplianceOut) -> list[str]:
 
 def violation_chart(c: ComplianceOut) -> list[tuple[str, int]]:
     """The chart's bars: one per term, the bookings that broke it (each booking once per term)."""
-    return [(labels.term(v.term), v.contracts) for v in c.violations]
+    return [(labels.term(v.term, type_=v.term_type), v.contracts) for v in c.violations]
 
 
 def _violation_rows(c: ComplianceOut) -> list[list[str]]:
     return [
         [
-            labels.term(v.term),
+            labels.term(v.term, type_=v.term_type),
             v.clause,
             "; ".join(labels.code(k) for k in v.codes),
             str(v.contracts),
@@ -280,8 +280,5 @@ def to_html(c: ComplianceOut) -> str:
         parts.append(_items(items))
         if i == 0 and pay_figure:
             parts.append(f"<figure>{pay_figure}</figure>")
-    return page(f"Compliance: platform {c.platform}, {_month(c)}", "".join(parts))
-
-
-def _month(c: ComplianceOut) -> str:
-    return day(c.first_day).split(" ", 1)[1] if c.first_day.day == 1 else c.month
+    year, month = c.month.split("-")
+    return page(f"Compliance: platform {c.platform}, {MONTHS[int(month) - 1]} {year}", "".join(parts))

@@ -40,7 +40,7 @@ TERM_NAMES = {
 # What the platform offered that a term does not allow (the engine's correction codes).
 CODES = {
     "shift_shorter_than_minimum": "shift booked shorter than the minimum",
-    "hourly_pay_below_floor": "hourly pay offered below the floor",
+    "hourly_pay_below_floor": "hourly pay offered below the agreed minimum",
     "per_trip_pay_forbidden": "pay per delivery offered",
 }
 STATUSES = {
@@ -60,13 +60,15 @@ def words(key: str) -> str:
     return text[:1].upper() + text[1:] if text else key
 
 
-def term(name: str, agreement: Agreement | None = None) -> str:
-    """The term's name as people say it: by its usual key, else by its type in `agreement`, else in words."""
+def term(name: str, agreement: Agreement | None = None, type_: str | None = None) -> str:
+    """The term's name as people say it: by its usual key, else by its type (given, or found in `agreement`),
+    else in words."""
     if name in TERM_NAMES:
         return TERM_NAMES[name]
     found = agreement.terms.get(name) if agreement is not None else None
-    if found is not None and found.type in TERM_TYPES:
-        return TERM_TYPES[found.type]
+    kind = type_ or (found.type if found is not None else None)
+    if kind in TERM_TYPES:
+        return TERM_TYPES[kind]
     return TERM_TYPES.get(name) or words(name)
 
 

@@ -12,6 +12,7 @@ class ViolationCountOut(BaseModel):
     """One term the platform's bookings broke in the month."""
 
     term: str = Field(description="The term the platform's input broke (e.g. minimum_engagement).")
+    term_type: str | None = Field(description="Its type in the agreement (e.g. piece_rate); null if it has none now.")
     clause: str = Field(description="The term's clause (several, separated by '; ', if it changed in the month).")
     codes: list[str] = Field(
         description="What was wrong, e.g. shift_shorter_than_minimum, hourly_pay_below_floor, per_trip_pay_forbidden"
