@@ -251,6 +251,10 @@ def largest_gains(r: WhatIfResult) -> list[RiderTotals]:
     return list(reversed(r.gainers))[:SHOWN_RIDERS]
 
 
+def _figure(svg: str) -> str:
+    return f"<figure>{svg}</figure>" if svg else ""
+
+
 def html_report(r: WhatIfResult) -> str:
     signed_, draft = r.signed, r.draft
     cur = r.currency
@@ -270,39 +274,46 @@ def html_report(r: WhatIfResult) -> str:
     changes = [rt.change.net for rt in r.riders]
     sides = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in explain_sides(r))
     n_losers, n_gainers = len(r.losers), len(r.gainers)
-    body = (
-        f"<h2>What this compares</h2><dl>{sides}</dl>"
-        "<h2>In short</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in in_short(r)) + "</ul>"
-        f"<h2>Totals over all riders ({escape(cur)}; hours to two decimals)</h2>{totals}"
-        f'<p class="note">{escape(NOTE)}</p>'
-        "<figure>"
-        + charts.paired_bars(
-            ["gross pay", "net pay", "cost to the platform"],
-            [signed_.gross, signed_.net, signed_.cost],
-            [draft.gross, draft.net, draft.cost],
-            f"Totals, signed vs draft ({cur})",
-        )
-        + "</figure>"
-        "<h2>How the change in net pay is spread over riders</h2>"
-        "<p>Each bar counts the riders whose net pay changes by about that much over the period: red bars lose, "
-        "green bars gain, the grey bar holds the riders with no change. Dotted lines mark the deciles.</p>"
-        "<figure>"
-        + charts.histogram(changes, "Riders by change in net pay", f"change in net pay over the period ({cur})", cuts)
-        + "</figure>"
-        "<h2>Deciles of the per-rider change in net pay</h2>"
-        f"<p>{escape(DECILES_EXPLAINED)}</p>"
-        + table(["Decile", "Change in net pay", "In words"], decile_words(r), empty="No rider in this run.", words=(2,))
-        + "<figure>"
-        + charts.bars([f"D{i}" for i in range(1, 10)], cuts, "Deciles of the per-rider change in net pay", cur)
-        + "</figure>"
-        "<h2>Largest losses</h2>"
-        f'<p class="note">{escape(_shown("lose", n_losers))}</p>'
-        + table(RIDER_HEADER, _rider_rows(largest_losses(r)), empty="No rider loses net pay under the draft.")
-        + "<h2>Largest gains</h2>"
-        f'<p class="note">{escape(_shown("gain", n_gainers))}</p>'
-        + table(RIDER_HEADER, _rider_rows(largest_gains(r)), empty="No rider gains net pay under the draft.")
-        + '<p class="note">The full list of riders is in the CSV file beside this page.</p>'
+    totals_chart = charts.paired_bars(
+        ["gross pay", "net pay", "cost to the platform"],
+        [signed_.gross, signed_.net, signed_.cost],
+        [draft.gross, draft.net, draft.cost],
+        f"Totals, signed vs draft ({cur})",
     )
+    # No rider, no spread and no deciles to draw: the tables say so.
+    spread = (
+        charts.histogram(changes, "Riders by change in net pay", f"change in net pay over the period ({cur})", cuts)
+        if changes
+        else ""
+    )
+    deciles_chart = (
+        charts.bars([f"D{i}" for i in range(1, 10)], cuts, "Deciles of the per-rider change in net pay", cur)
+        if cuts
+        else ""
+    )
+    parts = [
+        f"<h2>What this compares</h2><dl>{sides}</dl>",
+        "<h2>In short</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in in_short(r)) + "</ul>",
+        f"<h2>Totals over all riders ({escape(cur)}; hours to two decimals)</h2>{totals}",
+        f'<p class="note">{escape(NOTE)}</p>',
+        _figure(totals_chart),
+        "<h2>How the change in net pay is spread over riders</h2>",
+        "<p>Each bar counts the riders whose net pay changes by about that much over the period: red bars lose, "
+        "green bars gain, the grey bar holds the riders with no change. Dotted lines mark the deciles.</p>",
+        _figure(spread),
+        "<h2>Deciles of the per-rider change in net pay</h2>",
+        f"<p>{escape(DECILES_EXPLAINED)}</p>",
+        table(["Decile", "Change in net pay", "In words"], decile_words(r), empty="No rider in this run.", words=(2,)),
+        _figure(deciles_chart),
+        "<h2>Largest losses</h2>",
+        _shown("lose", n_losers),
+        table(RIDER_HEADER, _rider_rows(largest_losses(r)), empty="No rider loses net pay under the draft."),
+        "<h2>Largest gains</h2>",
+        _shown("gain", n_gainers),
+        table(RIDER_HEADER, _rider_rows(largest_gains(r)), empty="No rider gains net pay under the draft."),
+        '<p class="note">The full list of riders is in the CSV file beside this page.</p>',
+    ]
+    body = "".join(parts)
     return page(f"What-if: {r.draft_label} against the signed {r.agreement}", body)
 
 

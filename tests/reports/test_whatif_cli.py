@@ -16,7 +16,7 @@ from gateway.agreements.engine import ShiftOutcome
 from gateway.cli import app
 from gateway.reports import sources
 from gateway.reports.files import outputs
-from tests.reports.conftest import PROPOSAL
+from tests.reports.conftest import PROPOSAL, svgs, ticks
 
 runner = CliRunner()
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -185,3 +185,20 @@ def rider_row(html: str, rider: str) -> list[str]:
     row = re.search(rf"<tr><td>{rider}</td>.*?</tr>", html)
     assert row is not None, rider
     return re.findall(r"<td>(.*?)</td>", row.group(0))
+
+
+def test_an_export_without_shifts_makes_a_report_that_says_so(tmp_path: Path) -> None:
+    export = tmp_path / "empty.csv"
+    export.write_text("rider_id,shift_code,starts_at,ends_at\n", encoding="utf-8")
+    r = runner.invoke(app, whatif(export, tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    html = made(tmp_path / "out", ".html").read_text(encoding="utf-8")
+    assert "0 shifts of 0 riders" in html and "No rider in this run." in html
+    assert "No rider loses net pay under the draft." in html and "No rider gains net pay under the draft." in html
+    assert html.count("<svg") == 1  # the totals; no spread, no deciles of nobody
+
+
+def test_the_spread_of_riders_is_counted_in_whole_riders(export: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, whatif(export, tmp_path / "out")).exit_code == 0
+    spread = svgs(made(tmp_path / "out", ".html").read_text(encoding="utf-8"))[1]
+    assert ticks(spread, "y") == ["0", "1"]  # two riders, one in each bar: no 0.2 of a rider
