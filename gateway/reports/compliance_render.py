@@ -220,6 +220,13 @@ def print_terminal(c: ComplianceOut, console: Console) -> None:
     console.print(_period(c), soft_wrap=True)
     for sentence in summary(c):
         console.print("• " + sentence, soft_wrap=True)
+    statuses = Table(title="Contracts by status")
+    statuses.add_column("Status")
+    statuses.add_column("Contracts", justify="right")
+    for key, n in c.contracts_by_status.items():
+        statuses.add_row(labels.status(key), str(n))
+    if c.contracts_by_status:
+        console.print(statuses)
     violations = Table(title="Bookings that broke a term")
     for i, name in enumerate(VIOLATION_HEADER):
         violations.add_column(name, justify="right" if i >= 3 else "left")

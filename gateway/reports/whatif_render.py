@@ -299,7 +299,7 @@ def html_report(r: WhatIfResult) -> str:
         _figure(totals_chart),
         "<h2>How the change in net pay is spread over riders</h2>",
         "<p>Each bar counts the riders whose net pay changes by about that much over the period: red bars lose, "
-        "green bars gain, the grey bar holds the riders with no change. Dotted lines mark the deciles.</p>",
+        "green bars gain, a grey bar (if any) holds the riders with no change. Dotted lines mark the deciles.</p>",
         _figure(spread),
         "<h2>Deciles of the per-rider change in net pay</h2>",
         f"<p>{escape(DECILES_EXPLAINED)}</p>",

@@ -195,6 +195,8 @@ def test_negotiators_read_the_report_over_the_api(
     body = r.json()
     assert body["invoices"]["paid_late"] == 1 and body["fund"]["outstanding"] == "36.87"
     assert body["pay"]["net_per_worked_hour"] == "12.93"
+    assert body["as_of"] == "2027-02-01T12:00:00+01:00"  # in the agreement's zone, as the page shows it
+    assert body["violations"][0]["codes"] and body["pay"]["meets_floor"] is True
     assert client.get("/v1/reports/platforms/ghost/compliance?month=2026-12", headers=token).status_code == 404
     assert client.get("/v1/reports/platforms/demo/compliance?month=2026-13", headers=token).status_code == 422
 
