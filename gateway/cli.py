@@ -622,6 +622,23 @@ def web_screenshots(
         typer.echo(str(f))
 
 
+@web_app.command("report-screenshots")
+def web_report_screenshots(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",
+) -> None:
+    """Render the negotiators' compliance and what-if reports of a demo month in headless Chromium, whole pages,
+    to compliance-report.png and whatif-report.png."""
+    from gateway.screenshots import render_reports
+
+    try:
+        files = render_reports(out)
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for f in files:
+        typer.echo(str(f))
+
+
 @web_app.command("payslip-screenshots")
 def web_payslip_screenshots(
     out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -63,9 +64,15 @@ def _at(text: str | None, signed: Agreement, draft: Agreement) -> date | None:
     return draft_takes_effect(signed, draft)
 
 
-def write_whatif(result: WhatIfResult, out: Path, html: bool = True) -> list[Path]:
+def whatif_stem(draft: Path, made_on: date) -> str:
+    """`whatif-<draft file's stem>-<day the report is made>`: two drafts never overwrite each other's report; the
+    same draft run again the same day replaces its own."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", draft.stem).strip("-.") or "draft"
+    return f"whatif-{name}-{made_on.isoformat()}"
+
+
+def write_whatif(result: WhatIfResult, out: Path, stem: str, html: bool = True) -> list[Path]:
     """The riders' CSV, the summary CSV and the HTML page, all or none."""
-    stem = f"whatif-{result.agreement}"
     with outputs(out) as files:
         files.write_text(f"{stem}-riders.csv", whatif_render.riders_csv(result))
         files.write_text(f"{stem}-summary.csv", whatif_render.summary_csv(result))
@@ -149,7 +156,7 @@ def whatif(
                 source=source.label,
                 memo=memo,
             )
-        written = write_whatif(result, out, html)
+        written = write_whatif(result, out, whatif_stem(draft, utcnow().astimezone(signed.timezone).date()), html)
     except KeyboardInterrupt:
         typer.secho("interrupted: no report written (nothing half-written either)", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(130) from None
