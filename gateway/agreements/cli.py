@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -21,7 +21,6 @@ from gateway.agreements.engine import (
     OfferError,
     Statement,
     evaluate_shift,
-    terms_in_force,
 )
 from gateway.agreements.examples import (
     Example,
@@ -42,6 +41,7 @@ from gateway.agreements.loader import (
     shown,
 )
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.agreements.overview import overview_json, overview_text
 from gateway.agreements.terms.base import TermValue
 from gateway.agreements.yamlpos import YamlSyntaxError, read
 from gateway.settings import get_settings
@@ -242,19 +242,32 @@ def explain(
     _emit(_settle(agreement, data, _day(at)), as_json)
 
 
+def _default_day(agreement: Agreement) -> date:
+    """Today in the agreement's time zone, or its first day when it has not started yet."""
+    today = datetime.now(agreement.timezone).date()
+    return max(today, agreement.effective_from)
+
+
 @agreements_app.command()
-def terms(agreement_id: str, at: Annotated[str, typer.Option(help="YYYY-MM-DD")], directory: DirOption = None) -> None:
-    """The terms of an agreement in force on a date, each with its clause and the date its value took effect."""
+def terms(
+    agreement_id: str,
+    at: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (default: today, or the agreement's first day if later).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The machine form: values as written, as JSON.")] = False,
+    directory: DirOption = None,
+) -> None:
+    """Every clause of an agreement in plain language: what it says, how the gateway enforces it (or why it
+    does not), the date its value took effect and the version."""
     agreement = _agreement(_book(directory), agreement_id)
-    day = _day(at)
-    assert day is not None
+    day = _day(at) or _default_day(agreement)
     try:
-        found = terms_in_force(agreement, day)
+        if as_json:
+            typer.echo(json.dumps(overview_json(agreement, day), indent=2, ensure_ascii=False))
+        else:
+            typer.echo(overview_text(agreement, day))
     except AgreementError as exc:
         _fail(str(exc))
-    typer.echo(f"{agreement.id} version {agreement.version_at(day)} on {day.isoformat()}:")
-    for t in found:
-        typer.echo(f"  {t.term.name} ({t.term.type}; {t.clause}; since {t.since}): {_value_text(t.value)}")
 
 
 # --- simulate ---------------------------------------------------------------------------------------------
