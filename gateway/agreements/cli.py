@@ -18,8 +18,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from gateway.agreements.engine import (
+    Correction,
     OfferError,
+    ShiftOutcome,
     Statement,
+    evaluate_booking,
     evaluate_shift,
 )
 from gateway.agreements.examples import (
@@ -184,16 +187,40 @@ def test(
 # --- explain ----------------------------------------------------------------------------------------------
 
 
-def _emit(st: Statement, as_json: bool) -> None:
+def _refusals(agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date | None) -> list[Correction]:
+    """What a term in `reject` mode refuses in this booking. At the shift's own date the booking is evaluated as the
+    webhook would be; under another date's terms (`--at`) the booking checks cannot be run, so the statement's
+    corrections in reject mode stand for them (a shift cut short then counts too: say so, don't hide it)."""
+    if at is None:
+        return [c for c in evaluate_booking(agreement, shift.booking).corrections if c.action == "rejected"]
+    return [c for c in st.corrections if c.action == "rejected"]
+
+
+def _refusal_text(refused: list[Correction]) -> str:
+    reasons = "; ".join(f"{c.detail} ({c.term}, {c.clause})" for c in refused)
+    return (
+        f"This booking would be refused: {reasons}. Nothing would be opened.\n"
+        "Were the shift worked all the same, it would be paid as follows (a refused term still pays the rider "
+        "in full):\n"
+    )
+
+
+def _emit(st: Statement, refused: list[Correction], as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(st.explanation(), indent=2, ensure_ascii=False))
+        booking = {
+            "refused": bool(refused),
+            "reasons": [{"term": c.term, "clause": c.clause, "code": c.code, "detail": c.detail} for c in refused],
+        }
+        typer.echo(json.dumps({**st.explanation(), "booking": booking}, indent=2, ensure_ascii=False))
     else:
-        typer.echo(st.plain())
+        typer.echo((_refusal_text(refused) if refused else "") + st.plain())
 
 
-def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> Statement:
+def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> tuple[Statement, list[Correction]]:
     try:
-        return evaluate_shift(agreement, parse_shift(data, agreement.currency), at)
+        shift = parse_shift(data, agreement.currency)
+        st = evaluate_shift(agreement, shift, at)
+        return st, _refusals(agreement, shift, st, at)
     except (ShiftInputError, OfferError, AgreementError) as exc:
         _fail(str(exc))
 
@@ -216,7 +243,8 @@ def explain(
     at: AtOption = None,
     directory: DirOption = None,
 ) -> None:
-    """Every amount of one shift with the term, clause and dated value that produced it."""
+    """Every amount of one shift with the term, clause and dated value that produced it; first, when a term in
+    reject mode would refuse the booking, that it would be refused and why."""
     root = _dir(directory)
     agreement = _agreement(_book(root), agreement_id)
     if example is not None:
@@ -239,7 +267,7 @@ def explain(
         }
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
-    _emit(_settle(agreement, data, _day(at)), as_json)
+    _emit(*_settle(agreement, data, _day(at)), as_json)
 
 
 def _default_day(agreement: Agreement) -> date:

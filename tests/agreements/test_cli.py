@@ -6,7 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gateway.agreements.cli import agreements_app
-from tests.agreements.conftest import AGREEMENT_ID, BUNDLED
+from tests.agreements.conftest import AGREEMENT_ID, BUNDLED, Edit
 
 runner = CliRunner()
 
@@ -100,3 +100,45 @@ def test_diff_with_a_proposal_lists_term_changes_and_example_impact() -> None:
     assert "~ net_hourly_floor (hourly_floor)" in out
     assert "from 2027-01-01" in out
     assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.81" in out
+
+
+def _per_trip_booking(directory: Path, *extra: str) -> tuple[int, str]:
+    return _run(
+        "explain",
+        AGREEMENT_ID,
+        "--start",
+        "2026-03-02T18:00:00+01:00",
+        "--end",
+        "2026-03-02T21:00:00+01:00",
+        "--per-trip",
+        "5.00",
+        "--dir",
+        str(directory),
+        *extra,
+    )
+
+
+def test_explain_says_plainly_when_a_term_in_reject_mode_would_refuse_the_booking(
+    agreements_dir: Path, edit: Edit
+) -> None:
+    edit(
+        "enforcement: amend\n    values:\n      2016-05-01: {policy: forbidden}",
+        "enforcement: reject\n    values:\n      2016-05-01: {policy: forbidden}",
+    )
+    code, out = _per_trip_booking(agreements_dir)
+    assert code == 0, out
+    first = out.splitlines()[0]
+    assert first.startswith("This booking would be refused: the platform offered 5.00 EUR per trip")
+    assert "(no_piece_rate, §4 No pay per trip)" in first
+    code, out = _per_trip_booking(agreements_dir, "--json")
+    booking = json.loads(out)["booking"]
+    assert booking["refused"] is True
+    assert booking["reasons"][0]["clause"] == "§4 No pay per trip"
+
+
+def test_explain_of_a_booking_the_agreement_corrects_does_not_say_refused() -> None:
+    code, out = _per_trip_booking(BUNDLED)
+    assert code == 0, out
+    assert "refused" not in out
+    code, out = _per_trip_booking(BUNDLED, "--json")
+    assert json.loads(out)["booking"] == {"refused": False, "reasons": []}
