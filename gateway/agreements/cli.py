@@ -359,7 +359,23 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Each shift's explanation as JSON.")] = False,
     directory: DirOption = None,
 ) -> None:
-    """Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects."""
+    """Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects.
+
+    A CSV has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+    shift_code: the shift's name in the output (default: its line number)
+    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
+    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
+    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
+    actual_start, actual_end: when the work really started and ended (default: the booked times)
+    first_delivery_at: the time of the first delivery
+    deliveries: the number of deliveries (trips), a whole number
+    cancelled_at: when the shift was cancelled, if it was
+    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+
+    A JSON file is a list of shifts (or {"shifts": [...]}), each with the same keys, the offers as objects:
+    "offer": {"hourly_gross": "12.50"}, "proposed": {"per_trip": "5.00"}.
+    """
     agreement = _agreement(_book(directory), agreement_id)
     day = _day(at)
     totals, out = _Totals(), []
