@@ -17,6 +17,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from gateway.agreements.compare import (
+    clause_diff,
+    comparison_day,
+    draft_takes_effect,
+    examples_impact,
+    sample_impact,
+    term_diff,
+)
 from gateway.agreements.engine import (
     Correction,
     OfferError,
@@ -33,7 +41,6 @@ from gateway.agreements.examples import (
     load_examples,
     parse_shift,
     rerun_command,
-    summary,
 )
 from gateway.agreements.loader import (
     AgreementBook,
@@ -45,7 +52,6 @@ from gateway.agreements.loader import (
 )
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.overview import overview_json, overview_text
-from gateway.agreements.terms.base import TermValue
 from gateway.agreements.yamlpos import YamlSyntaxError, read
 from gateway.settings import get_settings
 
@@ -408,15 +414,6 @@ def simulate(
 # --- diff -------------------------------------------------------------------------------------------------
 
 
-def _value_text(typed: TermValue | None) -> str:
-    if typed is None:
-        return "ends (null)"
-    value = typed.written
-    shown_value = {k: v for k, v in value.items() if k not in ("note", "version", "enforcement", "clause")}
-    extra = f" [{typed.clause}, {typed.enforcement}]"
-    return json.dumps(shown_value, ensure_ascii=False, sort_keys=True) + extra
-
-
 def _resolve_side(spec: str, book: AgreementBook, root: Path, base: Agreement | None) -> Agreement:
     """An agreement id, an agreement file, or an amendment/proposal file laid over `base` (or what it amends)."""
     if book.get(spec) is not None:
@@ -442,60 +439,54 @@ def _resolve_side(spec: str, book: AgreementBook, root: Path, base: Agreement | 
     return agreement
 
 
-def _term_diff(old: Agreement, new: Agreement) -> list[str]:
-    out: list[str] = []
-    for name in dict.fromkeys([*old.terms, *new.terms]):
-        a, b = old.terms.get(name), new.terms.get(name)
-        if a is None or b is None:
-            present = b or a
-            assert present is not None
-            out.append(f"{'+' if a is None else '-'} {name} ({present.type}): {'added' if a is None else 'removed'}")
-            continue
-        changes = []
-        for d in sorted({d for d, _ in a.values.items()} | {d for d, _ in b.values.items()}):
-            # Compare what is in force on each date either side sets, so a new date shows what it replaces.
-            before, after = a.values.at(d), b.values.at(d)
-            left = _value_text(before.value) if before else "not in force"
-            right = _value_text(after.value) if after else "not in force"
-            if left != right:
-                changes.append(f"    from {d.isoformat()}: {left}\n                  -> {right}")
-        if changes:
-            out.append(f"~ {name} ({a.type}):\n" + "\n".join(changes))
-    return out
-
-
-def _impact(old: Agreement, new: Agreement, examples: list[Example], at: date | None) -> list[str]:
-    out: list[str] = []
-    for ex in examples:
-        try:
-            shift = parse_shift(ex.shift, old.currency)
-            before = summary(evaluate_shift(old, shift, at))
-            after = summary(evaluate_shift(new, shift, at))
-        except (ShiftInputError, OfferError, AgreementError) as exc:
-            out.append(f"  {ex.name}: cannot evaluate ({exc})")
-            continue
-        changed = [f"{k} {before[k]} -> {after[k]}" for k in before if before[k] != after[k]]
-        if changed:
-            out.append(f"  {ex.name}: " + "; ".join(changed))
-    return out
+def _both_examples(root: Path, old: Agreement, new: Agreement) -> list[Example]:
+    """The worked examples of both agreements (once when they are one agreement, a version against a draft)."""
+    found: list[Example] = []
+    for agreement in dict.fromkeys([old.id, new.id]):
+        if (root / agreement).is_dir():
+            rd = Reader(root)
+            found += load_examples(root / agreement, rd)
+    return found
 
 
 @agreements_app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="An agreement id or agreement file.")],
     new: Annotated[str, typer.Argument(help="An agreement id or file, or an amendment/proposal file to lay over OLD.")],
-    at: AtOption = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Evaluate the impact under both agreements' terms of this date (YYYY-MM-DD); default: the draft's "
+            "effective date, or the first date both are in force.",
+        ),
+    ] = None,
     directory: DirOption = None,
 ) -> None:
-    """Compare two versions term by term, with dates, and show how the worked examples change."""
+    """Compare two versions: terms renamed, added, removed; changes of value apart from changes of label only; the
+    clauses; and the impact, on both agreements' worked examples and on a generated week of shifts, evaluated
+    under the terms both sides have in force on one date."""
     root = _dir(directory)
     book = _book(root)
     a = _resolve_side(old, book, root, None)
     b = _resolve_side(new, book, root, a)
-    typer.echo(f"{a.id} {a.version}  ->  {b.id} {b.version}")
-    lines = _term_diff(a, b)
-    typer.echo("\n".join(lines) if lines else "no term differs")
-    examples = _examples(root, a) if (root / a.id).is_dir() else []
-    impact = _impact(a, b, examples, _day(at))
-    typer.echo(f"\nimpact on the {len(examples)} worked examples" + (f" (terms of {at})" if at else "") + ":")
-    typer.echo("\n".join(impact) if impact else "  none changes")
+    try:
+        day = comparison_day(a, b, _day(at), datetime.now(a.timezone).date())
+    except AgreementError as exc:
+        _fail(str(exc))
+    typer.echo(f"{a.id} {a.version}  ->  {b.id} {b.version}\n")
+    typer.echo("\n".join(term_diff(a, b).lines() + clause_diff(a, b)))
+    why = (
+        "--at"
+        if at
+        else "the draft's effective date"
+        if draft_takes_effect(a, b)
+        else "today, or when both are in force"
+    )
+    typer.echo(f"\nimpact, under the terms of {day} ({why}):")
+    examples = _both_examples(root, a, b)
+    typer.echo("worked examples:")
+    typer.echo("\n".join(examples_impact(a, b, examples, day)))
+    impact = sample_impact(a, b, day)
+    typer.echo(f"a generated week of shifts from {day} (starts × lengths × offers):")
+    typer.echo("\n".join(impact.lines(a.currency)))
