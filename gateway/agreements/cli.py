@@ -125,6 +125,12 @@ def validate(directory: DirOption = None) -> None:
         counts["examples"] += len(load_examples(path.parent, rd))
         if agreement is not None:
             counts["agreements"] += 1
+            if not agreement.clauses:
+                # Optional for older files, so not a failure; but without the list a forgotten clause goes unseen.
+                typer.secho(
+                    f"note: {shown(path)} lists no clauses: add a clauses: list so that no clause is forgotten",
+                    fg=typer.colors.YELLOW,
+                )
     # A proposal is checked with the agreement it amends, so the agreement's own problems would repeat.
     issues = sorted(set(rd.issues), key=lambda i: (i.file, i.pos.line, i.pos.column, i.message))
     for issue in issues:

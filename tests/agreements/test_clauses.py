@@ -86,6 +86,9 @@ def test_an_agreement_without_a_clause_list_still_loads(agreements_dir: Path) ->
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     agreement = AgreementBook.load(agreements_dir).get(AGREEMENT_ID)
     assert agreement is not None and agreement.clauses == ()
+    result = CliRunner().invoke(agreements_app, ["validate", "--dir", str(agreements_dir)])
+    assert result.exit_code == 0, result.output
+    assert "lists no clauses: add a clauses: list" in result.output
 
 
 def test_a_clause_text_enforces_the_longest_ref_it_starts_with_and_only_at_a_word_boundary() -> None:
