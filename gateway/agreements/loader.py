@@ -337,15 +337,16 @@ def _timeline(rd: Reader, draft: _Draft, starts: date) -> None:
 
 def _check_clauses(rd: Reader, draft: _Draft) -> None:
     """Every clause accounted for: each term cites a listed clause, each listed clause is enforced by a term or
-    says why not. An amendment may cite the agreement's clauses as well as its own. Files without a list (older
-    agreements) are not checked, unless the agreement they amend has one."""
+    says why not. An amendment may cite the agreement's clauses as well as its own. A file without a list (an older
+    agreement, an amendment that only changes values under its own articles) is not checked: there is no list a
+    clause could be missing from. Its terms still enforce the clauses other files list."""
     base_refs = [ls.clause.ref for ls in draft.clauses[0][2].listed or []]
     every_ref = [ls.clause.ref for _, _, f in draft.clauses for ls in f.listed or []]
     cited = [c for _, _, f in draft.clauses for c in f.cited]
     for i, (path, doc, f) in enumerate(draft.clauses):
         own = [ls.clause for ls in f.listed or []]
         allowed = [c.ref for c in own] + (base_refs if i else [])
-        if f.listed is None and not allowed:
+        if f.listed is None:
             continue
         _twice(rd, path, doc, f)
         titled = {f"{c.ref} {c.title}": c.ref for c in own}

@@ -96,3 +96,12 @@ def test_a_clause_text_enforces_the_longest_ref_it_starts_with_and_only_at_a_wor
     assert not matches("§3", "§30 Holidays")
     assert best(["Art. 3", "Art. 3.1"], "Art. 3.1 Night premium") == "Art. 3.1"
     assert best(["Art. 3", "Art. 3.1"], "Art. 3 Hourly pay") == "Art. 3"
+
+
+def test_an_amendment_without_its_own_list_is_not_held_to_the_agreements(agreements_dir: Path) -> None:
+    proposal = agreements_dir / AGREEMENT_ID / "proposals" / "2027-net-floor-12.yaml"
+    text = proposal.read_text(encoding="utf-8")
+    start, end = text.index("clauses:\n"), text.index("terms:\n")
+    proposal.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = CliRunner().invoke(agreements_app, ["validate", "--dir", str(agreements_dir)])
+    assert result.exit_code == 0, result.output
