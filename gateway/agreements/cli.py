@@ -209,11 +209,16 @@ def _refusals(agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date
 
 
 def _refusal_text(refused: list[Correction]) -> str:
-    reasons = "; ".join(f"{c.detail} ({c.term}, {c.clause})" for c in refused)
+    reasons = [f"{c.detail} ({c.term}, {c.clause})" for c in refused]
+    head = (
+        f"This booking would be refused: {reasons[0]}. Nothing would be opened."
+        if len(reasons) == 1
+        else "This booking would be refused, and nothing opened, for each of these:\n"
+        + "\n".join(f"  - {r}" for r in reasons)
+    )
     return (
-        f"This booking would be refused: {reasons}. Nothing would be opened.\n"
-        "Were the shift worked all the same, it would be paid as follows (a refused term still pays the rider "
-        "in full):\n"
+        head + "\nWere the shift worked all the same, it would be paid as follows (a refused term still pays the "
+        "rider in full):\n"
     )
 
 
