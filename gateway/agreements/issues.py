@@ -184,6 +184,8 @@ def _issues(error: ValidationError, doc: Positioned, file: str, path: tuple[Any,
         if _negative(error.instance, schema):
             return [Issue(file, doc.where(path), f"{error.instance!r} must not be negative", term, _words(schema))]
         return [Issue(file, doc.where(path), f"{error.instance!r} is not valid", term, _words(schema))]
+    if kind == "minLength" and error.instance == "":
+        return [Issue(file, doc.where(path), "must not be empty", term, _words(schema))]
     if kind == "required":
         return [Issue(file, doc.where(path), error.message, term)]
     return [Issue(file, doc.where(path), error.message, term)]

@@ -105,3 +105,10 @@ def test_an_amendment_without_its_own_list_is_not_held_to_the_agreements(agreeme
     proposal.write_text(text[:start] + text[end:], encoding="utf-8")
     result = CliRunner().invoke(agreements_app, ["validate", "--dir", str(agreements_dir)])
     assert result.exit_code == 0, result.output
+
+
+def test_an_empty_reason_is_not_a_reason(agreements_dir: Path, edit: Edit) -> None:
+    edit('title: Safety equipment\n    not_enforced: "the', 'title: Safety equipment\n    not_enforced: ""\n    # "the')
+    (issue,) = _issues(agreements_dir)
+    assert issue.message == "must not be empty"
+    assert issue.expected is not None and "Why the gateway does not enforce this clause" in issue.expected
