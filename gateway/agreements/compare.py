@@ -202,8 +202,8 @@ def sample_shifts(day: date, zone: ZoneInfo, currency: str) -> Iterator[ShiftOut
 @dataclass(frozen=True)
 class Impact:
     shifts: int
-    changed: int
-    net: list[Decimal]  # the change of the rider's net, one per changed shift
+    changed: int  # shifts whose net, payout or invoice changes
+    net: list[Decimal]  # the change of the rider's net, one per shift whose net changes
     payout: Decimal  # total change of what the rider is paid (net and expenses)
     invoice: Decimal  # total change of what the platform is invoiced
 
@@ -211,15 +211,21 @@ class Impact:
         head = f"  {self.changed} of {self.shifts} shifts change"
         if not self.changed:
             return [head + "."]
-        net = sorted(self.net)
-        median = Decimal(statistics.median(net)).quantize(Decimal("0.01"))
-        return [
-            head + ";",
-            f"  the rider's net changes by {_signed(net[0])} (min), {_signed(median)} (median), "
-            f"{_signed(net[-1])} (max) {currency} a changed shift, {_signed(sum(net, Decimal(0)))} {currency} in all;",
+        out = [head + ";"]
+        if self.net:
+            net = sorted(self.net)
+            median = Decimal(statistics.median(net)).quantize(Decimal("0.01"))
+            out.append(
+                f"  the rider's net changes on {len(net)} of them, by {_signed(net[0])} (min), {_signed(median)} "
+                f"(median), {_signed(net[-1])} (max) {currency}, {_signed(sum(net, Decimal(0)))} {currency} in all;"
+            )
+        else:
+            out.append("  the rider's net changes on none of them;")
+        out.append(
             f"  paid to the rider with expenses: {_signed(self.payout)} {currency} in all; "
-            f"invoiced to the platform: {_signed(self.invoice)} {currency} in all.",
-        ]
+            f"invoiced to the platform: {_signed(self.invoice)} {currency} in all."
+        )
+        return out
 
 
 def _signed(d: Decimal) -> str:
@@ -235,7 +241,8 @@ def sample_impact(old: Agreement, new: Agreement, day: date) -> Impact:
         if (a.net, a.payout, a.invoice_total) == (b.net, b.payout, b.invoice_total):
             continue
         changed += 1
-        nets.append(b.net - a.net)
+        if b.net != a.net:
+            nets.append(b.net - a.net)
         payout += b.payout - a.payout
         invoice += b.invoice_total - a.invoice_total
     return Impact(len(shifts), changed, nets, payout, invoice)

@@ -104,9 +104,10 @@ def test_diff_with_a_proposal_lists_term_changes_and_example_impact() -> None:
     assert "+ Amendment 1, art. 1 Net floor of 12 EUR" in out
     assert "impact, under the terms of 2027-01-01 (the draft's effective date)" in out
     assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.81" in out
-    # Every generated shift pays at least the floor, which rises: each one changes, by 2.56 EUR net on 3 hours.
+    # Every generated shift gets the bike's 1.50; those offered less than the new floor's 13.81 gross also earn
+    # more net, at least 3 h × (13.81 - 12.83) gross = 2.56 net (the old floor was the statutory 12.83).
     assert "448 of 448 shifts change;" in out
-    assert "+2.56 (median)" in out
+    assert "the rider's net changes on 336 of them, by +2.56 (min)" in out
 
 
 def _diff_against(agreements_dir: Path, old: str, new: str, *extra: str) -> str:
