@@ -179,6 +179,8 @@ def test_explain_says_plainly_when_a_term_in_reject_mode_would_refuse_the_bookin
     first = out.splitlines()[0]
     assert first.startswith("This booking would be refused: the platform offered 5.00 EUR per trip")
     assert "(no_piece_rate, §4 No pay per trip)" in first
+    code, out = _per_trip_booking(agreements_dir, "--at", "2026-06-01")
+    assert out.startswith("This booking would be refused: the platform offered 5.00 EUR per trip"), out
     code, out = _per_trip_booking(agreements_dir, "--json")
     booking = json.loads(out)["booking"]
     assert booking["refused"] is True
