@@ -117,7 +117,20 @@ def whatif(
     directory: Annotated[Path | None, typer.Option("--dir", help="Agreements directory.")] = None,
 ) -> None:
     """Replay a period's shifts under the signed agreement and a draft: per rider and in total, who gains and
-    who loses, the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing."""
+    who loses, the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing.
+
+    The --csv file has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+    rider_id (required): whose shift it is; the report sums per rider
+    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
+    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
+    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
+    actual_start, actual_end: when the work really started and ended (default: the booked times)
+    first_delivery_at: the time of the first delivery
+    deliveries: the number of deliveries (trips), a whole number
+    cancelled_at: when the shift was cancelled, if it was
+    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+    """
     root = directory or get_settings().agreements_dir
     console = Console(stderr=False)
     try:
