@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -73,6 +74,7 @@ for _plugin in plugins():
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 DEMO_LABEL = "demo"
+DEMO_FUND = Decimal("10000.00")
 
 
 def _fail(message: str) -> None:
@@ -153,6 +155,8 @@ def local_base_url(host: str, port: int) -> str:
 
 
 def _print_demo(book: AgreementBook, base_url: str) -> None:
+    from gateway.domains.fund import service as fund
+
     settings = get_settings()
     slug = settings.demo_platform
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -167,10 +171,15 @@ def _print_demo(book: AgreementBook, base_url: str) -> None:
                 agreement=settings.demo_agreement,
             )
         now = utcnow()
+        if not fund.history(session, limit=1):
+            # The fund advances a rider's pay only within its cash: a demo fund starts with some, as a running
+            # cooperative's does, so the quick start shows the guarantee paying (never outside the demo).
+            fund.deposit(session, DEMO_FUND, "EUR", now, "demo opening balance (serve --demo)")
         secret = platforms.active_secrets(session, platform, now)[0].secret
         # Keys are stored hashed, so the demo gets a fresh one at each start (the previous one is revoked).
         platforms.revoke_credentials(session, platform, DEMO_LABEL, now)
         key = issue_credential(session, platform, settings.credential_pepper.get_secret_value(), DEMO_LABEL)
+        cash = fund.balance(session)
         session.commit()
     gw = f"{REPO_ROOT / '.venv' / 'bin' / 'gateway'}" if (REPO_ROOT / ".venv").exists() else "gateway"
     examples = REPO_ROOT / "examples"
@@ -179,6 +188,7 @@ def _print_demo(book: AgreementBook, base_url: str) -> None:
     typer.echo(f"  webhook secret  : {secret}")
     typer.echo(f"  API credential  : {key}   (new at each start)")
     typer.echo(f"  webhook URL     : {base_url}/v1/platforms/{slug}/webhooks")
+    typer.echo(f"  guarantee fund  : {cash} EUR in cash (`gateway fund balance`)")
     typer.echo("\nSend signed test webhooks (from another terminal):")
     # --url every time: the commands must reach this server whatever port it was given (not the default's).
     typer.echo(f"  {gw} webhook send --url {base_url} {slug} {examples / 'rider-enrolled.json'}")
@@ -605,6 +615,23 @@ def web_screenshots(
 
     try:
         files = render(out, lang or ["en", "fr"])
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for f in files:
+        typer.echo(str(f))
+
+
+@web_app.command("report-screenshots")
+def web_report_screenshots(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",
+) -> None:
+    """Render the negotiators' compliance and what-if reports of a demo month in headless Chromium, whole pages,
+    to compliance-report.png and whatif-report.png."""
+    from gateway.screenshots import render_reports
+
+    try:
+        files = render_reports(out)
     except RuntimeError as exc:
         typer.echo(f"cannot take screenshots: {exc}", err=True)
         raise typer.Exit(1) from exc

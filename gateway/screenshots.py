@@ -8,20 +8,22 @@ import random
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from gateway.agreements.loader import AgreementBook
 from gateway.app import create_app
 from gateway.db.engine import engine_for
 from gateway.db.migrate import upgrade
+from gateway.domains.fund import service as fund
 from gateway.domains.members import service as members
 from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.vault import vault_of
@@ -33,6 +35,9 @@ from gateway.settings import Settings
 from gateway.signing import sign
 from gateway.web import browser
 from gateway.web.demo import BOOKED_AT, RIDER, DemoContracts, populate
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 
 def _signed(secret: str, body: bytes, when: datetime) -> dict[str, str]:
@@ -66,12 +71,16 @@ class _Demo:
     settings: Settings
     app: Any
     engine: Engine
-    contracts: DemoContracts
+    contracts: Any  # what `fill` returned: the rider's pages' DemoContracts by default
     clock: list[datetime]  # the app's clock: [now]
 
 
+Send = Callable[[bytes, datetime], Any]
+Run = Callable[[str, datetime], int]
+
+
 @contextlib.contextmanager
-def _demo(**overrides: Any) -> Iterator[_Demo]:
+def _demo(fill: Callable[[Send, Run], Any] = populate, **overrides: Any) -> Iterator[_Demo]:
     """A throw-away SQLite database filled by the demo platform's webhooks and jobs, and the app over it."""
     with warnings.catch_warnings():
         # Starlette prefers httpx2 for its test client; the project's stack is httpx (see pyproject's filters).
@@ -92,6 +101,8 @@ def _demo(**overrides: Any) -> Iterator[_Demo]:
             _, secret = platforms.create_platform(
                 session, book, slug="demo", name="Demo", adapter="standard", agreement="be-delivery-2016"
             )
+            # A running cooperative's fund has cash: the fund advances a rider's pay only within it.
+            fund.deposit(session, Decimal("10000.00"), "EUR", BOOKED_AT, "opening balance (screenshots)")
             session.commit()
         with TestClient(app) as client, httpx.Client(timeout=5) as http:
 
@@ -109,7 +120,7 @@ def _demo(**overrides: Any) -> Iterator[_Demo]:
                 )
                 return run_job(name, ctx)
 
-            contracts = populate(send, run)
+            contracts = fill(send, run)
             clock[0] = BOOKED_AT
         try:
             yield _Demo(settings, app, engine, contracts, clock)
@@ -118,7 +129,7 @@ def _demo(**overrides: Any) -> Iterator[_Demo]:
 
 
 # The payslips' screenshots show a fictional cooperative and member: made-up numbers that pass their check digits.
-DEMO_EMPLOYER = {
+DEMO_EMPLOYER: dict[str, Any] = {
     "employer_name": "Coopérative des coursiers (demo)",
     "employer_enterprise_number": "0403.170.701",
     "employer_nsso_number": "000-0123456-01",
@@ -180,6 +191,120 @@ def _shoot(
                 target = out / f"rider-{name}-{lang}.png"
                 page.screenshot(path=str(target), full_page=True)
                 files.append(target)
+        context.close()
+        chromium.close()
+    return files
+
+
+# The reports' screenshots: a month of a demo platform's shifts, booked, worked, settled and paid through the same
+# webhooks and jobs as production, then both reports made from it and shown in Chromium at a laptop's width.
+REPORT_MONTH = "2026-12"
+REPORT_AS_OF = datetime(2027, 1, 20, 11, 0, tzinfo=UTC)
+REPORT_VIEWPORT: ViewportSize = {"width": 1100, "height": 900}
+REPORT_DRAFT = Path("agreements/be-delivery-2016/proposals/2027-net-floor-12.yaml")
+
+
+def report_month(send: Send, run: Run) -> list[str]:
+    """Twelve riders' December: varied offers (none, under the floor, above it, per trip), some short bookings;
+    each shift booked the day before, worked as booked, settled and invoiced that evening. Returns the shift codes."""
+    from gateway.web.demo import event
+
+    rnd = random.Random(2026)  # noqa: S311 - demo data, not a secret
+    riders = [f"rider-{i:02d}" for i in range(1, 13)]
+    codes = []
+
+    def post(type_: str, when: datetime, **data: Any) -> None:
+        r = send(event(type_, when, **data), when)
+        if r.status_code != 200:
+            raise RuntimeError(f"{type_} refused: {r.status_code} {r.text}")
+
+    for rider in riders:
+        post("rider.enrolled", BOOKED_AT, rider_id=rider, name=rider, email=f"{rider}@example.org")
+    offers: list[dict[str, str] | None] = [None, None, {"hourly_gross": "11.00"}, {"hourly_gross": "14.00"},
+                                           {"hourly_gross": "16.50"}, {"per_trip": "4.50"}]  # fmt: skip
+    for day in range(1, 22):
+        for rider in rnd.sample(riders, 5):
+            start = datetime(2026, 12, day, rnd.choice([11, 12, 18, 19]), tzinfo=UTC)
+            end = start + timedelta(hours=rnd.choice([2, 3, 3, 4, 4, 5]))
+            code = f"D{day:02d}-{rider}"
+            offer = rnd.choice(offers)
+            pay = {"pay": {**offer, "currency": "EUR"}} if offer else {}
+            post("shift.booked", start - timedelta(days=1), shift_code=code, rider_id=rider,
+                 starts_at=start.isoformat(), ends_at=end.isoformat(), **pay)  # fmt: skip
+            post("shift.started", start, shift_code=code, at=start.isoformat())
+            post("shift.ended", end, shift_code=code, at=end.isoformat(), deliveries=rnd.randrange(0, 9))
+            codes.append(code)
+        evening = datetime(2026, 12, day, 22, tzinfo=UTC)
+        run("contracts.settle", evening)
+        run("invoices.issue", evening)
+    for day in range(2, 32):
+        run("payouts.execute", datetime(2026, 12, day, 9, tzinfo=UTC))
+    return codes
+
+
+def _pay_invoices(engine: Engine) -> None:
+    """The platform pays its invoices of the first week on time, the second week's late, the rest not yet."""
+    from gateway.domains.settlement.models import Invoice
+    from gateway.domains.settlement.service import record_invoice_payment
+
+    with Session(engine) as session:
+        invoices = session.exec(select(Invoice).order_by(col(Invoice.issued_at), col(Invoice.id))).all()
+        for invoice in invoices:
+            issued = invoice.issued_at
+            if issued.day <= 7:
+                record_invoice_payment(session, invoice.id, issued + timedelta(days=20))
+            elif issued.day <= 14:
+                record_invoice_payment(session, invoice.id, datetime(2027, 1, 18, 10, tzinfo=UTC))
+        session.commit()
+
+
+def render_reports(out: Path) -> list[Path]:
+    """Write compliance-report.png and whatif-report.png under `out`: the demo month's compliance report and the
+    what-if of the 2027 proposal over its shifts, each page as a negotiator opens it, whole."""
+    reason = browser.chromium_missing()
+    if reason:
+        raise RuntimeError(reason)
+    from playwright.sync_api import sync_playwright
+
+    from gateway.reports import compliance_render, whatif_render
+    from gateway.reports.compliance import compliance
+    from gateway.reports.drafts import draft_agreement, draft_takes_effect, signed_agreement
+    from gateway.reports.sources import DatabaseShifts
+    from gateway.reports.whatif import run_whatif
+
+    out.mkdir(parents=True, exist_ok=True)
+    with _demo(fill=report_month) as demo:
+        _pay_invoices(demo.engine)
+        book = AgreementBook.load(demo.settings.agreements_dir)
+        with Session(demo.engine) as session:
+            report = compliance(session, book, "demo", REPORT_MONTH, REPORT_AS_OF, invoice_payment_days=30)
+        signed = signed_agreement(book, "be-delivery-2016")
+        root = demo.settings.agreements_dir
+        draft_file = root.parent / REPORT_DRAFT
+        draft = draft_agreement(root, signed, draft_file)
+        source = DatabaseShifts(demo.engine, "demo", date(2026, 12, 1), date(2026, 12, 31), signed.timezone)
+        result = run_whatif(
+            signed,
+            draft,
+            iter(source),
+            at=draft_takes_effect(signed, draft),
+            draft_label=f"{draft.version} ({draft_file.name})",
+            source=source.label,
+        )
+        pages = {
+            "compliance-report.png": compliance_render.to_html(report),
+            "whatif-report.png": whatif_render.html_report(result),
+        }
+    files = []
+    with sync_playwright() as pw:
+        chromium = browser.launch(pw)
+        context = chromium.new_context(viewport=REPORT_VIEWPORT, device_scale_factor=1, reduced_motion="reduce")
+        tab = context.new_page()
+        for name, html in pages.items():
+            tab.set_content(html, wait_until="load")  # a report is one self-contained file: nothing to fetch
+            target = out / name
+            tab.screenshot(path=str(target), full_page=True)
+            files.append(target)
         context.close()
         chromium.close()
     return files

@@ -223,6 +223,18 @@ def count_rows(engine: Engine, table: str) -> int:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608 - test-only table names
 
 
+def fund_opening_balance(engine: Engine, amount: str = "100000.00", at: datetime = TEST_NOW) -> None:
+    """Money in the guarantee fund, as a running cooperative has: the fund advances a rider's pay only within its
+    cash (issue 17), so a scenario that pays riders in a platform's place starts with a deposit."""
+    from decimal import Decimal
+
+    from gateway.domains.fund import service as fund
+
+    with Session(engine) as session:
+        fund.deposit(session, Decimal(amount), "EUR", at, "opening balance (test)")
+        session.commit()
+
+
 @pytest.fixture
 def run_job(engine: Engine, settings: Settings, book: AgreementBook) -> Callable[..., int]:
     """Run a job by hand at a given instant (the scheduler is off in tests)."""

@@ -32,7 +32,7 @@ from gateway.domains.outbox.models import OutboxMessage
 from gateway.event_types import EVENT_TYPES
 from gateway.openapi_doc import render
 from gateway.settings import Settings
-from tests.conftest import Clock, PlatformHandle, as_it_happens, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event, fund_opening_balance
 
 Send = Callable[..., Any]
 DOC: dict[str, Any] = json.loads(render())
@@ -222,6 +222,7 @@ def test_every_callback_the_gateway_sends_validates_against_its_documented_schem
     engine: Engine,
     settings: Settings,
 ) -> None:
+    fund_opening_balance(engine)
     post = as_it_happens(send, clock)
     bookings = {}
     for code, day in (("S-1", "01"), ("S-2", "02")):

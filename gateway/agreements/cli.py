@@ -10,18 +10,28 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
+from gateway.agreements.compare import (
+    clause_diff,
+    comparison_day,
+    draft_takes_effect,
+    examples_impact,
+    sample_impact,
+    term_diff,
+)
 from gateway.agreements.engine import (
+    Correction,
     OfferError,
+    ShiftOutcome,
     Statement,
+    evaluate_booking,
     evaluate_shift,
-    terms_in_force,
 )
 from gateway.agreements.examples import (
     Example,
@@ -31,7 +41,6 @@ from gateway.agreements.examples import (
     load_examples,
     parse_shift,
     rerun_command,
-    summary,
 )
 from gateway.agreements.loader import (
     AgreementBook,
@@ -42,7 +51,7 @@ from gateway.agreements.loader import (
     shown,
 )
 from gateway.agreements.model import Agreement, AgreementError
-from gateway.agreements.terms.base import TermValue
+from gateway.agreements.overview import overview_json, overview_text
 from gateway.agreements.yamlpos import YamlSyntaxError, read
 from gateway.settings import get_settings
 
@@ -116,6 +125,12 @@ def validate(directory: DirOption = None) -> None:
         counts["examples"] += len(load_examples(path.parent, rd))
         if agreement is not None:
             counts["agreements"] += 1
+            if not agreement.clauses:
+                # Optional for older files, so not a failure; but without the list a forgotten clause goes unseen.
+                typer.secho(
+                    f"note: {shown(path)} lists no clauses: add a clauses: list so that no clause is forgotten",
+                    fg=typer.colors.YELLOW,
+                )
     # A proposal is checked with the agreement it amends, so the agreement's own problems would repeat.
     issues = sorted(set(rd.issues), key=lambda i: (i.file, i.pos.line, i.pos.column, i.message))
     for issue in issues:
@@ -184,16 +199,45 @@ def test(
 # --- explain ----------------------------------------------------------------------------------------------
 
 
-def _emit(st: Statement, as_json: bool) -> None:
+def _refusals(agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date | None) -> list[Correction]:
+    """What a term in `reject` mode refuses in this booking. At the shift's own date the booking is evaluated as the
+    webhook would be; under another date's terms (`--at`) the booking checks cannot be run, so the statement's
+    corrections in reject mode stand for them (a shift cut short then counts too: say so, don't hide it)."""
+    if at is None:
+        return [c for c in evaluate_booking(agreement, shift.booking).corrections if c.action == "rejected"]
+    return [c for c in st.corrections if c.action == "rejected"]
+
+
+def _refusal_text(refused: list[Correction]) -> str:
+    reasons = [f"{c.detail} ({c.term}, {c.clause})" for c in refused]
+    head = (
+        f"This booking would be refused: {reasons[0]}. Nothing would be opened."
+        if len(reasons) == 1
+        else "This booking would be refused, and nothing opened, for each of these:\n"
+        + "\n".join(f"  - {r}" for r in reasons)
+    )
+    return (
+        head + "\nWere the shift worked all the same, it would be paid as follows (a refused term still pays the "
+        "rider in full):\n"
+    )
+
+
+def _emit(st: Statement, refused: list[Correction], as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(st.explanation(), indent=2, ensure_ascii=False))
+        booking = {
+            "refused": bool(refused),
+            "reasons": [{"term": c.term, "clause": c.clause, "code": c.code, "detail": c.detail} for c in refused],
+        }
+        typer.echo(json.dumps({**st.explanation(), "booking": booking}, indent=2, ensure_ascii=False))
     else:
-        typer.echo(st.plain())
+        typer.echo((_refusal_text(refused) if refused else "") + st.plain())
 
 
-def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> Statement:
+def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> tuple[Statement, list[Correction]]:
     try:
-        return evaluate_shift(agreement, parse_shift(data, agreement.currency), at)
+        shift = parse_shift(data, agreement.currency)
+        st = evaluate_shift(agreement, shift, at)
+        return st, _refusals(agreement, shift, st, at)
     except (ShiftInputError, OfferError, AgreementError) as exc:
         _fail(str(exc))
 
@@ -228,7 +272,8 @@ def explain(
         str | None, typer.Option("--employed-since", help="When the cooperative first employed the rider.")
     ] = None,
 ) -> None:
-    """Every amount of one shift with the term, clause and dated value that produced it."""
+    """Every amount of one shift with the term, clause and dated value that produced it; first, when a term in
+    reject mode would refuse the booking, that it would be refused and why."""
     root = _dir(directory)
     agreement = _agreement(_book(root), agreement_id)
     if example is not None:
@@ -260,22 +305,35 @@ def explain(
             }
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
-    _emit(_settle(agreement, data, _day(at)), as_json)
+    _emit(*_settle(agreement, data, _day(at)), as_json)
+
+
+def _default_day(agreement: Agreement) -> date:
+    """Today in the agreement's time zone, or its first day when it has not started yet."""
+    today = datetime.now(agreement.timezone).date()
+    return max(today, agreement.effective_from)
 
 
 @agreements_app.command()
-def terms(agreement_id: str, at: Annotated[str, typer.Option(help="YYYY-MM-DD")], directory: DirOption = None) -> None:
-    """The terms of an agreement in force on a date, each with its clause and the date its value took effect."""
+def terms(
+    agreement_id: str,
+    at: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (default: today, or the agreement's first day if later).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The machine form: values as written, as JSON.")] = False,
+    directory: DirOption = None,
+) -> None:
+    """Every clause of an agreement in plain language: what it says, how the gateway enforces it (or why it
+    does not), the date its value took effect and the version."""
     agreement = _agreement(_book(directory), agreement_id)
-    day = _day(at)
-    assert day is not None
+    day = _day(at) or _default_day(agreement)
     try:
-        found = terms_in_force(agreement, day)
+        if as_json:
+            typer.echo(json.dumps(overview_json(agreement, day), indent=2, ensure_ascii=False))
+        else:
+            typer.echo(overview_text(agreement, day))
     except AgreementError as exc:
         _fail(str(exc))
-    typer.echo(f"{agreement.id} version {agreement.version_at(day)} on {day.isoformat()}:")
-    for t in found:
-        typer.echo(f"  {t.term.name} ({t.term.type}; {t.clause}; since {t.since}): {_value_text(t.value)}")
 
 
 # --- simulate ---------------------------------------------------------------------------------------------
@@ -339,7 +397,23 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Each shift's explanation as JSON.")] = False,
     directory: DirOption = None,
 ) -> None:
-    """Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects."""
+    """Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects.
+
+    A CSV has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+    shift_code: the shift's name in the output (default: its line number)
+    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
+    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
+    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
+    actual_start, actual_end: when the work really started and ended (default: the booked times)
+    first_delivery_at: the time of the first delivery
+    deliveries: the number of deliveries (trips), a whole number
+    cancelled_at: when the shift was cancelled, if it was
+    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+
+    A JSON file is a list of shifts (or {"shifts": [...]}), each with the same keys, the offers as objects:
+    "offer": {"hourly_gross": "12.50"}, "proposed": {"per_trip": "5.00"}.
+    """
     agreement = _agreement(_book(directory), agreement_id)
     day = _day(at)
     totals, out = _Totals(), []
@@ -372,15 +446,6 @@ def simulate(
 # --- diff -------------------------------------------------------------------------------------------------
 
 
-def _value_text(typed: TermValue | None) -> str:
-    if typed is None:
-        return "ends (null)"
-    value = typed.written
-    shown_value = {k: v for k, v in value.items() if k not in ("note", "version", "enforcement", "clause")}
-    extra = f" [{typed.clause}, {typed.enforcement}]"
-    return json.dumps(shown_value, ensure_ascii=False, sort_keys=True) + extra
-
-
 def _resolve_side(spec: str, book: AgreementBook, root: Path, base: Agreement | None) -> Agreement:
     """An agreement id, an agreement file, or an amendment/proposal file laid over `base` (or what it amends)."""
     if book.get(spec) is not None:
@@ -406,60 +471,54 @@ def _resolve_side(spec: str, book: AgreementBook, root: Path, base: Agreement | 
     return agreement
 
 
-def _term_diff(old: Agreement, new: Agreement) -> list[str]:
-    out: list[str] = []
-    for name in dict.fromkeys([*old.terms, *new.terms]):
-        a, b = old.terms.get(name), new.terms.get(name)
-        if a is None or b is None:
-            present = b or a
-            assert present is not None
-            out.append(f"{'+' if a is None else '-'} {name} ({present.type}): {'added' if a is None else 'removed'}")
-            continue
-        changes = []
-        for d in sorted({d for d, _ in a.values.items()} | {d for d, _ in b.values.items()}):
-            # Compare what is in force on each date either side sets, so a new date shows what it replaces.
-            before, after = a.values.at(d), b.values.at(d)
-            left = _value_text(before.value) if before else "not in force"
-            right = _value_text(after.value) if after else "not in force"
-            if left != right:
-                changes.append(f"    from {d.isoformat()}: {left}\n                  -> {right}")
-        if changes:
-            out.append(f"~ {name} ({a.type}):\n" + "\n".join(changes))
-    return out
-
-
-def _impact(old: Agreement, new: Agreement, examples: list[Example], at: date | None) -> list[str]:
-    out: list[str] = []
-    for ex in examples:
-        try:
-            shift = parse_shift(ex.shift, old.currency)
-            before = summary(evaluate_shift(old, shift, at))
-            after = summary(evaluate_shift(new, shift, at))
-        except (ShiftInputError, OfferError, AgreementError) as exc:
-            out.append(f"  {ex.name}: cannot evaluate ({exc})")
-            continue
-        changed = [f"{k} {before[k]} -> {after[k]}" for k in before if before[k] != after[k]]
-        if changed:
-            out.append(f"  {ex.name}: " + "; ".join(changed))
-    return out
+def _both_examples(root: Path, old: Agreement, new: Agreement) -> list[Example]:
+    """The worked examples of both agreements (once when they are one agreement, a version against a draft)."""
+    found: list[Example] = []
+    for agreement in dict.fromkeys([old.id, new.id]):
+        if (root / agreement).is_dir():
+            rd = Reader(root)
+            found += load_examples(root / agreement, rd)
+    return found
 
 
 @agreements_app.command()
 def diff(
     old: Annotated[str, typer.Argument(help="An agreement id or agreement file.")],
     new: Annotated[str, typer.Argument(help="An agreement id or file, or an amendment/proposal file to lay over OLD.")],
-    at: AtOption = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Evaluate the impact under both agreements' terms of this date (YYYY-MM-DD); default: the draft's "
+            "effective date, or the first date both are in force.",
+        ),
+    ] = None,
     directory: DirOption = None,
 ) -> None:
-    """Compare two versions term by term, with dates, and show how the worked examples change."""
+    """Compare two versions: terms renamed, added, removed; changes of value apart from changes of label only; the
+    clauses; and the impact, on both agreements' worked examples and on a generated week of shifts, evaluated
+    under the terms both sides have in force on one date."""
     root = _dir(directory)
     book = _book(root)
     a = _resolve_side(old, book, root, None)
     b = _resolve_side(new, book, root, a)
-    typer.echo(f"{a.id} {a.version}  ->  {b.id} {b.version}")
-    lines = _term_diff(a, b)
-    typer.echo("\n".join(lines) if lines else "no term differs")
-    examples = _examples(root, a) if (root / a.id).is_dir() else []
-    impact = _impact(a, b, examples, _day(at))
-    typer.echo(f"\nimpact on the {len(examples)} worked examples" + (f" (terms of {at})" if at else "") + ":")
-    typer.echo("\n".join(impact) if impact else "  none changes")
+    try:
+        day = comparison_day(a, b, _day(at), datetime.now(a.timezone).date())
+    except AgreementError as exc:
+        _fail(str(exc))
+    typer.echo(f"{a.id} {a.version}  ->  {b.id} {b.version}\n")
+    typer.echo("\n".join(term_diff(a, b).lines() + clause_diff(a, b)))
+    why = (
+        "--at"
+        if at
+        else "the draft's effective date"
+        if draft_takes_effect(a, b)
+        else "today, or when both are in force"
+    )
+    typer.echo(f"\nimpact, under the terms of {day} ({why}):")
+    examples = _both_examples(root, a, b)
+    typer.echo("worked examples:")
+    typer.echo("\n".join(examples_impact(a, b, examples, day)))
+    impact = sample_impact(a, b, day)
+    typer.echo(f"a generated week of shifts from {day} (starts × lengths × offers):")
+    typer.echo("\n".join(impact.lines(a.currency)))

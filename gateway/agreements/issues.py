@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
 
 from gateway.agreements.yamlpos import Pos, Positioned
 
@@ -73,6 +74,59 @@ def _words(schema: dict[str, Any]) -> str | None:
     return f"text matching {pattern}" if pattern else None
 
 
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "keys with values (key: value)",
+    "array": "a list",
+    "null": "null",
+    "boolean": "true or false",
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _negative(value: Any, schema: dict[str, Any]) -> bool:
+    """A decimal string that breaks its pattern only by its minus sign: say that, not "is not valid"."""
+    pattern = schema.get("pattern")
+    return (
+        isinstance(value, str)
+        and value.startswith("-")
+        and isinstance(pattern, str)
+        and re.search(pattern, value[1:]) is not None
+    )
+
+
+def _type_issue(error: ValidationError, doc: Positioned, file: str, path: tuple[Any, ...], term: str | None) -> Issue:
+    wanted = error.validator_value
+    value = error.instance
+    where = doc.where(path)
+    if _is_number(value) and wanted == "string":
+        # YAML reads 12.00 as the float 12.0; amounts are text so they stay exact. Quote what was written.
+        written = doc.plain.get(path, str(value))
+        if written.startswith("-"):
+            return Issue(
+                file, where, f'{written} must not be negative; write amounts in quotes, like "{written[1:]}"', term
+            )
+        return Issue(file, where, f'{written} is a number without quotes: write it in quotes, like "{written}"', term)
+    if isinstance(value, str) and wanted in ("integer", "number") and re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return Issue(file, where, f"{value!r} is in quotes: write this number without them, like {value}", term)
+    names = wanted if isinstance(wanted, list) else [wanted]
+    expected = " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
+    return Issue(file, where, f"{value!r} has the wrong type", term, expected)
+
+
+def _alternative_keys(branches: Any) -> list[str] | None:
+    if not isinstance(branches, list) or not branches:
+        return None
+    if not all(isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1 for b in branches):
+        return None
+    return [str(b["required"][0]) for b in branches]
+
+
 def _from_error(error: ValidationError, doc: Positioned, file: str) -> list[Issue]:
     path = tuple(error.absolute_path)
     return [
@@ -84,6 +138,16 @@ def _from_error(error: ValidationError, doc: Positioned, file: str) -> list[Issu
 def _issues(error: ValidationError, doc: Positioned, file: str, path: tuple[Any, ...], term: str | None) -> list[Issue]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind = error.validator
+    alternatives = _alternative_keys(schema.get(str(kind))) if kind in ("oneOf", "anyOf") else None
+    if alternatives:
+        # Branches that only require one key each: "give one of these", not the first branch's missing key.
+        given = [k for k in alternatives if isinstance(error.instance, dict) and k in error.instance]
+        said = "give only one of" if given else "give one of"
+        return [Issue(file, doc.where(path), f"{said}: {', '.join(alternatives)}", term)]
+    if kind in ("oneOf", "anyOf") and error.context:
+        # Every branch failed: jsonschema reports each; the one that went deepest is the mistake to name.
+        found = best_match(error.context)
+        return _issues(found, doc, file, tuple(found.absolute_path), term)
     if "propertyNames" in error.schema_path:
         key = str(error.instance)
         return [Issue(file, doc.where((*path, key), key=True), f"key {key!r} is not valid", term, _words(schema))]
@@ -115,23 +179,33 @@ def _issues(error: ValidationError, doc: Positioned, file: str, path: tuple[Any,
             )
         ]
     if kind == "type":
-        wanted = error.validator_value
-        hint = None
-        if isinstance(error.instance, int | float) and not isinstance(error.instance, bool) and wanted == "string":
-            # YAML reads 10.00 as a float; amounts are text so they stay exact.
-            hint = f'"{error.instance}"'
-        return [Issue(file, doc.where(path), f"{error.instance!r} has the wrong type", term, f"{wanted}", hint)]
+        return [_type_issue(error, doc, file, path, term)]
     if kind == "pattern":
+        if _negative(error.instance, schema):
+            return [Issue(file, doc.where(path), f"{error.instance!r} must not be negative", term, _words(schema))]
         return [Issue(file, doc.where(path), f"{error.instance!r} is not valid", term, _words(schema))]
+    if kind == "minLength" and error.instance == "":
+        return [Issue(file, doc.where(path), "must not be empty", term, _words(schema))]
     if kind == "required":
         return [Issue(file, doc.where(path), error.message, term)]
     return [Issue(file, doc.where(path), error.message, term)]
 
 
+# Errors that follow from an unknown key at the same place (a misspelt required key is also a missing one): with
+# the unknown key named and a suggestion made, they would only repeat the one mistake.
+_CONSEQUENCES = ("required", "oneOf", "anyOf", "dependentRequired")
+
+
+def _one_per_mistake(errors: list[ValidationError]) -> list[ValidationError]:
+    unknown = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    return [e for e in errors if not (e.validator in _CONSEQUENCES and tuple(e.absolute_path) in unknown)]
+
+
 def schema_issues(validator: Draft202012Validator, doc: Positioned, file: str) -> list[Issue]:
     issues: list[Issue] = []
-    for error in validator.iter_errors(doc.data):
+    for error in _one_per_mistake(list(validator.iter_errors(doc.data))):
         issues.extend(_from_error(error, doc, file))
+    issues = list(dict.fromkeys(issues))
     for path, pos in doc.duplicates:
         issues.append(
             Issue(

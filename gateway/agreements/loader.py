@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from gateway.agreements import terms
+from gateway.agreements.clauses import FileClauses, best, cited_of, listed_of
 from gateway.agreements.dated import Dated
 from gateway.agreements.issues import Issue, schema_issues, suggest
 from gateway.agreements.model import Agreement, AgreementError, Amendment, Term
@@ -201,6 +202,8 @@ class _Draft:
     heads: dict[str, dict[str, Any]]
     values: dict[str, dict[date, Any]]
     origin: dict[tuple[str, date], str] = field(default_factory=dict)
+    # The agreement's clause list and citations first, then each amendment's, in the order they are laid over.
+    clauses: list[tuple[Path, Positioned, FileClauses]] = field(default_factory=list)
 
 
 def _shape_free_checks(rd: Reader, path: Path, doc: Positioned) -> None:
@@ -259,6 +262,7 @@ def _base(rd: Reader, path: Path, profiles: dict[str, PayrollProfile]) -> tuple[
         )
     meta["profile"] = profile
     draft = _Draft(path, doc, {}, {}, {})
+    draft.clauses.append((path, doc, FileClauses(listed_of(data, shown(path)), cited_of(data))))
     seen_types: dict[str, str] = {}
     for name, t in data["terms"].items():
         if t["type"] in seen_types:
@@ -316,6 +320,7 @@ def _overlay(rd: Reader, draft: _Draft, path: Path, agreement_id: str) -> Amendm
         draft.origin.update({(name, d): shown(path) for d in values})
     if len(rd.issues) != before or signed is None or not firsts:
         return None
+    draft.clauses.append((path, doc, FileClauses(listed_of(data, shown(path)), cited_of(data))))
     return Amendment(data["version"], data["title"], signed, shown(path), tuple(data["terms"]), min(firsts))
 
 
@@ -361,6 +366,61 @@ def _timeline(rd: Reader, draft: _Draft, starts: date) -> None:
                 )
 
 
+def _check_clauses(rd: Reader, draft: _Draft) -> None:
+    """Every clause accounted for: each term cites a listed clause, each listed clause is enforced by a term or
+    says why not. An amendment may cite the agreement's clauses as well as its own. A file without a list (an older
+    agreement, an amendment that only changes values under its own articles) is not checked: there is no list a
+    clause could be missing from. Its terms still enforce the clauses other files list."""
+    base_refs = [ls.clause.ref for ls in draft.clauses[0][2].listed or []]
+    every_ref = [ls.clause.ref for _, _, f in draft.clauses for ls in f.listed or []]
+    cited = [c for _, _, f in draft.clauses for c in f.cited]
+    for i, (path, doc, f) in enumerate(draft.clauses):
+        own = [ls.clause for ls in f.listed or []]
+        allowed = [c.ref for c in own] + (base_refs if i else [])
+        if f.listed is None:
+            continue
+        _twice(rd, path, doc, f)
+        titled = {f"{c.ref} {c.title}": c.ref for c in own}
+        for c in f.cited:
+            if best(allowed, c.text) is None:
+                rd.add(
+                    path,
+                    doc,
+                    c.where,
+                    f"clause {c.text!r} is not in the list of clauses",
+                    expected="a clause text that starts with a listed ref: " + ", ".join(allowed),
+                    suggestion=suggest(c.text, titled),
+                )
+        for listed in f.listed or []:
+            ref = listed.clause.ref
+            by = [c.term for c in cited if best(every_ref, c.text) == ref]
+            if not by and listed.clause.not_enforced is None:
+                rd.add(
+                    path,
+                    doc,
+                    listed.where,
+                    f"clause {ref} ({listed.clause.title}) is enforced by no term and not marked not_enforced",
+                    expected=f'a term whose clause starts with "{ref}", or not_enforced: "the reason the gateway '
+                    'does not enforce it"',
+                )
+            elif by and listed.clause.not_enforced is not None:
+                rd.add(
+                    path,
+                    doc,
+                    listed.where,
+                    f"clause {ref} is marked not_enforced but term {by[0]} enforces it",
+                    expected="no not_enforced on a clause a term enforces, or another clause for that term",
+                )
+
+
+def _twice(rd: Reader, path: Path, doc: Positioned, f: FileClauses) -> None:
+    seen: set[str] = set()
+    for listed in f.listed or []:
+        if listed.clause.ref in seen:
+            rd.add(path, doc, listed.where, f"clause {listed.clause.ref} is listed twice")
+        seen.add(listed.clause.ref)
+
+
 def _finish(draft: _Draft, meta: dict[str, Any], amendments: list[Amendment]) -> Agreement:
     data = draft.doc.data
     terms = {
@@ -389,6 +449,7 @@ def _finish(draft: _Draft, meta: dict[str, Any], amendments: list[Amendment]) ->
         base_version=data["version"],
         amendments=tuple(sorted(amendments, key=lambda a: a.first_date)),
         parties=tuple(data.get("parties", [])),
+        clauses=tuple(listed.clause for _, _, f in draft.clauses for listed in f.listed or []),
     )
 
 
@@ -409,6 +470,7 @@ def build_agreement(
     amendments = [_overlay(rd, draft, p, agreement_id) for p in [*amendment_files(path.parent), *(extra or [])]]
     starts = meta.get("starts_on") or min(min(v) for v in draft.values.values())
     _timeline(rd, draft, starts)
+    _check_clauses(rd, draft)
     if len(rd.issues) != before:
         return None
     return _finish(draft, meta, [a for a in amendments if a is not None])

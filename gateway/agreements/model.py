@@ -11,6 +11,7 @@ from gateway.agreements.dated import Dated
 from gateway.agreements.payroll import PayrollProfile
 
 if TYPE_CHECKING:
+    from gateway.agreements.clauses import Clause
     from gateway.agreements.issues import Issue
     from gateway.agreements.terms.base import TermValue
 
@@ -64,6 +65,9 @@ class Agreement:
     base_version: str | None = None
     amendments: tuple[Amendment, ...] = ()
     parties: tuple[str, ...] = ()
+    # The signed text's clauses in order (the agreement's, then each amendment's); empty for an older file
+    # without a `clauses:` list. Each is enforced by the terms whose clause starts with its ref, or not_enforced.
+    clauses: tuple[Clause, ...] = ()
     _by_type: dict[str, Term] = field(default_factory=dict, repr=False, compare=False)
     # Terms resolved per day, filled by the engine: a frozen agreement never changes, so neither do they.
     _resolved: dict[date, Any] = field(default_factory=dict, repr=False, compare=False)

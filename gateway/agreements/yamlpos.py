@@ -29,6 +29,9 @@ class Positioned:
     values: dict[Path_, Pos] = field(default_factory=dict)
     keys: dict[Path_, Pos] = field(default_factory=dict)
     duplicates: list[tuple[Path_, Pos]] = field(default_factory=list)
+    # The source text of each unquoted scalar: YAML reads 12.00 as the float 12.0, and an error should quote
+    # what the negotiator wrote, not what Python made of it.
+    plain: dict[Path_, str] = field(default_factory=dict)
 
     def where(self, path: Path_, *, key: bool = False) -> Pos:
         """The closest known position: the key (or value) at `path`, else its nearest ancestor."""
@@ -97,6 +100,8 @@ def _build(loader: _Composer, node: yaml.Node, path: Path_, out: Positioned) -> 
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), out) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode) and node.style is None:
+        out.plain[path] = str(node.value)
     return loader.construct_object(node, deep=True)
 
 

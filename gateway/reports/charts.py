@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from matplotlib.axis import Axis
     from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
 
@@ -32,6 +33,13 @@ def _svg(fig: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+def _counted(axis: Axis) -> None:
+    """An axis of counts (riders, bookings): whole-number ticks only, never 0.5 of a rider."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _salted() -> None:
     import matplotlib
 
@@ -46,7 +54,8 @@ def histogram(values: Sequence[Decimal], title: str, xlabel: str, marks: Sequenc
     data = [float(v) for v in values]
     if data:
         lo, hi = min(data), max(data)
-        bins = 40 if hi > lo else 1
+        # About two bins per rider up to 40: a dozen riders in 40 bins would read as a barcode.
+        bins = min(40, max(2 * len(data) // 3, 5)) if hi > lo else 1
         _, edges, container = ax.hist(data, bins=bins, color=DRAFT_COLOUR, edgecolor="white")
         patches = cast("BarContainer", container).patches
         for patch, left in zip(patches, edges[:-1], strict=True):
@@ -63,6 +72,7 @@ def histogram(values: Sequence[Decimal], title: str, xlabel: str, marks: Sequenc
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("riders")
+    _counted(ax.yaxis)
     return _svg(fig)
 
 
@@ -95,12 +105,36 @@ def bars(labels: Sequence[str], values: Sequence[Decimal], title: str, ylabel: s
     return _svg(fig)
 
 
-def horizontal_bars(labels: Sequence[str], values: Sequence[int | Decimal], title: str, xlabel: str) -> str:
+def horizontal_bars(labels: Sequence[str], values: Sequence[int], title: str, xlabel: str) -> str:
+    """Counts, one bar per label, each bar labelled with its count; whole-number ticks."""
     _salted()
-    fig = _figure(height=max(1.6, 0.45 * len(labels) + 1.0))
+    fig = _figure(height=max(1.8, 0.5 * len(labels) + 1.2))
     ax = fig.add_subplot()
-    ax.barh(list(labels), [float(v) for v in values], color=LOSS_COLOUR)
+    # Positions, not categories: two labels that read alike still get a bar each.
+    ys = list(range(len(labels)))
+    container = ax.barh(ys, list(values), color=LOSS_COLOUR)
+    ax.set_yticks(ys, list(labels))
+    ax.bar_label(container, padding=3)
     ax.invert_yaxis()
+    ax.set_xlim(0, max([*values, 1]) * 1.15)
+    _counted(ax.xaxis)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return _svg(fig)
+
+
+def levels(labels: Sequence[str], values: Sequence[Decimal], title: str, xlabel: str) -> str:
+    """A measured amount (the first) against reference amounts, each bar labelled with its value."""
+    _salted()
+    fig = _figure(height=max(1.8, 0.5 * len(labels) + 1.2))
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))
+    colours = [DRAFT_COLOUR] + [SIGNED_COLOUR] * (len(labels) - 1)
+    container = ax.barh(ys, [float(v) for v in values], color=colours)
+    ax.set_yticks(ys, list(labels))
+    ax.bar_label(container, labels=[str(v) for v in values], padding=3)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([float(v) for v in values] + [1.0]) * 1.18)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     return _svg(fig)

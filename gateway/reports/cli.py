@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -63,9 +64,15 @@ def _at(text: str | None, signed: Agreement, draft: Agreement) -> date | None:
     return draft_takes_effect(signed, draft)
 
 
-def write_whatif(result: WhatIfResult, out: Path, html: bool = True) -> list[Path]:
+def whatif_stem(draft: Path, made_on: date) -> str:
+    """`whatif-<draft file's stem>-<day the report is made>`: two drafts never overwrite each other's report; the
+    same draft run again the same day replaces its own."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", draft.stem).strip("-.") or "draft"
+    return f"whatif-{name}-{made_on.isoformat()}"
+
+
+def write_whatif(result: WhatIfResult, out: Path, stem: str, html: bool = True) -> list[Path]:
     """The riders' CSV, the summary CSV and the HTML page, all or none."""
-    stem = f"whatif-{result.agreement}"
     with outputs(out) as files:
         files.write_text(f"{stem}-riders.csv", whatif_render.riders_csv(result))
         files.write_text(f"{stem}-summary.csv", whatif_render.summary_csv(result))
@@ -110,7 +117,20 @@ def whatif(
     directory: Annotated[Path | None, typer.Option("--dir", help="Agreements directory.")] = None,
 ) -> None:
     """Replay a period's shifts under the signed agreement and a draft: per rider and in total, who gains and
-    who loses, the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing."""
+    who loses, the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing.
+
+    The --csv file has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+    rider_id (required): whose shift it is; the report sums per rider
+    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
+    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
+    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
+    actual_start, actual_end: when the work really started and ended (default: the booked times)
+    first_delivery_at: the time of the first delivery
+    deliveries: the number of deliveries (trips), a whole number
+    cancelled_at: when the shift was cancelled, if it was
+    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+    """
     root = directory or get_settings().agreements_dir
     console = Console(stderr=False)
     try:
@@ -149,7 +169,7 @@ def whatif(
                 source=source.label,
                 memo=memo,
             )
-        written = write_whatif(result, out, html)
+        written = write_whatif(result, out, whatif_stem(draft, utcnow().astimezone(signed.timezone).date()), html)
     except KeyboardInterrupt:
         typer.secho("interrupted: no report written (nothing half-written either)", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(130) from None

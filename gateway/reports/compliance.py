@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
@@ -19,8 +21,10 @@ from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.payroll import CENT, net_of
 from gateway.canonical import EARLIEST, LATEST
 from gateway.domains.contracts.models import Contract, Violation
+from gateway.domains.contracts.service import BLOCKED
 from gateway.domains.fund import service as fund
 from gateway.domains.fund.models import LedgerEntry
+from gateway.domains.invoicing.settings import InvoicingSettings
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.models import Invoice, Settlement
@@ -58,6 +62,20 @@ def month_days(month: str) -> tuple[date, date]:
     return first, date.fromordinal(following.toordinal() - 1)
 
 
+class _InvoiceTerms(BaseSettings):
+    """The one invoicing setting the report needs, read from the same variable as `InvoicingSettings` reads it:
+    a negotiator's machine has no seller identity to set, and needs none to read when invoices fall due."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_INVOICING_", env_file=".env", extra="ignore")
+
+    payment_days: int = Field(default=InvoicingSettings.model_fields["payment_days"].default, ge=0, le=120)
+
+
+def payment_days() -> int:
+    """Days a platform has to pay an invoice after its issue (GATEWAY_INVOICING_PAYMENT_DAYS)."""
+    return _InvoiceTerms().payment_days
+
+
 @dataclass(frozen=True)
 class _Scope:
     platform: Platform
@@ -85,51 +103,72 @@ def _in_month(scope: _Scope) -> ColumnElement[bool]:
 
 
 def _violations(session: Session, scope: _Scope) -> list[ViolationCountOut]:
+    """Per term, the bookings that broke it: a booking corrected twice under one term (at booking and again at
+    its end, or by two codes of the term) is one bad booking for that term, in the table and in the chart."""
     rows = session.exec(
         select(col(Violation.term), col(Violation.clause), col(Violation.code), col(Violation.contract_id))
         .join(Contract, col(Contract.id) == col(Violation.contract_id))
-        .where(_in_month(scope))
+        # A contract blocked for its declaration is recorded beside the corrections, but no platform attempted it.
+        .where(_in_month(scope), col(Violation.action) != BLOCKED)
     ).all()
-    attempts: dict[tuple[str, str, str], int] = {}
-    contracts: dict[tuple[str, str, str], set[uuid.UUID]] = {}
+    corrections: dict[str, int] = {}
+    clauses: dict[str, set[str]] = {}
+    codes: dict[str, set[str]] = {}
+    contracts: dict[str, set[uuid.UUID]] = {}
     for term, clause, code, contract_id in rows:
-        key = (term, clause, code)
-        attempts[key] = attempts.get(key, 0) + 1
-        contracts.setdefault(key, set()).add(contract_id)
-    ordered = sorted(attempts, key=lambda k: (-attempts[k], k))
+        corrections[term] = corrections.get(term, 0) + 1
+        clauses.setdefault(term, set()).add(clause)
+        codes.setdefault(term, set()).add(code)
+        contracts.setdefault(term, set()).add(contract_id)
+    ordered = sorted(contracts, key=lambda t: (-len(contracts[t]), t))
     return [
-        ViolationCountOut(term=t, clause=c, code=k, attempts=attempts[(t, c, k)], contracts=len(contracts[(t, c, k)]))
-        for t, c, k in ordered
+        ViolationCountOut(
+            term=t,
+            term_type=scope.agreement.terms[t].type if t in scope.agreement.terms else None,
+            clause="; ".join(sorted(clauses[t])),
+            codes=sorted(codes[t]),
+            contracts=len(contracts[t]),
+            attempts=corrections[t],
+        )
+        for t in ordered
     ]
 
 
-def _invoices(session: Session, scope: _Scope, today: date) -> InvoicesOut:
+def _invoices(session: Session, scope: _Scope, today: date, payment_days: int) -> InvoicesOut:
+    """Each invoice against its own due date (its issue day, local, plus the platform's payment days), not the
+    rider's: the platform owes the cooperative on its terms; the rider is paid on the agreement's whatever it does."""
     rows = session.exec(
-        select(col(Invoice.status), col(Invoice.paid_at), col(Invoice.total), col(Payout.due_on))
+        select(Invoice, col(Contract.timezone))
         .join(Contract, col(Contract.id) == col(Invoice.contract_id))
-        .join(Payout, col(Payout.contract_id) == col(Invoice.contract_id))
         .where(_in_month(scope))
     ).all()
-    on_time = late = unpaid_due = not_due = 0
+    issued = on_time = late = unpaid_due = not_due = 0
     late_amount = unpaid_amount = ZERO
     worst: int | None = None
-    for status, paid_at, total, due_on in rows:
-        if status == "paid" and paid_at is not None:
-            days = (_local_day(paid_at, scope.tz) - due_on).days
+    for invoice, zone in rows:
+        if invoice.status == "draft":
+            continue  # not sent to the platform yet: nothing is due on it
+        issued += 1
+        tz = ZoneInfo(zone) if zone else scope.tz  # as the invoice document dates it (invoicing.service)
+        due_on = _local_day(invoice.issued_at, tz) + timedelta(days=payment_days)
+        if invoice.status == "paid" and invoice.paid_at is not None:
+            days = (_local_day(invoice.paid_at, tz) - due_on).days
             if days > 0:
                 late += 1
-                late_amount += total
+                late_amount += invoice.total
                 worst = max(worst or 0, days)
             else:
                 on_time += 1
         elif due_on < today:
             unpaid_due += 1
-            unpaid_amount += total
+            unpaid_amount += invoice.total
             worst = max(worst or 0, (today - due_on).days)
         else:
             not_due += 1
     return InvoicesOut(
-        issued=len(rows),
+        payment_days=payment_days,
+        issued=issued,
+        not_issued=len(rows) - issued,
         paid_on_time=on_time,
         paid_late=late,
         unpaid_past_due=unpaid_due,
@@ -173,7 +212,7 @@ def _pay(session: Session, scope: _Scope) -> FairPayOut:
     ).all()
     floor_net, statutory, statutory_net = _floors(scope.agreement, scope.first)
     worked = paid = gross = net = ZERO
-    under_floor = under_statutory = 0
+    measured = under_floor = under_statutory = 0
     for w, p, g, n in rows:
         worked += w
         paid += p
@@ -181,12 +220,14 @@ def _pay(session: Session, scope: _Scope) -> FairPayOut:
         net += n
         if w <= 0:
             continue  # a cancelled shift paid at short notice: no hour worked to measure
+        measured += 1
         if floor_net is not None and n / w < floor_net:
             under_floor += 1
         if statutory is not None and g / w < statutory:
             under_statutory += 1
     return FairPayOut(
         settled_shifts=len(rows),
+        measured_shifts=measured,
         worked_hours=worked,
         paid_hours=paid,
         gross=gross,
@@ -198,8 +239,9 @@ def _pay(session: Session, scope: _Scope) -> FairPayOut:
         statutory_minimum_net_hourly=statutory_net,
         shifts_under_floor=under_floor,
         shifts_under_statutory_minimum=under_statutory,
-        meets_floor=under_floor == 0,
-        meets_statutory_minimum=under_statutory == 0,
+        # Nothing measured meets nothing: with no worked hour the report says so, never "meets the floor".
+        meets_floor=None if measured == 0 or floor_net is None else under_floor == 0,
+        meets_statutory_minimum=None if measured == 0 or statutory is None else under_statutory == 0,
     )
 
 
@@ -238,8 +280,16 @@ def _payment_delays(session: Session, scope: _Scope, today: date) -> PaymentDela
     )
 
 
-def compliance(session: Session, book: AgreementBook, platform_slug: str, month: str, now: datetime) -> ComplianceOut:
-    """The month's report, read in one session; `now` decides what is already past due."""
+def compliance(
+    session: Session,
+    book: AgreementBook,
+    platform_slug: str,
+    month: str,
+    now: datetime,
+    invoice_payment_days: int | None = None,
+) -> ComplianceOut:
+    """The month's report, read in one session; `now` decides what is already past due, `invoice_payment_days`
+    (default: the invoicing settings') when each invoice falls due after its issue."""
     first, last = month_days(month)
     platform = session.exec(select(Platform).where(Platform.slug == platform_slug)).first()
     if platform is None or platform.id is None:
@@ -263,13 +313,15 @@ def compliance(session: Session, book: AgreementBook, platform_slug: str, month:
         agreement=agreement.id,
         timezone=tz.key,
         currency=agreement.currency,
-        as_of=now,
+        as_of=now.astimezone(tz),
         first_day=first,
         last_day=last,
         contracts=sum(by_status.values()),
         contracts_by_status=by_status,
         violations=_violations(session, scope),
-        invoices=_invoices(session, scope, today),
+        invoices=_invoices(
+            session, scope, today, invoice_payment_days if invoice_payment_days is not None else payment_days()
+        ),
         fund=_fund(session, scope),
         pay=_pay(session, scope),
         payment_delays=_payment_delays(session, scope, today),

@@ -9,24 +9,32 @@ from pydantic import BaseModel, Field
 
 
 class ViolationCountOut(BaseModel):
+    """One term the platform's bookings broke in the month."""
+
     term: str = Field(description="The term the platform's input broke (e.g. minimum_engagement).")
-    clause: str
-    code: str = Field(description="e.g. shift_shorter_than_minimum, hourly_pay_below_floor, per_trip_pay_forbidden")
-    attempts: int = Field(description="Violations recorded (each corrected or refused by the gateway).")
-    contracts: int = Field(description="Distinct contracts concerned.")
+    term_type: str | None = Field(description="Its type in the agreement (e.g. piece_rate); null if it has none now.")
+    clause: str = Field(description="The term's clause (several, separated by '; ', if it changed in the month).")
+    codes: list[str] = Field(
+        description="What was wrong, e.g. shift_shorter_than_minimum, hourly_pay_below_floor, per_trip_pay_forbidden"
+    )
+    contracts: int = Field(description="Bookings (contracts) that broke the term: each counts once per term.")
+    attempts: int = Field(description="Corrections recorded under the term (a booking may be corrected twice).")
 
 
 class InvoicesOut(BaseModel):
-    """The platform's invoices for the month's shifts, against the date its riders were due to be paid."""
+    """The platform's invoices for the month's shifts, each against its own due date: its issue day (local) plus
+    the platform's payment days. The riders' own due dates are in `payment_delays`."""
 
-    issued: int
-    paid_on_time: int = Field(description="Paid by the platform no later than the rider's payout due date.")
-    paid_late: int = Field(description="Paid after the rider's due date: the guarantee fund had to wait or advance.")
-    unpaid_past_due: int = Field(description="Not paid, and the rider's due date has passed.")
+    payment_days: int = Field(description="Days the platform has to pay an invoice after its issue.")
+    issued: int = Field(description="Invoices issued to the platform.")
+    not_issued: int = Field(description="Shifts settled whose invoice is not issued yet (nothing due on it).")
+    paid_on_time: int = Field(description="Paid no later than the invoice's due date.")
+    paid_late: int = Field(description="Paid after the invoice's due date.")
+    unpaid_past_due: int = Field(description="Not paid, and the invoice's due date has passed.")
     unpaid_not_yet_due: int
     amount_paid_late: Decimal
     amount_unpaid_past_due: Decimal
-    max_days_late: int | None = Field(description="Days between the rider's due date and the latest payment.")
+    max_days_late: int | None = Field(description="Most days past an invoice's due date (paid late, or unpaid).")
 
 
 class FundAdvancesOut(BaseModel):
@@ -43,6 +51,7 @@ class FairPayOut(BaseModel):
     at least the local minimum wage for the hours worked)."""
 
     settled_shifts: int
+    measured_shifts: int = Field(description="Settled shifts with worked hours (a short-notice cancellation has none).")
     worked_hours: Decimal
     paid_hours: Decimal
     gross: Decimal
@@ -54,8 +63,8 @@ class FairPayOut(BaseModel):
     statutory_minimum_net_hourly: Decimal | None = Field(description="The statutory minimum, net of social security.")
     shifts_under_floor: int = Field(description="Settled shifts whose net per worked hour is under the floor.")
     shifts_under_statutory_minimum: int = Field(description="Settled shifts whose gross per worked hour is under it.")
-    meets_floor: bool
-    meets_statutory_minimum: bool
+    meets_floor: bool | None = Field(description="None when no shift was measured (or the agreement has no floor).")
+    meets_statutory_minimum: bool | None = Field(description="None when no shift was measured (or no minimum).")
 
 
 class PaymentDelaysOut(BaseModel):
@@ -77,7 +86,7 @@ class ComplianceOut(BaseModel):
     agreement: str
     timezone: str
     currency: str
-    as_of: datetime
+    as_of: datetime = Field(description="When the report was made, in the agreement's time zone.")
     first_day: date
     last_day: date
     contracts: int

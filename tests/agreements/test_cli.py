@@ -6,7 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gateway.agreements.cli import agreements_app
-from tests.agreements.conftest import AGREEMENT_ID, BUNDLED
+from tests.agreements.conftest import AGREEMENT_ID, BUNDLED, Edit
 
 runner = CliRunner()
 
@@ -97,6 +97,99 @@ def test_diff_with_a_proposal_lists_term_changes_and_example_impact() -> None:
     proposal = BUNDLED / AGREEMENT_ID / "proposals" / "2027-net-floor-12.yaml"
     code, out = _run("diff", AGREEMENT_ID, str(proposal), "--dir", str(BUNDLED))
     assert code == 0, out
-    assert "~ net_hourly_floor (hourly_floor)" in out
-    assert "from 2027-01-01" in out
+    values = out[out.index("value changes:") : out.index("label changes")]
+    assert "~ net_hourly_floor (hourly_floor) from 2027-01-01: amount 10.00 -> 12.00\n" in values
+    labels = out[out.index("label changes") : out.index("clauses:")]
+    assert 'net_hourly_floor from 2027-01-01: clause "§3 Hourly pay" -> "Amendment 1, art. 1"' in labels
+    assert "+ Amendment 1, art. 1 Net floor of 12 EUR" in out
+    assert "impact, under the terms of 2027-01-01 (the draft's effective date)" in out
     assert "dst-spring-night-2027: hourly_gross 13.00 -> 13.81" in out
+    # Every generated shift gets the bike's 1.50; those offered less than the new floor's 13.81 gross also earn
+    # more net, at least 3 h × (13.81 - 12.83) gross = 2.56 net (the old floor was the statutory 12.83).
+    assert "448 of 448 shifts change;" in out
+    assert "the rider's net changes on 336 of them, by +2.56 (min)" in out
+
+
+def _diff_against(agreements_dir: Path, old: str, new: str, *extra: str) -> str:
+    """Diff the bundled agreement with a copy of it edited (old -> new), as a whole agreement file."""
+    text = (agreements_dir / AGREEMENT_ID / "agreement.yaml").read_text(encoding="utf-8")
+    assert old in text
+    draft = agreements_dir.parent / "draft.yaml"
+    draft.write_text(text.replace(old, new), encoding="utf-8")
+    code, out = _run("diff", AGREEMENT_ID, str(draft), "--dir", str(agreements_dir), *extra)
+    assert code == 0, out
+    return out
+
+
+def test_diff_shows_a_renamed_term_as_renamed_with_its_values_and_no_other_change(agreements_dir: Path) -> None:
+    out = _diff_against(agreements_dir, "  net_hourly_floor:\n", "  net_floor:\n")
+    assert (
+        "renamed:\n  net_hourly_floor -> net_floor (hourly_floor): "
+        "from 2016-05-01: amount 10.00, basis net, hours paid, enforcement amend\n" in out
+    )
+    assert "added:" not in out and "removed:" not in out and "value changes:" not in out
+    assert "0 of 448 shifts change." in out
+
+
+def test_diff_tells_a_change_of_label_apart_from_a_change_of_value(agreements_dir: Path) -> None:
+    out = _diff_against(
+        agreements_dir, "note: Extended work-accident insurance", "note: Work-accident insurance, extended,"
+    )
+    assert "label changes (clause or note only: nothing is paid or enforced differently):\n  ~ insurance" in out
+    assert "value changes:" not in out
+    assert "0 of 20 change." in out and "0 of 448 shifts change." in out
+
+
+def test_diff_of_agreements_starting_apart_compares_where_both_are_in_force() -> None:
+    code, out = _run("diff", AGREEMENT_ID, "be-delivery-coop-2027", "--dir", str(BUNDLED))
+    assert code == 0, out
+    assert "not in force" not in out
+    assert "2016-05-01: " not in out.split("removed:")[0]  # no line for dates only one side covers
+    assert "(today, or when both are in force):" in out
+    code, out = _run("diff", AGREEMENT_ID, "be-delivery-coop-2027", "--at", "2026-06-01", "--dir", str(BUNDLED))
+    assert code == 1
+    assert "be-delivery-coop-2027 2027.1 is not in force on 2026-06-01" in out
+
+
+def _per_trip_booking(directory: Path, *extra: str) -> tuple[int, str]:
+    return _run(
+        "explain",
+        AGREEMENT_ID,
+        "--start",
+        "2026-03-02T18:00:00+01:00",
+        "--end",
+        "2026-03-02T21:00:00+01:00",
+        "--per-trip",
+        "5.00",
+        "--dir",
+        str(directory),
+        *extra,
+    )
+
+
+def test_explain_says_plainly_when_a_term_in_reject_mode_would_refuse_the_booking(
+    agreements_dir: Path, edit: Edit
+) -> None:
+    edit(
+        "enforcement: amend\n    values:\n      2016-05-01: {policy: forbidden}",
+        "enforcement: reject\n    values:\n      2016-05-01: {policy: forbidden}",
+    )
+    code, out = _per_trip_booking(agreements_dir)
+    assert code == 0, out
+    first = out.splitlines()[0]
+    assert first.startswith("This booking would be refused: the platform offered 5.00 EUR per trip")
+    assert "(no_piece_rate, §4 No pay per trip)" in first
+    code, out = _per_trip_booking(agreements_dir, "--at", "2026-06-01")
+    assert out.startswith("This booking would be refused: the platform offered 5.00 EUR per trip"), out
+    code, out = _per_trip_booking(agreements_dir, "--json")
+    booking = json.loads(out)["booking"]
+    assert booking["refused"] is True
+    assert booking["reasons"][0]["clause"] == "§4 No pay per trip"
+
+
+def test_explain_of_a_booking_the_agreement_corrects_does_not_say_refused() -> None:
+    code, out = _per_trip_booking(BUNDLED)
+    assert code == 0, out
+    assert "refused" not in out
+    code, out = _per_trip_booking(BUNDLED, "--json")
+    assert json.loads(out)["booking"] == {"refused": False, "reasons": []}

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.agreements.examples import load_examples
 from gateway.agreements.issues import Issue
-from gateway.agreements.loader import AgreementBook
+from gateway.agreements.loader import AgreementBook, Reader
 from gateway.agreements.model import AgreementError
 from gateway.agreements.terms.hourly_floor import HourlyFloor
 from tests.agreements.conftest import AGREEMENT_ID, Edit
@@ -55,10 +56,56 @@ def test_duplicate_dates_are_caught(agreements_dir: Path, edit: Edit) -> None:
     assert issue.term == "guarantee_levy"
 
 
-def test_unquoted_amount_suggests_quotes(agreements_dir: Path, edit: Edit) -> None:
-    edit('{rate: "0.065"', "{rate: 0.065")
+def test_unquoted_amount_says_to_write_it_in_quotes_as_written(agreements_dir: Path, edit: Edit) -> None:
+    edit('{amount: "10.00", basis: net', "{amount: 10.00, basis: net")
     (issue,) = _issues(agreements_dir)
-    assert issue.suggestion == '"0.065"'
+    # As written (10.00), not as YAML read it (the float 10.0).
+    assert issue.message == '10.00 is a number without quotes: write it in quotes, like "10.00"'
+    assert issue.term == "net_hourly_floor"
+
+
+def test_negative_amount_says_it_must_not_be_negative(agreements_dir: Path, edit: Edit) -> None:
+    edit('{amount: "10.00", basis: net', '{amount: "-3.00", basis: net')
+    (issue,) = _issues(agreements_dir)
+    assert issue.message == "'-3.00' must not be negative"
+
+
+def test_negative_unquoted_amount_is_one_message_naming_both(agreements_dir: Path, edit: Edit) -> None:
+    edit('{amount: "10.00", basis: net', "{amount: -3.00, basis: net")
+    (issue,) = _issues(agreements_dir)
+    assert issue.message == '-3.00 must not be negative; write amounts in quotes, like "3.00"'
+
+
+def test_a_quoted_whole_number_says_to_drop_the_quotes(agreements_dir: Path, edit: Edit) -> None:
+    edit("{days: 7, kind: business}", '{days: "7", kind: business}')
+    (issue,) = _issues(agreements_dir)
+    assert issue.message == "'7' is in quotes: write this number without them, like 7"
+
+
+def test_a_misspelt_required_key_is_one_message_not_two(agreements_dir: Path, edit: Edit) -> None:
+    edit('{amount: "10.00", basis: net', '{ammount: "10.00", basis: net')
+    (issue,) = _issues(agreements_dir)
+    assert issue.message == "unknown key 'ammount'" and issue.suggestion == "amount"
+
+
+def _example_issues(agreements_dir: Path, old: str, new: str) -> list[Issue]:
+    path = agreements_dir / AGREEMENT_ID / "examples" / "hourly-pay.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rd = Reader(agreements_dir)
+    load_examples(agreements_dir / AGREEMENT_ID, rd)
+    return rd.issues
+
+
+def test_a_misspelt_offer_key_in_an_example_is_one_message(agreements_dir: Path) -> None:
+    (issue,) = _example_issues(agreements_dir, 'offer: {hourly_gross: "12.00"}', 'offer: {hourly_gros: "12.00"}')
+    assert issue.message == "unknown key 'hourly_gros'" and issue.suggestion == "hourly_gross"
+
+
+def test_an_offer_without_a_price_names_both_choices(agreements_dir: Path) -> None:
+    (issue,) = _example_issues(agreements_dir, 'offer: {hourly_gross: "12.00"}', "offer: {currency: EUR}")
+    assert issue.message == "give one of: hourly_gross, per_trip"
 
 
 def test_a_term_starting_before_the_agreement_is_an_error(agreements_dir: Path, edit: Edit) -> None:

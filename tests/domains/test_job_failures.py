@@ -26,7 +26,7 @@ from gateway.domains.payouts.models import Payout
 from gateway.domains.payouts.service import settle_and_schedule
 from gateway.jobs import JobContext, drain
 from gateway.settings import Settings, get_settings
-from tests.conftest import PlatformHandle, event
+from tests.conftest import PlatformHandle, event, fund_opening_balance
 
 Send = Callable[..., Any]
 Run = Callable[..., int]
@@ -157,6 +157,7 @@ def test_a_retried_row_that_fails_again_is_set_aside_again_with_the_new_reason(
 def test_payouts_set_a_bad_payout_aside_and_pay_the_others(
     staff_app: FastAPI, client: TestClient, three: list[PlatformHandle], send: Send, run_job: Run, engine: Engine
 ) -> None:
+    fund_opening_balance(engine)
     worked_shifts(three, send, 6)
     assert run_job("contracts.settle", SETTLE_AT) == 6
     with Session(engine) as session:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from gateway.domains.fund import service as fund
 from gateway.domains.settlement.service import record_invoice_payment
-from tests.conftest import TEST_NOW, Clock, PlatformHandle, as_it_happens, count_rows, event
+from tests.conftest import TEST_NOW, Clock, PlatformHandle, as_it_happens, count_rows, event, fund_opening_balance
 
 Send = Callable[..., Any]
 
@@ -238,6 +238,7 @@ def _settled(p: PlatformHandle, send: Send, run_job: Run, code: str = "S-1") -> 
 def test_rider_is_paid_on_the_due_date_by_the_fund_when_the_platform_has_not_paid(
     enrolled: PlatformHandle, send: Send, client: TestClient, run_job: Run, engine: Engine
 ) -> None:
+    fund_opening_balance(engine)
     _settled(enrolled, send, run_job)
     assert run_job("payouts.execute", at("2026-12-09T23:59:00+01:00")) == 0  # the day before
     assert run_job("payouts.execute", at("2026-12-10T00:01:00+01:00")) == 1
@@ -248,9 +249,67 @@ def test_rider_is_paid_on_the_due_date_by_the_fund_when_the_platform_has_not_pai
     with Session(engine) as session:
         b = fund.balances(session)
     assert b.platform_debts == {"demo": Decimal(c["payout"]["amount"])}
-    assert b.cash == -Decimal(c["payout"]["amount"]) and b.unbalanced_transactions == 0
+    assert b.cash == Decimal("100000.00") - Decimal(c["payout"]["amount"]) and b.unbalanced_transactions == 0
     kinds = [k for (k,) in Session(engine).execute(text("SELECT kind FROM outbox_message ORDER BY id")).all()]
     assert kinds[-1] == "callback.payout.paid"
+
+
+def test_an_empty_fund_never_advances_and_staff_decide_how_the_rider_is_paid(
+    enrolled: PlatformHandle,
+    send: Send,
+    client: TestClient,
+    run_job: Run,
+    engine: Engine,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.cli import app as cli
+    from gateway.domains.jobs import service as jobs
+    from gateway.domains.staff.service import audit_log
+    from gateway.settings import get_settings
+
+    book(enrolled, send, code="S-1")
+    work(enrolled, send, code="S-1")
+    book(enrolled, send, code="S-2", start="2026-12-01T14:00:00+01:00", end="2026-12-01T16:00:00+01:00")
+    work(enrolled, send, code="S-2", start="2026-12-01T14:00:00+01:00", end="2026-12-01T16:10:00+01:00")
+    assert run_job("contracts.settle", at("2026-12-01T18:00:00+01:00")) == 2
+    due = at("2026-12-10T09:00:00+01:00")
+    # No cash: the payouts are set aside with the reason, nothing is booked, the contracts are not paid.
+    assert run_job("payouts.execute", due) == 0
+    with Session(engine) as session:
+        aside = jobs.failures(session, job="payouts.execute")
+        assert fund.balances(session).cash == 0 and fund.history(session) == []
+    assert len(aside) == 2 and all(f.error_type == "FundShort" for f in aside)
+    assert "cannot advance" in aside[0].message and "gateway fund deposit" in aside[0].message
+    assert read(client, enrolled, "S-1")["status"] == "settled"
+
+    # One way out: staff pay one of them over the fund's cash, a decision with its reason, audited.
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    first = aside[0].row_key
+    refused = runner.invoke(cli, ["payouts", "pay", first])
+    assert refused.exit_code == 1 and "cannot advance" in refused.output
+    assert runner.invoke(cli, ["payouts", "pay", first, "--allow-negative"]).exit_code == 1  # no reason
+    done = runner.invoke(cli, ["payouts", "pay", first, "--allow-negative", "--reason", "board decision 2026-12"])
+    assert done.exit_code == 0, done.output
+    get_settings.cache_clear()
+    with Session(engine) as session:
+        b = fund.balances(session)
+        assert b.cash < 0 and b.unbalanced_transactions == 0
+        [left] = jobs.failures(session, job="payouts.execute")  # the paid one is no longer set aside
+        entry = next(e for e in audit_log(session) if e.action == "payouts.paid_by_staff")
+    assert left.row_key != first and entry.detail["reason"] == "board decision 2026-12"
+
+    # The other way: a deposit, then a retry, and the job pays it from the fund.
+    with Session(engine) as session:
+        fund.deposit(session, Decimal("500.00"), "EUR", due, "top-up")
+        jobs.retry(session, "staff:test", due, job="payouts.execute")
+        session.commit()
+    assert run_job("payouts.execute", due) == 1
+    assert {read(client, enrolled, code)["status"] for code in ("S-1", "S-2")} == {"paid"}
 
 
 def test_invoice_paid_before_the_due_date_pays_the_rider_from_the_platform_and_feeds_the_fund(

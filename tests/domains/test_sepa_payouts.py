@@ -34,7 +34,7 @@ from gateway.domains.payouts.models import Payout, PayoutBatch, PayoutTransfer
 from gateway.domains.staff.models import AuditEntry
 from gateway.domains.staff.service import add_member as add_staff
 from gateway.settings import Settings, get_settings
-from tests.conftest import Clock, PlatformHandle, as_it_happens, event
+from tests.conftest import Clock, PlatformHandle, as_it_happens, event, fund_opening_balance
 
 Send = Callable[..., Any]
 Run = Callable[..., int]
@@ -437,5 +437,6 @@ def test_the_local_rail_still_pays_at_once(
     from gateway.jobs import run_job as run
 
     local = settings.model_copy(update={"payout_rail": "local"})
+    fund_opening_balance(engine)
     assert run("payouts.execute", JobContext(engine, local, book, lambda: at(DUE_AT))) == 4
     assert _batches(engine) == [] and {p.status for p in _payouts(engine).values()} == {"paid"}

@@ -21,7 +21,7 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.conftest import Clock, PlatformHandle, count_rows, event
+from tests.conftest import Clock, PlatformHandle, count_rows, event, fund_opening_balance
 
 SHIFTS = 240
 
@@ -58,6 +58,7 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
 ) -> None:
     if not is_postgres:
         pytest.skip("multi-process claims are proven on PostgreSQL (SQLite has one writer by construction)")
+    fund_opening_balance(engine)
     start = datetime(2026, 10, 1, 8, tzinfo=UTC)
     for i in range(SHIFTS):
         s = start + timedelta(hours=2 * i)
@@ -114,6 +115,7 @@ def test_two_gateway_processes_never_pay_a_payout_twice(
     lines = journal.read_text().splitlines()
     ids = Counter(line.split()[0] for line in lines)
     assert len(ids) == SHIFTS and max(ids.values()) == 1, [i for i, n in ids.items() if n > 1]
-    assert count_rows(engine, "ledger_entry") == 2 * SHIFTS  # one advance (two legs) per payout, never more
+    # The opening deposit, then one advance (two legs each) per payout, never more.
+    assert count_rows(engine, "ledger_entry") == 2 + 2 * SHIFTS
     pids = Counter(line.rsplit("pid=", 1)[1] for line in lines)
     print(f"payouts per process: {dict(pids)}")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,13 @@ def no_statutory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def no_statutory(signed: Agreement, no_statutory_file: Path) -> Agreement:
     return draft_agreement(AGREEMENTS, signed, no_statutory_file)
+
+
+def ticks(svg: str, axis: str) -> list[str]:
+    """The tick labels matplotlib wrote on one axis ("x" or "y") of an SVG chart (each label's text is kept as a
+    comment before its glyphs)."""
+    return re.findall(rf'<g id="{axis}tick_\d+">.*?<!-- (.*?) -->', svg, re.S)
+
+
+def svgs(html: str) -> list[str]:
+    return re.findall(r"<svg.*?</svg>", html, re.S)

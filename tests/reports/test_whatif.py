@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.agreements.engine import Booking, HourlyOffer, Offer, PerTripOffer, ShiftOutcome
 from gateway.agreements.model import Agreement
+from gateway.reports import whatif_render
 from gateway.reports.drafts import draft_takes_effect
 from gateway.reports.whatif import Evaluator, Figures, deciles, figures_of, run_whatif
 
@@ -113,3 +114,14 @@ def test_the_memo_gives_what_the_engine_gives_shift_by_shift(signed: Agreement, 
         memo, plain = Evaluator(signed, proposal, at, memo=True), Evaluator(signed, proposal, at, memo=False)
         assert [memo(s) for s in shifts] == [plain(s) for s in shifts]
         assert memo.hits > 0 and plain.hits == 0
+
+
+def test_each_decile_is_said_in_words_the_right_way_round(signed: Agreement, no_statutory: Agreement) -> None:
+    shifts = [(f"r-{i}", shift(1 + i, 18, 3)) for i in range(4)] + [
+        ("r-high", shift(3, 12, 3, HourlyOffer(D("20.00"), "EUR")))
+    ]
+    r = run_whatif(signed, no_statutory, iter(shifts), at=JAN)  # 4 riders lose 3.44 each, one is unchanged
+    words = {row[0]: row[2] for row in whatif_render.decile_words(r)}
+    assert words["D1"] == "10 % of riders lose 3.44 EUR or more, 90 % lose less (or gain)"
+    # D9 lies 6/10 of the way from the fourth rider (-3.44) to the fifth (0.00): -1.38.
+    assert words["D9"] == "90 % of riders lose 1.38 EUR or more, 10 % lose less (or gain)"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -13,9 +16,10 @@ from gateway.agreements.engine import ShiftOutcome
 from gateway.cli import app
 from gateway.reports import sources
 from gateway.reports.files import outputs
-from tests.reports.conftest import PROPOSAL
+from tests.reports.conftest import PROPOSAL, svgs, ticks
 
 runner = CliRunner()
+BRUSSELS = ZoneInfo("Europe/Brussels")
 SHIFTS = """\
 rider_id,shift_code,starts_at,ends_at,hourly_gross,per_trip,deliveries
 r-1,A1,2026-12-01T18:00:00+01:00,2026-12-01T21:00:00+01:00,,,
@@ -31,14 +35,20 @@ def export(tmp_path: Path) -> Path:
     return path
 
 
-def whatif(export: Path, out: Path, *extra: str) -> list[str]:
+def made(out: Path, suffix: str, draft: str = "2027-net-floor-12") -> Path:
+    """The one file of a run of `draft` ending in `suffix` (its name carries the day it was made)."""
+    [found] = out.glob(f"whatif-{draft}-????-??-??{suffix}")
+    return found
+
+
+def whatif(export: Path, out: Path, *extra: str, draft: Path = PROPOSAL) -> list[str]:
     return [
         "reports",
         "whatif",
         "--agreement",
         "be-delivery-2016",
         "--draft",
-        str(PROPOSAL),
+        str(draft),
         "--csv",
         str(export),
         "--out",
@@ -53,15 +63,15 @@ def test_whatif_prints_the_table_and_writes_csv_and_html_with_charts(export: Pat
     assert r.exit_code == 0, r.output
     said = " ".join(r.output.split())
     assert "terms in force on 2027-01-01" in said and "2 riders: 1 gain, 0 lose, 1 unchanged" in said
-    with (out / "whatif-be-delivery-2016-riders.csv").open(encoding="utf-8") as f:
+    with made(out, "-riders.csv").open(encoding="utf-8") as f:
         rows = {row["rider"]: row for row in csv.DictReader(f)}
     # r-1: two shifts each paid 3 h at the floor, 12.83 -> 13.81 gross an hour.
     assert rows["r-1"]["gross_signed"] == "76.98" and rows["r-1"]["gross_draft"] == "82.86"
     assert rows["r-1"]["net_change"] == "5.12" and rows["r-2"]["net_change"] == "0.00"
     assert rows["TOTAL"]["shifts"] == "3"
-    summary = (out / "whatif-be-delivery-2016-summary.csv").read_text(encoding="utf-8")
+    summary = made(out, "-summary.csv").read_text(encoding="utf-8")
     assert "riders_gaining,1" in summary and "net_change_D9," in summary
-    html = (out / "whatif-be-delivery-2016.html").read_text(encoding="utf-8")
+    html = made(out, ".html").read_text(encoding="utf-8")
     assert html.count("<svg") == 3 and "Deciles of the per-rider change in net pay" in html
     assert "<script" not in html  # static: nothing to run, nothing to fetch
 
@@ -70,7 +80,7 @@ def test_each_shift_on_its_own_day_leaves_december_unchanged(export: Path, tmp_p
     r = runner.invoke(app, whatif(export, tmp_path / "out", "--at", "shift", "--no-html"))
     assert r.exit_code == 0, r.output
     assert "0 gain, 0 lose, 2 unchanged" in " ".join(r.output.split())  # the proposal only starts in 2027
-    assert not (tmp_path / "out" / "whatif-be-delivery-2016.html").exists()
+    assert not list((tmp_path / "out").glob("*.html"))
 
 
 def test_a_bad_row_is_named_with_its_line(tmp_path: Path) -> None:
@@ -86,7 +96,7 @@ def test_ctrl_c_during_the_run_writes_nothing_and_keeps_the_previous_report(
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    previous = out / "whatif-be-delivery-2016-riders.csv"
+    previous = out / f"whatif-2027-net-floor-12-{datetime.now(BRUSSELS).date().isoformat()}-riders.csv"
     previous.write_text("the previous report\n", encoding="utf-8")
     real = sources.CsvShifts.__iter__
 
@@ -111,3 +121,84 @@ def test_an_interruption_while_writing_leaves_no_file_half_written(tmp_path: Pat
     with outputs(tmp_path) as files:
         files.write_text("a.csv", "complete\n")
     assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_two_drafts_write_two_reports_side_by_side(export: Path, tmp_path: Path, no_statutory_file: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, whatif(export, out)).exit_code == 0
+    assert runner.invoke(app, whatif(export, out, draft=no_statutory_file)).exit_code == 0
+    floor, no_minimum = made(out, ".html"), made(out, ".html", draft="no-statutory")
+    assert len(list(out.glob("*.html"))) == 2 and len(list(out.glob("*.csv"))) == 4
+    assert "2027.1-proposal (2027-net-floor-12.yaml)" in floor.read_text(encoding="utf-8")
+    assert "2027.9-test (no-statutory.yaml)" in no_minimum.read_text(encoding="utf-8")
+
+
+def test_the_page_says_what_signed_and_draft_mean_and_the_deciles_in_words(export: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, whatif(export, out)).exit_code == 0
+    html = made(out, ".html").read_text(encoding="utf-8")
+    sides = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html))
+    assert "be-delivery-2016, version 2016.1" in sides["Signed"] and "as signed and in force" in sides["Signed"]
+    assert "the proposal being negotiated: 2027.1-proposal" in sides["Draft"]
+    assert "terms in force on 2027-01-01" in sides["Terms compared"]
+    # Two riders: r-2 unchanged (0.00), r-1 +5.12. D5 is the median, in words.
+    assert "50 % of riders gain at most 2.56 EUR (or lose), 50 % gain more (the median" in html
+    assert "Line the riders up from the largest loss to the largest gain" in html
+
+
+def test_largest_losses_and_largest_gains_are_both_shown_even_when_one_is_empty(
+    export: Path, tmp_path: Path, no_statutory_file: Path
+) -> None:
+    gains, losses = tmp_path / "gains", tmp_path / "losses"
+    assert runner.invoke(app, whatif(export, gains)).exit_code == 0
+    assert runner.invoke(app, whatif(export, losses, draft=no_statutory_file)).exit_code == 0
+    only_gains = made(gains, ".html").read_text(encoding="utf-8")
+    only_losses = made(losses, ".html", draft="no-statutory").read_text(encoding="utf-8")
+    for html in (only_gains, only_losses):
+        assert "<h2>Largest losses" in html and "<h2>Largest gains" in html
+    assert "No rider loses net pay under the draft." in only_gains
+    assert rider_row(only_gains, "r-1")[-2] == "+5.12"  # net change, in the gains' table
+    assert "No rider gains net pay under the draft." in only_losses
+    assert rider_row(only_losses, "r-1")[-2].startswith("-")
+
+
+def test_hours_are_shown_to_two_decimals(tmp_path: Path) -> None:
+    export = tmp_path / "odd.csv"
+    # 3 h 20 and 4 h 10: 3.3333 and 4.1667 paid hours by the engine.
+    export.write_text(
+        "rider_id,shift_code,starts_at,ends_at\n"
+        "r-1,A1,2026-12-01T12:00:00+01:00,2026-12-01T15:20:00+01:00\n"
+        "r-2,B1,2026-12-01T12:00:00+01:00,2026-12-01T16:10:00+01:00\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    r = runner.invoke(app, whatif(export, out), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    html = made(out, ".html").read_text(encoding="utf-8")
+    assert rider_row(html, "r-1")[2:4] == ["3.33", "3.33"] and rider_row(html, "r-2")[2:4] == ["4.17", "4.17"]
+    assert re.search(r"<td>Paid hours</td><td>7.50</td><td>7.50</td><td>0.00</td>", html)
+    for text in (html, r.output, made(out, "-riders.csv").read_text(encoding="utf-8")):
+        assert "3.3333" not in text and "4.1667" not in text and "7.5000" not in text
+
+
+def rider_row(html: str, rider: str) -> list[str]:
+    row = re.search(rf"<tr><td>{rider}</td>.*?</tr>", html)
+    assert row is not None, rider
+    return re.findall(r"<td>(.*?)</td>", row.group(0))
+
+
+def test_an_export_without_shifts_makes_a_report_that_says_so(tmp_path: Path) -> None:
+    export = tmp_path / "empty.csv"
+    export.write_text("rider_id,shift_code,starts_at,ends_at\n", encoding="utf-8")
+    r = runner.invoke(app, whatif(export, tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    html = made(tmp_path / "out", ".html").read_text(encoding="utf-8")
+    assert "0 shifts of 0 riders" in html and "No rider in this run." in html
+    assert "No rider loses net pay under the draft." in html and "No rider gains net pay under the draft." in html
+    assert html.count("<svg") == 1  # the totals; no spread, no deciles of nobody
+
+
+def test_the_spread_of_riders_is_counted_in_whole_riders(export: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, whatif(export, tmp_path / "out")).exit_code == 0
+    spread = svgs(made(tmp_path / "out", ".html").read_text(encoding="utf-8"))[1]
+    assert ticks(spread, "y") == ["0", "1"]  # two riders, one in each bar: no 0.2 of a rider

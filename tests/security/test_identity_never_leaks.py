@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from gateway.cli import app as cli
 from gateway.domains.members.models import IdentityRead
 from gateway.settings import get_settings
-from tests.conftest import PlatformHandle, event
+from tests.conftest import PlatformHandle, event, fund_opening_balance
 from tests.domains.declarations.conftest import (  # noqa: F401 - fixtures
     BRUSSELS,
     book,
@@ -297,6 +297,7 @@ def test_a_full_run_lets_the_clear_ssin_out_only_to_dimona_and_audits_each_read(
     settled = seen.get(client, f"/v1/platforms/demo/contracts/{contract_id}", **platform.auth).json()
     pay_day = datetime.combine(datetime.fromisoformat(settled["payout"]["due_on"]), time(12), tzinfo=BRUSSELS)
     assert run_job("invoices.issue", ends + timedelta(hours=2)) == 1
+    fund_opening_balance(engine)
     assert run_job("payouts.execute", pay_day) == 1
     clock.fixed = pay_day
     dispatch_all(dimona)

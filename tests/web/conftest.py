@@ -14,9 +14,10 @@ from datetime import datetime
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from gateway.web.demo import BOOKED_AT, DemoContracts, populate
-from tests.conftest import Clock, PlatformHandle, signed_headers
+from tests.conftest import Clock, PlatformHandle, fund_opening_balance, signed_headers
 from tests.security.conftest import access_token, oauth_client, rider_session, staff_token
 
 __all__ = ["access_token", "oauth_client", "rider_session", "staff_token"]
@@ -29,8 +30,11 @@ class Scenario:
 
 
 @pytest.fixture
-def scenario(platform: PlatformHandle, client: TestClient, clock: Clock, run_job: Callable[..., int]) -> Scenario:
+def scenario(
+    platform: PlatformHandle, client: TestClient, clock: Clock, run_job: Callable[..., int], engine: Engine
+) -> Scenario:
     clock.fixed = BOOKED_AT
+    fund_opening_balance(engine)
 
     def send(body: bytes, when: datetime) -> httpx.Response:
         clock.fixed = when

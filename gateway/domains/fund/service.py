@@ -8,10 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, type_coerce
+from sqlalchemy import BigInteger, func, text, type_coerce
 from sqlmodel import Session, col, select
 
 from gateway.domains.fund.models import LedgerEntry
+from gateway.problems import Conflict
 
 CASH = "fund:cash"
 LEVIES = "fund:levies"
@@ -73,6 +74,44 @@ def advance(
         contract_id,
         "rider paid by the guarantee fund",
     )
+
+
+class FundShort(Conflict):
+    """Advancing would take the guarantee fund's cash below zero, and no staff decision allows it."""
+
+
+def lock_cash(session: Session) -> None:
+    """Two advances at once must not both see the same cash: on PostgreSQL, one transaction-scoped advisory lock
+    for the fund's cash (SQLite has one writer at a time already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('gateway.fund.cash'))"))
+
+
+def advance_within_cash(
+    session: Session,
+    platform_slug: str,
+    amount: Decimal,
+    currency: str,
+    now: datetime,
+    contract_id: uuid.UUID,
+    *,
+    allow_negative: bool = False,
+) -> Decimal:
+    """`advance`, refused with FundShort when the fund's cash cannot cover it, unless staff decided otherwise
+    (`allow_negative`, which the caller audits with its reason). Returns the cash left. The fund is the riders'
+    guarantee: an overdraft nobody decided would hide that it has run dry."""
+    lock_cash(session)
+    cash_after = balance(session) - amount
+    if cash_after < 0 and not allow_negative:
+        raise FundShort(
+            f"the guarantee fund cannot advance {amount} {currency}: it would be left at {cash_after} {currency}. "
+            "Deposit into the fund (`gateway fund deposit`) and retry (`gateway jobs retry --all payouts.execute`), "
+            "or pay it with an explicit staff decision (`gateway payouts pay PAYOUT_ID --allow-negative --reason`)",
+            advance=str(amount),
+            cash_after=str(cash_after),
+        )
+    advance(session, platform_slug, amount, currency, now, contract_id)
+    return cash_after
 
 
 def recover(

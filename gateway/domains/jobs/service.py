@@ -161,6 +161,19 @@ def retry(
     return released
 
 
+def clear(session: Session, job: str, model: type[SQLModel], key: Any) -> bool:
+    """Forget that `job` set this row aside, once staff have handled the row another way (paid a payout by hand,
+    say); the caller audits why. True if there was an entry."""
+    gone = session.execute(
+        delete(JobFailure).where(
+            col(JobFailure.job) == job,
+            col(JobFailure.table_name) == table_of(model),
+            col(JobFailure.row_key) == row_key_of(session, model, key),
+        )
+    )
+    return bool(getattr(gone, "rowcount", 0))
+
+
 def counts(session: Session) -> dict[str, int]:
     """How many rows each job has set aside."""
     rows = session.exec(select(JobFailure.job, func.count()).group_by(col(JobFailure.job))).all()

@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from gateway.domains.contracts.models import Contract
@@ -50,10 +49,6 @@ READER = "payouts"  # who reads a clear IBAN, in the members' read audit
 class NoAccount(Conflict):
     """A payout that cannot be sent: no member, a member without an IBAN, not in euros. `payouts.execute` sets it aside with
     this reason (`gateway jobs failures`); the batch goes on without it. The detail names the member, never a value."""
-
-
-class FundShort(Conflict):
-    """Releasing the batch would take the guarantee fund's cash below zero."""
 
 
 class FileMismatch(Conflict):
@@ -254,13 +249,6 @@ def _funded_by_fund(session: Session, payout: Payout) -> bool:
     return not (invoice is not None and invoice.status == "paid")
 
 
-def _serialise_fund(session: Session) -> None:
-    """Two releases at once must not both see the same cash: on PostgreSQL, one transaction-scoped advisory lock
-    for the fund's cash (SQLite has one writer at a time already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('gateway.fund.cash'))"))
-
-
 def release(
     session: Session,
     settings: Settings,
@@ -279,7 +267,7 @@ def release(
             "allowing the fund to go negative needs a reason",
             errors=[{"location": "reason", "message": "give the staff decision's reason", "code": "reason_missing"}],
         )
-    _serialise_fund(session)
+    fund.lock_cash(session)
     batch = get(session, batch_id, lock=True)
     if batch.status != "built":
         raise Conflict(f"batch {batch.id} is {batch.status}, not built", batch=batch.id, status=batch.status)
@@ -294,7 +282,7 @@ def release(
     advanced = sum((p.amount for p in advancing), Decimal("0.00"))
     cash_after = fund.balance(session) - advanced
     if cash_after < 0 and not allow_negative:
-        raise FundShort(
+        raise fund.FundShort(
             f"releasing batch {batch.id} advances {advanced} EUR and would leave the guarantee fund at {cash_after} "
             "EUR: deposit into the fund, or release with an explicit staff decision (allow_negative and a reason)",
             batch=batch.id,

@@ -1,24 +1,28 @@
-"""`gateway payouts batches|show|download|release|import-statement|failed`: the SEPA batches, for the guarantee fund's staff.
+"""`gateway payouts batches|show|download|release|import-statement|failed|pay`: the SEPA batches, for the guarantee fund's staff.
 
 The CLI acts as the operating system's user (`cli:<user>`), audited as such: a download (the file holds riders'
 IBANs) and a release (with the decision and reason when the fund is allowed below zero)."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from gateway.db.engine import get_engine
 from gateway.deps import utcnow
+from gateway.domains.jobs import service as jobs
 from gateway.domains.members.vault import VaultError, vault_of
-from gateway.domains.payouts import batches, reconcile
+from gateway.domains.payouts import batches, reconcile, service
+from gateway.domains.payouts.models import Payout
 from gateway.domains.payouts.schemas import TransferOut
-from gateway.domains.staff.service import cli_actor
+from gateway.domains.payouts.service import LocalRail
+from gateway.domains.staff.service import audit, cli_actor
 from gateway.files import PRIVATE_FILE
 from gateway.problems import Problem
 from gateway.settings import InsecureSettings, get_settings
@@ -164,3 +168,54 @@ def failed_cmd(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> No
             f"{f.payout_id.hex}\t{f.amount} {f.currency}\t{f.end_to_end_id}\t{f.reason_code or '-'}\t"
             f"{f.reason_label}\t{corrected}"
         )
+
+
+@app.command("pay")
+def pay_cmd(
+    payout_id: Annotated[str, typer.Argument(help="The payout's id (`gateway jobs failures` names it).")],
+    allow_negative: Annotated[
+        bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (required with --allow-negative; audited).")] = None,
+) -> None:
+    """Pay one scheduled payout now on the embedded `local` rail: the way out for a payout `payouts.execute` set aside
+    because the fund was short, when staff decide the fund may advance it anyway (SEPA payouts go through
+    `release`, which takes the same decision for a whole batch)."""
+    settings = get_settings()
+    if settings.payout_rail != "local":
+        _fail("payouts go by SEPA batch here: `gateway payouts release BATCH --allow-negative --reason ...`")
+    if allow_negative and not (reason and reason.strip()):
+        _fail("allowing the fund to go negative needs a reason (--reason)")
+    try:
+        key = uuid.UUID(payout_id)
+    except ValueError:
+        _fail(f"{payout_id!r} is not a payout id")
+    now = utcnow()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        payout = session.exec(select(Payout).where(col(Payout.id) == key).with_for_update()).first()
+        if payout is None:
+            _fail(f"no payout {payout_id}")
+        # Before its due date too: paying a rider early is staff's call, and never pays twice (status checked
+        # under the row lock).
+        if payout.status != "scheduled":
+            _fail(f"payout {payout_id} is {payout.status}: only a scheduled payout is paid")
+        try:
+            service.pay(
+                session, payout, LocalRail(settings.payout_journal), now, "cli payouts pay", allow_negative=allow_negative
+            )
+        except Problem as exc:
+            _fail(exc.detail)
+        jobs.clear(session, "payouts.execute", Payout, payout.id)
+        audit(
+            session,
+            cli_actor(),
+            "payouts.paid_by_staff",
+            f"payout:{payout.id}",
+            now,
+            amount=str(payout.amount),
+            funded_by=payout.funded_by or "",
+            allow_negative=allow_negative,
+            reason=reason or "",
+        )
+        session.commit()
+    typer.echo(f"payout {payout.id} paid: {payout.amount} {payout.currency} ({payout.funded_by}), ref {payout.reference}")

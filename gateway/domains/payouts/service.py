@@ -77,8 +77,17 @@ def is_due(payout: Payout, now: datetime) -> bool:
     return payout.due_on <= now.astimezone(ZoneInfo(payout.timezone)).date()
 
 
-def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, source: str) -> None:
-    """Pay one claimed payout. If the platform has not paid its invoice, the fund advances the money."""
+def pay(
+    session: Session,
+    payout: Payout,
+    payments: PaymentRail,
+    now: datetime,
+    source: str,
+    *,
+    allow_negative: bool = False,
+) -> None:
+    """Pay one claimed payout. If the platform has not paid its invoice, the fund advances the money, within its
+    cash (fund.FundShort otherwise: the job sets the payout aside for staff) unless staff allow an overdraft."""
     contract = session.get(Contract, payout.contract_id)
     assert contract is not None
     platform = session.get(Platform, contract.platform_id)
@@ -87,7 +96,9 @@ def pay(session: Session, payout: Payout, payments: PaymentRail, now: datetime, 
     if invoice is not None and invoice.status == "paid":
         payout.funded_by = "platform"
     else:
-        fund.advance(session, platform.slug, payout.amount, payout.currency, now, contract.id)
+        fund.advance_within_cash(
+            session, platform.slug, payout.amount, payout.currency, now, contract.id, allow_negative=allow_negative
+        )
         payout.funded_by = "guarantee_fund"
     payout.reference = payments.transfer(payout)
     complete(session, payout, now, source)
