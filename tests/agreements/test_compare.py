@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -39,8 +41,15 @@ def test_two_whole_agreements_are_compared_today_or_when_the_later_one_starts() 
     assert comparison_day(old, new, date(2027, 2, 1), date(2026, 6, 1)) == date(2027, 2, 1)
 
 
-def test_a_day_without_the_payroll_figures_a_term_needs_is_refused_by_name() -> None:
-    old = _book(AGREEMENT_ID)
+def test_a_day_without_the_payroll_figures_a_term_needs_is_refused_by_name(tmp_path: Path) -> None:
+    # The bundled profile knows the minimum wage from 2012 on: a copy that knows it only from 2025 lacks it in 2016.
+    shutil.copytree(BUNDLED, tmp_path / "agreements")
+    be = tmp_path / "agreements" / "payroll" / "be.yaml"
+    text = be.read_text(encoding="utf-8")
+    start, end = text.index('    values:\n      2012-12-01: "9.12"'), text.index('      2025-02-01: "12.83"')
+    be.write_text(text[:start] + "    values:\n" + text[end:], encoding="utf-8")
+    old = AgreementBook.load(tmp_path / "agreements").get(AGREEMENT_ID)
+    assert old is not None
     with pytest.raises(AgreementError, match="no statutory minimum wage on 2016-05-01"):
         comparison_day(old, old, date(2016, 5, 1), date(2026, 6, 1))
 
