@@ -20,6 +20,7 @@ from gateway.agreements.terms import (
     piece_rate,
     statutory_minimum,
 )
+from gateway.agreements.terms import overtime, premiums, waiting_time, working_time_limits
 from gateway.agreements.terms.base import TermValue
 
 PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {
@@ -31,6 +32,10 @@ PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {
     insurance.TYPE: insurance.parse,
     payment_term.TYPE: payment_term.parse,
     guarantee_levy.TYPE: guarantee_levy.parse,
+    premiums.TYPE: premiums.parse,
+    overtime.TYPE: overtime.parse,
+    working_time_limits.TYPE: working_time_limits.parse,
+    waiting_time.TYPE: waiting_time.parse,
 }
 
 
