@@ -105,6 +105,8 @@ class ShiftBooked(_Data):
     ends_at: Instant
     zone: Annotated[str, StringConstraints(max_length=100)] | None = None
     pay: PayOffer | None = None
+    # The platform's bad-weather flag (rain, snow, storm...), for agreements that pay a bad-weather premium.
+    bad_weather: StrictBool = False
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ShiftBooked:
@@ -126,6 +128,8 @@ class ShiftEnded(_Data):
     # Optional, for agreements that count the minimum from the first delivery or pay riders sent home early.
     first_delivery_at: Instant | None = None
     sent_home_early: StrictBool = False
+    # The platform's bad-weather flag; once a shift is flagged (at booking or at its end) it stays flagged.
+    bad_weather: StrictBool = False
 
 
 class ShiftCancelled(_Data):

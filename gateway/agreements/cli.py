@@ -30,6 +30,7 @@ from gateway.agreements.examples import (
     check,
     load_examples,
     parse_shift,
+    parse_worked_before,
     rerun_command,
     summary,
 )
@@ -193,7 +194,8 @@ def _emit(st: Statement, as_json: bool) -> None:
 
 def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> Statement:
     try:
-        return evaluate_shift(agreement, parse_shift(data, agreement.currency), at)
+        shift = parse_shift(data, agreement.currency)
+        return evaluate_shift(agreement, shift, at, worked_before=parse_worked_before(data))
     except (ShiftInputError, OfferError, AgreementError) as exc:
         _fail(str(exc))
 
@@ -212,6 +214,14 @@ def explain(
     deliveries: Annotated[int | None, typer.Option(min=0)] = None,
     cancelled_at: Annotated[str | None, typer.Option()] = None,
     sent_home_early: Annotated[bool, typer.Option("--sent-home-early")] = False,
+    bad_weather: Annotated[bool, typer.Option("--bad-weather", help="The platform flagged bad weather.")] = False,
+    day_hours: Annotated[
+        str | None, typer.Option(help="Hours the rider worked earlier that day, on every platform (overtime, limits).")
+    ] = None,
+    week_hours: Annotated[
+        str | None, typer.Option(help="Hours the rider worked earlier that ISO week, on every platform.")
+    ] = None,
+    previous_end: Annotated[str | None, typer.Option(help="When the rider's previous shift ended (rest).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Versioned JSON instead of plain language.")] = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -236,6 +246,8 @@ def explain(
             "deliveries": deliveries,
             "cancelled_at": cancelled_at,
             "sent_home_early": sent_home_early,
+            "bad_weather": bad_weather,
+            "worked_before": {"day_hours": day_hours, "week_hours": week_hours, "previous_end": previous_end},
         }
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")

@@ -151,6 +151,17 @@ def resolve(agreement: Agreement, day: date) -> TermsAt:
     return resolved
 
 
+def counts_hours_before(agreement: Agreement, instant: datetime, *, at_booking: bool) -> bool:
+    """Whether a shift starting at `instant` needs the rider's hours before it (`WorkedBefore`): at booking for the
+    working-time limits, at settlement for overtime too. False outside the agreement's dates (the engine says why
+    when it evaluates the shift). The services count those hours only then: other agreements cost no query."""
+    try:
+        terms = resolve(agreement, _day_of(agreement, instant)[1])
+    except AgreementError:
+        return False
+    return terms.limits is not None or (not at_booking and terms.overtime is not None)
+
+
 def terms_in_force(agreement: Agreement, day: date) -> list[InForce[TermValue]]:
     """Every term in force on `day`, in the agreement's order (for the API and `explain`)."""
     rules = resolve(agreement, day).rules
@@ -579,6 +590,7 @@ __all__ = [
     "Statement",
     "TermsAt",
     "WorkedBefore",
+    "counts_hours_before",
     "evaluate_booking",
     "evaluate_shift",
     "hours_between",

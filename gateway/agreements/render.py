@@ -106,7 +106,9 @@ def statement_text(st: Statement) -> str:
     elif st.status == "cancelled_unpaid":
         out.append("The shift was cancelled in time: nothing is owed.")
     for c in st.corrections:
-        out.append(f"Corrected ({c.term}, {c.clause}): {c.detail}.")
+        # A working-time limit in report mode changes nothing: it is recorded, not corrected.
+        verb = "Reported" if c.action == "reported" else "Corrected"
+        out.append(f"{verb} ({c.term}, {c.clause}): {c.detail}.")
     out.append("Pay:")
     for ln in st.lines:
         out.append(

@@ -64,13 +64,22 @@ def _shown(v: Overtime) -> str:
     return f"+{v.percent} % for the hours past " + " or ".join(over)
 
 
+# The term as used, worded once per resolved rule (kept with the rule, so an id is never taken for another's).
+_USED: dict[int, tuple[Rule, Line]] = {}
+
+
 def at_settlement(
     rule: Rule | None, worked: Decimal, before: WorkedBefore, rate: Decimal, currency: str, used: list[Line]
 ) -> PayLine | None:
     if rule is None:
         return None
     v = rule.value
-    used.append(rule.line(_shown(v)))
+    found = _USED.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_USED) > 1024:
+            _USED.clear()
+        found = _USED[id(rule)] = (rule, rule.line(_shown(v)))
+    used.append(found[1])
     extra = hours(rule, worked, before)
     if extra <= 0:
         return None

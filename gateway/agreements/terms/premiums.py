@@ -216,12 +216,7 @@ def at_settlement(
     if rule is None:
         return []
     v = rule.value
-    used.append(
-        rule.line(
-            "; ".join(f"{p.name}: {p.shown(currency)}" for p in v.items)
-            + ("; the highest premium alone is paid on an hour" if v.combine == "highest" else "; premiums stack")
-        )
-    )
+    used.append(_used(rule, currency))
     lines = []
     for p, seconds in zip(v.items, seconds_in(v, zone, country, start, end, bad_weather, rate), strict=True):
         if seconds <= 0:
@@ -247,6 +242,25 @@ def at_settlement(
             )
         )
     return lines
+
+
+_USED: dict[int, tuple[Rule, Line]] = {}
+
+
+def _used(rule: Rule, currency: str) -> Line:
+    """The term as used, worded once per resolved rule (a what-if settles a million shifts under a few)."""
+    found = _USED.get(id(rule))
+    if found is not None and found[0] is rule:
+        return found[1]
+    v = rule.value
+    line = rule.line(
+        "; ".join(f"{p.name}: {p.shown(currency)}" for p in v.items)
+        + ("; the highest premium alone is paid on an hour" if v.combine == "highest" else "; premiums stack")
+    )
+    if len(_USED) > 1024:
+        _USED.clear()
+    _USED[id(rule)] = (rule, line)
+    return line
 
 
 def _when(p: Premium) -> str:
