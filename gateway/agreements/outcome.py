@@ -64,7 +64,8 @@ class ShiftOutcome:
 class WorkedBefore:
     """The rider's time before this shift, across every contract and platform of their member (the services count
     it; the engine stays pure): hours worked or booked earlier on the shift's local day and in its ISO week
-    (Monday to Sunday in the agreement's time zone), and when the previous shift ended (for the rest rule).
+    (Monday to Sunday in the agreement's time zone), and when the previous working day's last shift ended (for the
+    rest rule: the rest between working days; two shifts on one local day are one working day).
     Overtime and the working-time limits read it; hours are counted, never pay."""
 
     day_hours: Decimal = Decimal(0)

@@ -7,7 +7,8 @@ each limit with its own enforcement.
 - `report`: the contract opens as booked and the breach is recorded (action `reported`) for staff and the
   compliance report.
 
-The hours before come from every contract of the rider's member on every platform (`WorkedBefore`): the shift's
+The rest is the rest between working days: from the end of the last shift of an earlier local day to the start of
+this one (a lunch and a dinner shift on one day are one working day). The hours before come from every contract of the rider's member on every platform (`WorkedBefore`): the shift's
 local day and ISO week (Monday to Sunday in the agreement's time zone) it starts in, and the end of the previous
 shift. At settlement the work is done: a breach of the hours actually worked is recorded as `reported`, and every
 hour is paid.

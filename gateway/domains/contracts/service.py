@@ -265,7 +265,10 @@ def worked_before(
     Sunday in `zone`), each counted whole towards the day and week it starts in, worked (the reported times) or
     else booked; and the end of the latest of them, for the rest rule. Contracts cancelled before any work count
     nothing. Deterministic: a contract counts the ones that started before it (by start, then id), whatever was
-    recorded since, so re-settling it gives the same result."""
+    recorded since, so re-settling it gives the same result.
+
+    The rest rule is the rest between working days: `previous_end` is the end of the last shift that started on an
+    earlier local day (a lunch and a dinner shift on one day are one working day, not a rest cut short)."""
     local = starts_at.astimezone(zone)
     day = local.date()
     week = datetime.combine(_week_start(day), time(0), tzinfo=zone)
@@ -298,7 +301,8 @@ def worked_before(
             week_hours += hours
             if start_day == day:
                 day_hours += hours
-        previous_end = ended if previous_end is None else max(previous_end, ended)
+        if start_day < day:
+            previous_end = ended if previous_end is None else max(previous_end, ended)
     return WorkedBefore(day_hours, week_hours, previous_end)
 
 

@@ -89,7 +89,10 @@ def opened_out(
         shift_code=data.shift_code,
         rider_id=data.rider_id,
         status=ContractStatus(new.row["status"]),
-        shift=window_out(data.starts_at, data.ends_at, decision.timezone, data.zone),
+        # The window the contract opens for: a working-time limit in amend mode may have narrowed the booking's.
+        shift=window_out(
+            decision.amended_start or data.starts_at, decision.amended_end or data.ends_at, decision.timezone, data.zone
+        ),
         agreement=AgreementRefOut(id=decision.agreement, version=decision.agreement_version),
         minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
         guaranteed_paid_hours=shown_hours(decision.guaranteed_paid_hours),
