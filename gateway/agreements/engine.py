@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar, cast
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.outcome import (
     ENGINE_VERSION,
+    NOTHING_BEFORE,
     SETTLEMENT_FORMAT,
     Booking,
     BookingDecision,
@@ -30,8 +31,8 @@ from gateway.agreements.outcome import (
     PerTripOffer,
     ShiftOutcome,
     Statement,
+    WorkedBefore,
 )
-from gateway.agreements.outcome import NOTHING_BEFORE, WorkedBefore
 from gateway.agreements.payroll import CENT, Rates, cents, net_of
 from gateway.agreements.terms import (
     expenses,
@@ -40,11 +41,14 @@ from gateway.agreements.terms import (
     hourly_floor,
     insurance,
     minimum_engagement,
+    overtime,
     payment_term,
     piece_rate,
+    premiums,
     statutory_minimum,
+    waiting_time,
+    working_time_limits,
 )
-from gateway.agreements.terms import overtime, premiums, waiting_time, working_time_limits
 from gateway.agreements.terms.base import HOURS, ZERO, InForce, TermValue, hours_between, hours_text
 from gateway.agreements.terms.floors import Floor
 

@@ -250,9 +250,8 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
         reported = sorted(c.code for c in decision.corrections if c.action == "reported")
         _compare("reported", sorted(exp["reported"]), reported, lambda a, b: a == b, out)
     for key, got in (("booked_from", decision.amended_start), ("booked_until", decision.amended_end)):
-        if key in exp:
-            if _instant(exp, key) != got:
-                out.append(Mismatch(key, str(exp[key]), got.isoformat() if got else "as booked"))
+        if key in exp and _instant(exp, key) != got:
+            out.append(Mismatch(key, str(exp[key]), got.isoformat() if got else "as booked"))
     return result
 
 

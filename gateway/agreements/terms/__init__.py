@@ -16,11 +16,14 @@ from gateway.agreements.terms import (
     hourly_floor,
     insurance,
     minimum_engagement,
+    overtime,
     payment_term,
     piece_rate,
+    premiums,
     statutory_minimum,
+    waiting_time,
+    working_time_limits,
 )
-from gateway.agreements.terms import overtime, premiums, waiting_time, working_time_limits
 from gateway.agreements.terms.base import TermValue
 
 PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Literal
@@ -97,9 +97,7 @@ def _item(raw: Mapping[str, Any]) -> Premium:
 
 
 def parse(raw: Mapping[str, Any]) -> Premiums:
-    return Premiums(
-        **provenance(raw), items=tuple(_item(i) for i in raw["items"]), combine=raw.get("combine", "stack")
-    )
+    return Premiums(**provenance(raw), items=tuple(_item(i) for i in raw["items"]), combine=raw.get("combine", "stack"))
 
 
 Rule = InForce[Premiums]
@@ -138,7 +136,11 @@ def _day(items: tuple[Premium, ...], zone: ZoneInfo, country: str, day: date) ->
     out = []
     for i, at in enumerate(clocks):
         first = _instant(day, at, zone)
-        end = _instant(day + timedelta(days=1), time(0), zone) if i + 1 == len(clocks) else _instant(day, clocks[i + 1], zone)
+        end = (
+            _instant(day + timedelta(days=1), time(0), zone)
+            if i + 1 == len(clocks)
+            else _instant(day, clocks[i + 1], zone)
+        )
         mask = 0
         for n, p in enumerate(items):
             if (
