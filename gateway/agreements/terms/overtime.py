@@ -64,8 +64,8 @@ def _shown(v: Overtime) -> str:
     return f"+{v.percent} % for the hours past " + " or ".join(over)
 
 
-# The term as used, worded once per resolved rule (kept with the rule, so an id is never taken for another's).
-_USED: dict[int, tuple[Rule, Line]] = {}
+# The term as used, worded once per dated value (kept with it, so an id is never taken for another's).
+_USED: dict[tuple[int, str], tuple[Overtime, Line]] = {}
 
 
 def at_settlement(
@@ -74,11 +74,12 @@ def at_settlement(
     if rule is None:
         return None
     v = rule.value
-    found = _USED.get(id(rule))
-    if found is None or found[0] is not rule:
+    key = (id(v), rule.since_text)
+    found = _USED.get(key)
+    if found is None or found[0] is not v:
         if len(_USED) > 1024:
             _USED.clear()
-        found = _USED[id(rule)] = (rule, rule.line(_shown(v)))
+        found = _USED[key] = (v, rule.line(_shown(v)))
     used.append(found[1])
     extra = hours(rule, worked, before)
     if extra <= 0:

@@ -162,11 +162,7 @@ def _pieces(
     s, e = int(start.timestamp()), int(end.timestamp())
     if e <= s:
         return found
-    weather = 0
-    if bad_weather:
-        for n, p in enumerate(value.items):
-            if p.kind == "bad_weather":
-                weather |= 1 << n
+    weather = _weather(value.items) if bad_weather else 0
     day = start.astimezone(zone).date()
     last = end.astimezone(zone).date()
     while day <= last:
@@ -179,6 +175,12 @@ def _pieces(
     return found
 
 
+@lru_cache(maxsize=256)
+def _weather(items: tuple[Premium, ...]) -> int:
+    """The mask of the bad-weather premiums: every second of a flagged shift is theirs."""
+    return sum(1 << n for n, p in enumerate(items) if p.kind == "bad_weather")
+
+
 def seconds_in(
     value: Premiums, zone: ZoneInfo, country: str, start: datetime, end: datetime, bad_weather: bool, rate: Decimal
 ) -> tuple[int, ...]:
@@ -186,13 +188,19 @@ def seconds_in(
     highest applies, each second goes to the premium worth most on it (the first listed on a tie)."""
     items = value.items
     counted = [0] * len(items)
-    worth = [p.hourly(rate) for p in items]
-    for mask, seconds in _pieces(value, zone, country, start, end, bad_weather).items():
-        mine = [n for n in range(len(items)) if mask >> n & 1]
-        if value.combine == "highest":
-            mine = [max(mine, key=lambda n: (worth[n], -n))]
-        for n in mine:
-            counted[n] += seconds
+    pieces = _pieces(value, zone, country, start, end, bad_weather)
+    if value.combine == "highest":
+        worth = [p.hourly(rate) for p in items]
+        for mask, seconds in pieces.items():
+            counted[max((n for n in range(len(items)) if mask >> n & 1), key=lambda n: (worth[n], -n))] += seconds
+        return tuple(counted)
+    for mask, seconds in pieces.items():
+        n = 0
+        while mask:
+            if mask & 1:
+                counted[n] += seconds
+            mask >>= 1
+            n += 1
     return tuple(counted)
 
 
@@ -220,39 +228,60 @@ def at_settlement(
     v = rule.value
     used.append(_used(rule, currency))
     lines = []
-    for p, seconds in zip(v.items, seconds_in(v, zone, country, start, end, bad_weather, rate), strict=True):
+    for n, seconds in enumerate(seconds_in(v, zone, country, start, end, bad_weather, rate)):
         if seconds <= 0:
             continue
-        hours = hours_of(seconds)
-        hourly = p.hourly(rate)
-        amount = cents(hours * hourly)
-        if amount <= 0:
+        # One premium's line depends only on these (the rate as written: 14.00 and 14 read differently): made once,
+        # then shared (a PayLine is frozen). Keyed by the dated value, which every day it is in force shares.
+        key = (id(v), rule.since_text, n, seconds, str(rate), currency)
+        found = _LINES.get(key)
+        if found is not None and found[0] is v:
+            if found[1] is not None:
+                lines.append(found[1])
             continue
-        how = f"{rate} {currency} × {p.percent} %" if p.percent is not None else f"{p.amount} {currency}"
-        lines.append(
-            PayLine(
-                CODES[p.kind],
-                LABELS[p.kind],
-                rule.term.name,
-                rule.clause,
-                rule.since_text,
-                hours,
-                hourly,
-                amount,
-                "salary",
-                f"{hours_text(hours)} h {_when(p)} × {how} = {amount} {currency} ({p.name})",
-            )
-        )
+        line = _line(rule, v.items[n], seconds, rate, currency)
+        if len(_LINES) >= _LINES_LIMIT:
+            _LINES.clear()
+        _LINES[key] = (v, line)
+        if line is not None:
+            lines.append(line)
     return lines
 
 
-_USED: dict[int, tuple[Rule, Line]] = {}
+_LINES: dict[tuple[int, str, int, int, str, str], tuple[Premiums, PayLine | None]] = {}
+_LINES_LIMIT = 100_000
+
+
+def _line(rule: Rule, p: Premium, seconds: int, rate: Decimal, currency: str) -> PayLine | None:
+    """The pay line of premium `p` for `seconds` worked in its time, at `rate` gross an hour."""
+    hours = hours_of(seconds)
+    hourly = p.hourly(rate)
+    amount = cents(hours * hourly)
+    if amount <= 0:
+        return None
+    how = f"{rate} {currency} × {p.percent} %" if p.percent is not None else f"{p.amount} {currency}"
+    return PayLine(
+        CODES[p.kind],
+        LABELS[p.kind],
+        rule.term.name,
+        rule.clause,
+        rule.since_text,
+        hours,
+        hourly,
+        amount,
+        "salary",
+        f"{hours_text(hours)} h {_when(p)} × {how} = {amount} {currency} ({p.name})",
+    )
+
+
+_USED: dict[tuple[int, str, str], tuple[Premiums, Line]] = {}
 
 
 def _used(rule: Rule, currency: str) -> Line:
-    """The term as used, worded once per resolved rule (a what-if settles a million shifts under a few)."""
-    found = _USED.get(id(rule))
-    if found is not None and found[0] is rule:
+    """The term as used, worded once per dated value (a what-if settles a million shifts under a few)."""
+    key = (id(rule.value), rule.since_text, currency)
+    found = _USED.get(key)
+    if found is not None and found[0] is rule.value:
         return found[1]
     v = rule.value
     line = rule.line(
@@ -261,7 +290,7 @@ def _used(rule: Rule, currency: str) -> Line:
     )
     if len(_USED) > 1024:
         _USED.clear()
-    _USED[id(rule)] = (rule, line)
+    _USED[key] = (rule.value, line)
     return line
 
 
