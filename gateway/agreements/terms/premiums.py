@@ -78,6 +78,11 @@ class Premiums(TermValue):
     items: tuple[Premium, ...]
     combine: Literal["stack", "highest"]
 
+    @property
+    def weather(self) -> int:
+        """The mask of the bad-weather premiums (bit n: item n): every second of a flagged shift is theirs."""
+        return sum(1 << n for n, p in enumerate(self.items) if p.kind == "bad_weather")
+
 
 def _clock(text: str) -> time:
     hours, minutes = text.split(":")
@@ -123,7 +128,6 @@ def _in_band(p: Premium, at: time) -> bool:
     return at >= p.start or at < p.end
 
 
-@lru_cache(maxsize=4096)
 def _day(items: tuple[Premium, ...], zone: ZoneInfo, country: str, day: date) -> tuple[tuple[int, int, int], ...]:
     """One local day cut at its midnights and every night band's edges: (first second, end second, mask of the
     premiums whose time it is), in UTC seconds. Computed once per day and set of premiums."""
@@ -162,23 +166,30 @@ def _pieces(
     s, e = int(start.timestamp()), int(end.timestamp())
     if e <= s:
         return found
-    weather = _weather(value.items) if bad_weather else 0
+    weather = value.weather if bad_weather else 0
     day = start.astimezone(zone).date()
-    last = end.astimezone(zone).date()
-    while day <= last:
-        for first, stop, mask in _day(value.items, zone, country, day):
+    items = value.items
+    while True:
+        # The day's cuts, found by the value's identity (hashing its premiums on every shift would cost more than
+        # the cutting itself); the value is kept beside them so that an id is never taken for another's.
+        key = (id(value), zone, country, day)
+        cached = _DAYS.get(key)
+        if cached is None or cached[0] is not value:
+            if len(_DAYS) >= _DAYS_LIMIT:
+                _DAYS.clear()
+            cached = _DAYS[key] = (value, _day(items, zone, country, day))
+        for first, stop, mask in cached[1]:
             lo, hi = max(first, s), min(stop, e)
             mask |= weather
             if hi > lo and mask:
                 found[mask] = found.get(mask, 0) + hi - lo
+        if not cached[1] or cached[1][-1][1] >= e:  # the next local midnight is past the end
+            return found
         day += timedelta(days=1)
-    return found
 
 
-@lru_cache(maxsize=256)
-def _weather(items: tuple[Premium, ...]) -> int:
-    """The mask of the bad-weather premiums: every second of a flagged shift is theirs."""
-    return sum(1 << n for n, p in enumerate(items) if p.kind == "bad_weather")
+_DAYS: dict[tuple[int, ZoneInfo, str, date], tuple[Premiums, tuple[tuple[int, int, int], ...]]] = {}
+_DAYS_LIMIT = 20_000
 
 
 def seconds_in(
