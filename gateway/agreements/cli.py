@@ -20,6 +20,7 @@ import typer
 from gateway.agreements.engine import (
     OfferError,
     Statement,
+    evaluate_booking,
     evaluate_shift,
     terms_in_force,
 )
@@ -252,6 +253,21 @@ def explain(
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
     _emit(_settle(agreement, data, _day(at)), as_json)
+    if not as_json:
+        _booking_limits(agreement, data)
+
+
+def _booking_limits(agreement: Agreement, data: dict[str, Any]) -> None:
+    """What the working-time limits did at booking (refused, opened for fewer hours, reported), which the
+    statement of the work done cannot show."""
+    shift = parse_shift(data, agreement.currency)
+    try:
+        decision = evaluate_booking(agreement, shift.booking, worked_before=parse_worked_before(data))
+    except (OfferError, AgreementError):
+        return
+    for c in decision.corrections:
+        if c.term_type == "working_time_limits":
+            typer.echo(f"At booking ({c.term}, {c.clause}): {c.action}: {c.detail}.")
 
 
 @agreements_app.command()

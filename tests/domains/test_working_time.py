@@ -167,6 +167,9 @@ def test_a_rest_cut_short_opens_the_contract_at_the_end_of_the_rest(
     fixes = {v["code"]: v for v in c["corrections"]}
     assert fixes["rest_shorter_than_minimum"]["action"] == "amended"
     assert fixes["rest_shorter_than_minimum"]["clause"] == "Art. 7 Working time"
+    # The platform sends the same booking again (another webhook id): the same, narrowed contract, no conflict.
+    again = _booked(beta, send, "B-1", "2027-01-19T10:00:00+01:00", "2027-01-19T16:00:00+01:00")
+    assert again["id"] == c["id"] and at(again["shift"]["starts_at"]) == at("2027-01-19T13:00:00+01:00")
 
 
 def test_a_week_past_48_hours_opens_and_is_reported(

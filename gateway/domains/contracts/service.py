@@ -188,6 +188,10 @@ def _already_open(session: Session, platform_id: int, rider_pk: int, data: Shift
         select(Contract).where(Contract.platform_id == platform_id, Contract.shift_code == data.shift_code)
     ).one()
     same = contract.rider_id == rider_pk and contract.starts_at == data.starts_at and contract.ends_at == data.ends_at
+    if not same and "amended_window" in (contract.explanation or {}):
+        # A working-time limit opened this booking for part of its window: the same booking, narrowed.
+        within = data.starts_at <= contract.starts_at and contract.ends_at <= data.ends_at
+        same = contract.rider_id == rider_pk and within
     if not same:
         raise Conflict(
             f"shift {data.shift_code} already has contract {contract.id} for another rider or window; "
