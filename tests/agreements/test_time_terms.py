@@ -11,7 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
+from gateway.agreements.cli import agreements_app
 from gateway.agreements.engine import (
     Amounts,
     Booking,
@@ -161,3 +163,14 @@ def test_a_holiday_is_read_from_the_calendar_of_the_agreements_country(coop: Agr
     holiday = _lines(coop, _shift(datetime(2027, 11, 11, 12, tzinfo=BXL), 3))
     ordinary = _lines(coop, _shift(datetime(2027, 11, 10, 12, tzinfo=BXL), 3))
     assert holiday["premium_holiday"] == Decimal("42.00") and "premium_holiday" not in ordinary
+
+
+def test_explain_takes_the_weather_and_the_hours_before_and_says_what_the_limits_did() -> None:
+    shift = ["--start", "2027-01-15T14:00:00+01:00", "--end", "2027-01-15T20:00:00+01:00", "--hourly", "14.00"]
+    args = ["explain", COOP, *shift, "--bad-weather", "--week-hours", "45", "--dir", str(BUNDLED)]
+    result = CliRunner().invoke(agreements_app, args)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "bad-weather premium" in out and "6.00 EUR" in out  # 6 h × 1.00
+    assert "overtime supplement" in out and "42.00 EUR" in out  # 45 + 6 - 38 = 13 ≥ 6: 6 h × 7.00
+    assert "At booking (working_time_limits, Art. 7 Working time): reported" in out  # 51 h > 48 h
