@@ -280,7 +280,7 @@ def worked_before(
     since = min(week, local - timedelta(days=2))
     c = _CONTRACT.c
     rows = session.execute(
-        sa_select(c.id, c.starts_at, c.ends_at, c.actual_start, c.actual_end)
+        sa_select(c.id, c.starts_at, c.ends_at, c.actual_start, c.actual_end, c.cancelled_at)
         .where(
             c.rider_id.in_(_riders_of_member(session, rider_pk)),
             c.starts_at >= since,
@@ -291,9 +291,9 @@ def worked_before(
     ).all()
     day_hours = week_hours = Decimal(0)
     previous_end: datetime | None = None
-    for cid, start, end, actual_start, actual_end in rows:
-        if cid == contract_id:
-            continue
+    for cid, start, end, actual_start, actual_end, cancelled_at in rows:
+        if cid == contract_id or (cancelled_at is not None and actual_start is None):
+            continue  # itself, or a shift cancelled before it started (paid or not, nobody worked it)
         if start == starts_at and contract_id is not None and cid > contract_id:
             continue  # same start: the lower id came first
         if start == starts_at and contract_id is None:
