@@ -341,6 +341,8 @@ def _shift(t: Translator, c: ContractOut, tz: ZoneInfo) -> ShiftView:
     notes = []
     if a.sent_home_early:
         notes.append(t("shift.sent_home_early"))
+    if a.bad_weather:
+        notes.append(t("shift.bad_weather"))
     if a.cancelled_at is not None:
         notes.append(t("shift.cancelled", when=t.moment(a.cancelled_at, tz)))
         if a.cancel_reason:

@@ -196,11 +196,14 @@ def test_bad_weather_sent_at_booking_pays_its_premium(
     alpha, _beta = two_platforms
     r = _book(alpha, send, "W-1", "2027-01-18T12:00:00+01:00", "2027-01-18T16:00:00+01:00", bad_weather=True)
     assert r.status_code == 200, r.text
+    assert r.json()["contract"]["actual"]["bad_weather"] is True
     clock.fixed = at("2027-01-18T16:00:00+01:00")
     assert send(alpha, event("shift.started", shift_code="W-1", at="2027-01-18T12:00:00+01:00")).status_code == 200
     r = send(alpha, event("shift.ended", shift_code="W-1", at="2027-01-18T16:00:00+01:00", deliveries=3))
     assert r.status_code == 200, r.text
     assert run_job("contracts.settle", at("2027-01-18T17:00:00+01:00")) == 1
+    read = client.get(f"/v1/platforms/{alpha.slug}/shifts/W-1/contract", headers=alpha.auth).json()
+    assert read["actual"]["bad_weather"] is True  # the end did not repeat the flag: it stays
     lines = {ln["code"]: ln for ln in _statement(client, alpha, "W-1")["lines"]}
     # Every hour of the shift: 4 × 1.00.
     assert Decimal(lines["premium_bad_weather"]["amount"]) == Decimal("4.00")

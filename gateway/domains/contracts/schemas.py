@@ -74,6 +74,9 @@ class ActualOut(BaseModel):
     deliveries: int | None = None
     first_delivery_at: datetime | None = None
     sent_home_early: bool = False
+    bad_weather: bool = Field(
+        default=False, description="The platform flagged the shift's weather as bad (at booking or at its end)."
+    )
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
 
