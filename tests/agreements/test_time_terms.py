@@ -26,7 +26,7 @@ from gateway.agreements.engine import (
     outcome_key,
 )
 from gateway.agreements.loader import AgreementBook
-from gateway.agreements.model import Agreement
+from gateway.agreements.model import Agreement, AgreementError
 from tests.agreements.conftest import BUNDLED
 
 BXL = ZoneInfo("Europe/Brussels")
@@ -174,3 +174,13 @@ def test_explain_takes_the_weather_and_the_hours_before_and_says_what_the_limits
     assert "bad-weather premium" in out and "6.00 EUR" in out  # 6 h × 1.00
     assert "overtime supplement" in out and "42.00 EUR" in out  # 45 + 6 - 38 = 13 ≥ 6: 6 h × 7.00
     assert "At booking (working_time_limits, Art. 7 Working time): reported" in out  # 51 h > 48 h
+
+
+def test_a_holiday_region_the_calendar_does_not_know_is_named_with_the_ones_it_does(agreements_dir: Path) -> None:
+    wrong = _variant(
+        agreements_dir,
+        '{name: public_holiday, kind: public_holiday, percent: "100"}',
+        '{name: public_holiday, kind: public_holiday, percent: "100", subdivision: "XX"}',
+    )
+    with pytest.raises(AgreementError, match="no subdivision 'XX' of BE"):
+        evaluate_shift(wrong, _shift(datetime(2027, 1, 13, 12, tzinfo=BXL), 3))

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from gateway.agreements.model import AgreementError
 from gateway.agreements.outcome import Line, PayLine
 from gateway.agreements.payroll import cents
 from gateway.agreements.terms.base import HOURS, SECONDS_PER_HOUR, InForce, TermValue, hours_text, provenance
@@ -113,7 +114,14 @@ Rule = InForce[Premiums]
 
 @lru_cache(maxsize=512)
 def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year).keys())
+    try:
+        return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year).keys())
+    except NotImplementedError as exc:
+        known = ", ".join(holidays.list_supported_countries().get(country, [])) or "none"
+        raise AgreementError(
+            f"premiums: the holidays package knows no subdivision {subdivision!r} of {country} "
+            f"(its subdivisions: {known}); write one of them, or leave subdivision out for the national holidays"
+        ) from exc
 
 
 def _instant(day: date, at: time, zone: ZoneInfo) -> int:
