@@ -51,7 +51,10 @@ class CorrectionOut(BaseModel):
     term: str = Field(description="Name of the agreement's term, e.g. minimum_engagement.")
     clause: str = Field(description="The clause of the agreement the term comes from.")
     code: str = Field(description="Machine-readable kind of breach, e.g. shift_shorter_than_minimum.")
-    action: str = Field(description="amended: corrected on the contract; rejected: nothing opened.")
+    action: str = Field(
+        description="amended: corrected on the contract; rejected: nothing opened; reported: a working-time limit "
+        "the agreement enforces by report was breached, the contract opened as booked and the breach is recorded."
+    )
     detail: str
     offered: str | None = None
     applied: str | None = None
