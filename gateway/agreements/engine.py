@@ -394,6 +394,8 @@ def _time_lines(
 ) -> list[PayLine]:
     """Premiums for the hours worked at night, on Sunday, on a holiday or in bad weather, then overtime."""
     cur = agreement.currency
+    if h.status != "worked" or h.worked <= 0:
+        return []  # a cancellation paid at short notice pays hours, not work: no premium, no overtime
     out = premiums.at_settlement(
         terms.premiums,
         agreement.timezone,

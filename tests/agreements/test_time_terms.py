@@ -184,3 +184,15 @@ def test_a_holiday_region_the_calendar_does_not_know_is_named_with_the_ones_it_d
     )
     with pytest.raises(AgreementError, match="no subdivision 'XX' of BE"):
         evaluate_shift(wrong, _shift(datetime(2027, 1, 13, 12, tzinfo=BXL), 3))
+
+
+def test_a_sunday_shift_cancelled_at_short_notice_pays_its_hours_but_no_premium(agreements_dir: Path) -> None:
+    paying = _variant(
+        agreements_dir,
+        "counted_from: shift_start",
+        'counted_from: shift_start\n        short_notice_cancellation: {notice_hours: "24", pays: minimum}',
+    )
+    start = datetime(2027, 1, 17, 22, tzinfo=BXL)  # Sunday night
+    st = evaluate_shift(paying, _shift(start, 4, cancelled_at=start - timedelta(hours=2)))
+    assert st.status == "cancelled_paid" and st.paid_hours == Decimal(3)
+    assert not [ln for ln in st.lines if ln.code.startswith("premium_") or ln.code == "overtime"]
