@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_currency
 from pydantic import BaseModel, Field
 
 from gateway.agreements.engine import hours_between
@@ -426,8 +427,10 @@ def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut)
             return item, t("line.expense.per_hour", item=item, rate=rate, hours=hours, ref=ref)
         return item, t("line.expense.per_shift", item=item, rate=rate, ref=ref)
     if line.code in _TIME_LINES and line.hours is not None and line.rate is not None:
-        # Premiums, overtime and waiting time: the hours they pay for and what each hour adds (or pays).
-        return t(f"line.{line.code}.label"), t(f"line.{line.code}.text", hours=hours, rate=rate, ref=ref)
+        # Premiums, overtime and waiting time: the hours they pay for and what each hour adds (or pays). A
+        # percentage of the rate may have more than cents (20 % of 13.81 = 2.762): shown whole, as it is paid.
+        exact = format_currency(line.rate, cur, locale=t.locale, decimal_quantization=False)
+        return t(f"line.{line.code}.label"), t(f"line.{line.code}.text", hours=hours, rate=exact, ref=ref)
     return line.label, line.why
 
 

@@ -49,12 +49,13 @@ def test_premium_and_overtime_lines_are_worded_in_the_riders_language(
 ) -> None:
     c = _settled(scenario, rider)
     assert c.statement is not None
-    lines = [_line("premium_night", "1.5", "2.80", "4.20"), _line("overtime", "3", "7.00", "21.00")]
+    # 20 % of 13.81 = 2.762 an hour: shown as paid, not rounded to 2.76 (1.5 h × 2.762 = 4.14).
+    lines = [_line("premium_night", "1.5", "2.762", "4.14"), _line("overtime", "3", "7.00", "21.00")]
     c = c.model_copy(update={"statement": c.statement.model_copy(update={"lines": lines})})
     t = Translator(lang)
     view = contract_view(c, None, t).pay.lines
     assert [(v.code, v.label) for v in view] == [("premium_night", night), ("overtime", overtime)]
-    assert t.hours(Decimal("1.5")) in view[0].text and t.money(Decimal("2.80"), "EUR") in view[0].text
+    assert t.hours(Decimal("1.5")) in view[0].text and ("2.762" in view[0].text or "2,762" in view[0].text)
     assert "Art.5" in view[0].text and "engine" not in view[0].text
     assert t.hours(Decimal(3)) in view[1].text and t.money(Decimal("7.00"), "EUR") in view[1].text
 
