@@ -26,11 +26,12 @@ from gateway.settings import REPO_ROOT
 BUDGET = 20_000
 
 
-def _shifts(n: int, seed: int = 2016) -> list[ShiftOutcome]:
-    """A varied, deterministic mix: every hour of 2026, short and long shifts, all kinds of offers and outcomes."""
+def _shifts(n: int, seed: int = 2016, year: int = 2026) -> list[ShiftOutcome]:
+    """A varied, deterministic mix: every hour of a year, short and long shifts, all kinds of offers and outcomes
+    (nights, Sundays, holidays and bad weather among them)."""
     rnd = random.Random(seed)
     tz = ZoneInfo("Europe/Brussels")
-    base = datetime(2026, 1, 1, tzinfo=tz)
+    base = datetime(year, 1, 1, tzinfo=tz)
     out = []
     for _ in range(n):
         start = (base + timedelta(minutes=15 * rnd.randrange(4 * 24 * 364))).astimezone(tz)
@@ -53,6 +54,7 @@ def _shifts(n: int, seed: int = 2016) -> list[ShiftOutcome]:
                 deliveries=deliveries,
                 cancelled_at=cancelled,
                 sent_home_early=rnd.random() < 0.05,
+                bad_weather=rnd.random() < 0.1,
             )
         )
     return out
@@ -61,10 +63,12 @@ def _shifts(n: int, seed: int = 2016) -> list[ShiftOutcome]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench agreements_engine")
     parser.add_argument("--shifts", type=int, default=100_000)
+    # be-delivery-coop-2027 has the richer terms: premiums (night, Sunday, holiday, bad weather), overtime, limits.
+    parser.add_argument("--agreement", default="be-delivery-2016")
     args = parser.parse_args(argv)
-    agreement = AgreementBook.load(REPO_ROOT / "agreements").get("be-delivery-2016")
+    agreement = AgreementBook.load(REPO_ROOT / "agreements").get(args.agreement)
     assert agreement is not None
-    shifts = _shifts(args.shifts)
+    shifts = _shifts(args.shifts, year=max(2026, agreement.effective_from.year))
     evaluate_shift(agreement, shifts[0])  # load the holiday tables outside the timing
     began = time.perf_counter()
     gross = Decimal(0)
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     rate = len(shifts) / elapsed
     verdict = "meets" if rate >= BUDGET else "MISSES"
     print(
-        f"agreements_engine: {len(shifts):,} shifts settled in {elapsed:.2f} s on one core: "
+        f"agreements_engine ({agreement.id}): {len(shifts):,} shifts settled in {elapsed:.2f} s on one core: "
         f"{rate:,.0f} shifts/s ({verdict} the {BUDGET:,}/s budget); total gross {gross} EUR"
     )
 

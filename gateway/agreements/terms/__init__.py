@@ -16,9 +16,13 @@ from gateway.agreements.terms import (
     hourly_floor,
     insurance,
     minimum_engagement,
+    overtime,
     payment_term,
     piece_rate,
+    premiums,
     statutory_minimum,
+    waiting_time,
+    working_time_limits,
 )
 from gateway.agreements.terms.base import TermValue
 
@@ -31,6 +35,10 @@ PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {
     insurance.TYPE: insurance.parse,
     payment_term.TYPE: payment_term.parse,
     guarantee_levy.TYPE: guarantee_levy.parse,
+    premiums.TYPE: premiums.parse,
+    overtime.TYPE: overtime.parse,
+    working_time_limits.TYPE: working_time_limits.parse,
+    waiting_time.TYPE: waiting_time.parse,
 }
 
 

@@ -169,6 +169,7 @@ def apply_ended(
     contract.deliveries = data.deliveries
     contract.first_delivery_at = data.first_delivery_at
     contract.sent_home_early = data.sent_home_early
+    contract.bad_weather = contract.bad_weather or data.bad_weather
     contract.proposed_pay = _pay_json(data.pay)
     contract.settle_after = now + settle_delay
     transition(session, contract, S.completed, "ended", data.at, source, now, _ended_detail(data))

@@ -65,6 +65,8 @@ class Contract(SQLModel, table=True):
     first_delivery_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deliveries: int | None = None
     sent_home_early: bool = False
+    # The platform flagged the shift's weather as bad (shift.booked or shift.ended): a bad-weather premium reads it.
+    bad_weather: bool = False
     proposed_pay: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_reason: str | None = Field(default=None, sa_type=String(500))

@@ -12,11 +12,21 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, evaluate_shift
+from gateway.agreements.engine import (
+    Booking,
+    Offer,
+    OfferError,
+    PayLine,
+    ShiftOutcome,
+    WorkedBefore,
+    counts_hours_before,
+    evaluate_shift,
+)
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of
 from gateway.domains.fund import service as fund
@@ -41,7 +51,16 @@ def outcome_of(contract: Contract) -> ShiftOutcome:
         cancelled_at=contract.cancelled_at,
         sent_home_early=contract.sent_home_early,
         proposed=stored_offer(contract.proposed_pay),
+        bad_weather=contract.bad_weather,
     )
+
+
+def worked_before_of(session: Session, agreement: Agreement, contract: Contract) -> WorkedBefore | None:
+    """The member's hours before this contract on every platform, when the agreement's overtime or limits read them
+    (else None: no query). Only contracts that started before it count, so re-settling gives the same result."""
+    if not counts_hours_before(agreement, contract.starts_at, at_booking=False):
+        return None
+    return contracts.worked_before(session, contract.rider_id, contract.starts_at, agreement.timezone, contract.id)
 
 
 def _line_json(line: PayLine) -> dict[str, Any]:
@@ -92,7 +111,8 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     """
     agreement = agreement_for(book, contract)
     try:
-        result = evaluate_shift(agreement, outcome_of(contract))
+        before = worked_before_of(session, agreement, contract)
+        result = evaluate_shift(agreement, outcome_of(contract), worked_before=before)
     except (OfferError, AgreementError) as exc:
         # Recorded facts that cannot be evaluated are a bug upstream, never the rider's loss: keep it visible.
         raise ServiceUnavailable(f"contract {contract.id} cannot be settled: {exc}") from exc
