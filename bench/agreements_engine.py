@@ -28,8 +28,9 @@ BUDGET = 20_000
 
 
 def _shifts(n: int, seed: int = 2016, year: int = 2026) -> list[ShiftOutcome]:
-    """A varied, deterministic mix: every hour of a year, short and long shifts, all kinds of offers and outcomes,
-    the distance and a bonus the platform may send, and riders whose status counts (students, under 21, seniority)."""
+    """A varied, deterministic mix: every hour of a year, short and long shifts, all kinds of offers and outcomes
+    (nights, Sundays, holidays and bad weather among them), the distance and a bonus the platform may send, and
+    riders whose status counts (students, under 21, seniority)."""
     rnd = random.Random(seed)
     tz = ZoneInfo("Europe/Brussels")
     base = datetime(year, 1, 1, tzinfo=tz)
@@ -58,6 +59,7 @@ def _shifts(n: int, seed: int = 2016, year: int = 2026) -> list[ShiftOutcome]:
                 distance_km=Decimal(rnd.randrange(0, 40_000)) / 1000 if rnd.random() < 0.8 else None,
                 bonus=Decimal(rnd.randrange(100, 1000)) / 100 if rnd.random() < 0.1 else None,
                 worker=_worker(rnd, year),
+                bad_weather=rnd.random() < 0.1,
             )
         )
     return out
@@ -78,9 +80,9 @@ def _worker(rnd: random.Random, year: int) -> Worker | None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench agreements_engine")
     parser.add_argument("--shifts", type=int, default=100_000)
-    parser.add_argument(
-        "--agreement", default="be-delivery-2016", help="e.g. be-delivery-coop-2027, the richer terms (shifts of 2027)"
-    )
+    # be-delivery-coop-2027 has the richer terms: premiums (night, Sunday, holiday, bad weather), overtime, limits,
+    # no less favourable, graded cancellation, a bike allowance per km, bonuses and seniority.
+    parser.add_argument("--agreement", default="be-delivery-2016")
     args = parser.parse_args(argv)
     agreement = AgreementBook.load(REPO_ROOT / "agreements").get(args.agreement)
     assert agreement is not None

@@ -109,6 +109,12 @@ class ShiftBooked(_Data):
     ends_at: Instant
     zone: Annotated[str, StringConstraints(max_length=100)] | None = None
     pay: PayOffer | None = None
+    # The platform's bad-weather flag (rain, snow, storm...), for agreements that pay a bad-weather premium.
+    bad_weather: StrictBool = Field(
+        default=False,
+        description="The platform expects bad weather for the shift (rain, snow, storm): an agreement may pay a "
+        "bad-weather premium for every hour of it.",
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ShiftBooked:
@@ -141,6 +147,12 @@ class ShiftEnded(_Data):
         description="A bonus the platform pays for the shift, gross, in the offer's currency: a decimal string, "
         'at most 9999.99 (e.g. "5.00"). Whether it is paid is the agreement\'s term `bonus`; it never counts '
         "towards the hourly floor.",
+    )
+    # The platform's bad-weather flag; once a shift is flagged (at booking or at its end) it stays flagged.
+    bad_weather: StrictBool = Field(
+        default=False,
+        description="The shift was worked in bad weather (rain, snow, storm); a shift flagged at booking stays "
+        "flagged. An agreement may pay a bad-weather premium for every hour of it.",
     )
 
 

@@ -30,6 +30,7 @@ from gateway.agreements.engine import (
     OfferError,
     ShiftOutcome,
     Statement,
+    WorkedBefore,
     evaluate_booking,
     evaluate_shift,
 )
@@ -40,6 +41,7 @@ from gateway.agreements.examples import (
     check,
     load_examples,
     parse_shift,
+    parse_worked_before,
     rerun_command,
 )
 from gateway.agreements.loader import (
@@ -199,12 +201,15 @@ def test(
 # --- explain ----------------------------------------------------------------------------------------------
 
 
-def _refusals(agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date | None) -> list[Correction]:
+def _refusals(
+    agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date | None, before: WorkedBefore | None
+) -> list[Correction]:
     """What a term in `reject` mode refuses in this booking. At the shift's own date the booking is evaluated as the
     webhook would be; under another date's terms (`--at`) the booking checks cannot be run, so the statement's
     corrections in reject mode stand for them (a shift cut short then counts too: say so, don't hide it)."""
     if at is None:
-        return [c for c in evaluate_booking(agreement, shift.booking).corrections if c.action == "rejected"]
+        decision = evaluate_booking(agreement, shift.booking, worked_before=before)
+        return [c for c in decision.corrections if c.action == "rejected"]
     return [c for c in st.corrections if c.action == "rejected"]
 
 
@@ -236,8 +241,9 @@ def _emit(st: Statement, refused: list[Correction], as_json: bool) -> None:
 def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> tuple[Statement, list[Correction]]:
     try:
         shift = parse_shift(data, agreement.currency)
-        st = evaluate_shift(agreement, shift, at)
-        return st, _refusals(agreement, shift, st, at)
+        before = parse_worked_before(data)
+        st = evaluate_shift(agreement, shift, at, worked_before=before)
+        return st, _refusals(agreement, shift, st, at, before)
     except (ShiftInputError, OfferError, AgreementError) as exc:
         _fail(str(exc))
 
@@ -256,6 +262,14 @@ def explain(
     deliveries: Annotated[int | None, typer.Option(min=0)] = None,
     cancelled_at: Annotated[str | None, typer.Option()] = None,
     sent_home_early: Annotated[bool, typer.Option("--sent-home-early")] = False,
+    bad_weather: Annotated[bool, typer.Option("--bad-weather", help="The platform flagged bad weather.")] = False,
+    day_hours: Annotated[
+        str | None, typer.Option(help="Hours the rider worked earlier that day, on every platform (overtime, limits).")
+    ] = None,
+    week_hours: Annotated[
+        str | None, typer.Option(help="Hours the rider worked earlier that ISO week, on every platform.")
+    ] = None,
+    previous_end: Annotated[str | None, typer.Option(help="When the rider's previous shift ended (rest).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Versioned JSON instead of plain language.")] = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -295,6 +309,8 @@ def explain(
             "sent_home_early": sent_home_early,
             "distance_km": distance_km,
             "bonus": bonus,
+            "bad_weather": bad_weather,
+            "worked_before": {"day_hours": day_hours, "week_hours": week_hours, "previous_end": previous_end},
         }
         if birth_date or student or student_hours or employed_since:
             data["worker"] = {
@@ -306,12 +322,28 @@ def explain(
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
     _emit(*_settle(agreement, data, _day(at)), as_json)
+    if not as_json:
+        _booking_limits(agreement, data)
 
 
 def _default_day(agreement: Agreement) -> date:
     """Today in the agreement's time zone, or its first day when it has not started yet."""
     today = datetime.now(agreement.timezone).date()
     return max(today, agreement.effective_from)
+
+
+def _booking_limits(agreement: Agreement, data: dict[str, Any]) -> None:
+    """What the working-time limits did at booking (refused, opened for fewer hours, reported), which the
+    statement of the work done cannot show."""
+    shift = parse_shift(data, agreement.currency)
+    try:
+        decision = evaluate_booking(agreement, shift.booking, worked_before=parse_worked_before(data))
+    except (OfferError, AgreementError):
+        return
+    for c in decision.corrections:
+        # A refusal is said first, above the statement; the limits' amendments and reports are said here.
+        if c.term_type == "working_time_limits" and c.action != "rejected":
+            typer.echo(f"At booking ({c.term}, {c.clause}): {c.action}: {c.detail}.")
 
 
 @agreements_app.command()

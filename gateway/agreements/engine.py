@@ -18,6 +18,7 @@ from gateway.agreements import status
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.outcome import (
     ENGINE_VERSION,
+    NOTHING_BEFORE,
     SETTLEMENT_FORMAT,
     Booking,
     BookingDecision,
@@ -32,6 +33,7 @@ from gateway.agreements.outcome import (
     PerTripOffer,
     ShiftOutcome,
     Statement,
+    WorkedBefore,
     Worker,
 )
 from gateway.agreements.payroll import CENT, Rates, cents, net_of
@@ -43,10 +45,14 @@ from gateway.agreements.terms import (
     hourly_floor,
     insurance,
     minimum_engagement,
+    overtime,
     payment_term,
     piece_rate,
+    premiums,
     seniority,
     statutory_minimum,
+    waiting_time,
+    working_time_limits,
 )
 from gateway.agreements.terms.base import HOURS, ZERO, InForce, TermValue, hours_between, hours_text
 from gateway.agreements.terms.floors import Floor
@@ -85,6 +91,16 @@ class TermsAt:
     reads: tuple[bool, bool] = (False, False)
     # Said on every statement of the day when the statutory minimum is past the profile's last known value.
     extrapolated: Note | None = None
+    # The time clauses (issue 18): what they read of a shift is in `outcome_key` too.
+    premiums: InForce[premiums.Premiums] | None = None
+    overtime: InForce[overtime.Overtime] | None = None
+    limits: InForce[working_time_limits.WorkingTimeLimits] | None = None
+    waiting_time: InForce[waiting_time.WaitingTime] | None = None
+
+    @property
+    def timed(self) -> bool:
+        """Whether pay depends on the time of day, the calendar, the weather or the hours before."""
+        return self.premiums is not None or self.overtime is not None or self.waiting_time is not None
 
     @property
     def minimum_hours(self) -> Decimal:
@@ -145,9 +161,24 @@ def resolve(agreement: Agreement, day: date) -> TermsAt:
         seniority=_typed(rules, seniority.TYPE, seniority.Seniority),
         reads=expenses.needs(_typed(rules, expenses.TYPE, expenses.Expenses)),
         extrapolated=status.extrapolated(rates, day, agreement.currency) if law is not None else None,
+        premiums=_typed(rules, premiums.TYPE, premiums.Premiums),
+        overtime=_typed(rules, overtime.TYPE, overtime.Overtime),
+        limits=_typed(rules, working_time_limits.TYPE, working_time_limits.WorkingTimeLimits),
+        waiting_time=_typed(rules, waiting_time.TYPE, waiting_time.WaitingTime),
     )
     agreement._resolved[day] = resolved
     return resolved
+
+
+def counts_hours_before(agreement: Agreement, instant: datetime, *, at_booking: bool) -> bool:
+    """Whether a shift starting at `instant` needs the rider's hours before it (`WorkedBefore`): at booking for the
+    working-time limits, at settlement for overtime too. False outside the agreement's dates (the engine says why
+    when it evaluates the shift). The services count those hours only then: other agreements cost no query."""
+    try:
+        terms = resolve(agreement, _day_of(agreement, instant)[1])
+    except AgreementError:
+        return False
+    return terms.limits is not None or (not at_booking and terms.overtime is not None)
 
 
 def terms_in_force(agreement: Agreement, day: date) -> list[InForce[TermValue]]:
@@ -169,15 +200,26 @@ def _day_of(agreement: Agreement, instant: datetime) -> tuple[datetime, date]:
 # --- booking ----------------------------------------------------------------------------------------------
 
 
-def evaluate_booking(agreement: Agreement, booking: Booking, *, worker: Worker | None = None) -> BookingDecision:
-    """The booking's decision. Without `worker` (the booking path does not read the member), the adult scale:
-    the youth scale, which can only lower the statutory floor, is applied at settlement."""
+def evaluate_booking(
+    agreement: Agreement,
+    booking: Booking,
+    *,
+    worked_before: WorkedBefore | None = None,
+    worker: Worker | None = None,
+) -> BookingDecision:
+    """`worked_before`: the member's hours earlier that day and week on every platform, and the end of the previous
+    shift (the working-time limits read them); none by default. Without `worker` (the booking path does not read
+    the member), the adult scale: the youth scale, which can only lower the statutory floor, is applied at
+    settlement."""
     local_start, day = _day_of(agreement, booking.starts_at)
     terms = resolve(agreement, day)
     corrections: list[Correction] = []
     used: list[Line] = []
 
-    booked = hours_between(booking.starts_at, booking.ends_at)
+    starts, ends = working_time_limits.at_booking(
+        terms.limits, booking.starts_at, booking.ends_at, worked_before or NOTHING_BEFORE, corrections, used
+    )
+    booked = hours_between(starts, ends)
     guaranteed = minimum_engagement.at_booking(terms.minimum, booked, corrections, used)
 
     _check_currency(agreement, booking.offer)
@@ -201,6 +243,8 @@ def evaluate_booking(agreement: Agreement, booking: Booking, *, worker: Worker |
         hourly_net=net_of(hourly, terms.rates).net,
         corrections=corrections,
         used=used,
+        amended_start=starts if starts != booking.starts_at else None,
+        amended_end=ends if ends != booking.ends_at else None,
     )
 
 
@@ -267,11 +311,14 @@ def _salary_lines(
     return lines
 
 
-def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = None) -> Statement:
+def evaluate_shift(
+    agreement: Agreement, shift: ShiftOutcome, at: date | None = None, *, worked_before: WorkedBefore | None = None
+) -> Statement:
     """Settle one shift: paid hours, pay lines, payroll, employer cost, levy, invoice and payment date.
 
     `at` evaluates under the terms in force on another day (what-if); by default, those of the shift's start.
     A term in `reject` mode still amends here: the work is done, and refusing to pay it would wrong the rider.
+    `worked_before`: the member's hours earlier that day and week on every platform (overtime, the limits).
     """
     b = shift.booking
     local_start, start_day = _day_of(agreement, b.starts_at)
@@ -294,7 +341,15 @@ def evaluate_shift(agreement: Agreement, shift: ShiftOutcome, at: date | None = 
             offered = b.offer.hourly_gross if offered is None else max(offered, b.offer.hourly_gross)
         applied = floors.lift(shift_floors, top, offered, cur, corrections, used)
         lines = _salary_lines(agreement, terms, shift, h, offered, per_trip, applied, top)
+        if terms.waiting_time is not None:
+            lines = _waiting(terms, shift, h, lines, cur, used)
         lines.extend(hourly_floor.net_rounding(shift_floors, h, lines, terms.rates, cur))
+        # After the floors: a premium comes on top of the floor and never fills it.
+        lines.extend(_time_lines(agreement, terms, shift, h, applied, worked_before or NOTHING_BEFORE, used))
+        working_time_limits.at_settlement(
+            terms.limits, shift.actual_start or b.starts_at, h.worked, worked_before or NOTHING_BEFORE, corrections
+        )
+        # Then seniority, the no-less-favourable comparison (against all of the above) and a bonus, last.
         _raises(terms, shift, h, offer, applied, start_day, cur, lines, corrections, used)
     else:
         applied, lines = ZERO, []
@@ -398,6 +453,57 @@ def _raises(
     extra = bonus.at_settlement(terms.bonus, s.bonus, cur, corrections, used)
     if extra is not None:
         lines.append(extra)
+def _waiting(
+    terms: TermsAt, s: ShiftOutcome, h: Hours, lines: list[PayLine], cur: str, used: list[Line]
+) -> list[PayLine]:
+    """The base line with the hours waited before the first delivery taken out into their own line."""
+    if not lines or lines[0].code != "base":
+        return lines
+    waited = waiting_time.hours(terms.waiting_time, s, s.actual_start or s.booking.starts_at, h.worked)
+    floor = terms.winner.gross if terms.winner is not None else ZERO
+    return waiting_time.split_base(terms.waiting_time, lines[0], waited, floor, cur, used) + lines[1:]
+
+
+def _time_lines(
+    agreement: Agreement,
+    terms: TermsAt,
+    s: ShiftOutcome,
+    h: Hours,
+    rate: Decimal,
+    before: WorkedBefore,
+    used: list[Line],
+) -> list[PayLine]:
+    """Premiums for the hours worked at night, on Sunday, on a holiday or in bad weather, then overtime."""
+    cur = agreement.currency
+    if h.status != "worked" or h.worked <= 0:
+        return []  # a cancellation paid at short notice pays hours, not work: no premium, no overtime
+    out = premiums.at_settlement(
+        terms.premiums,
+        agreement.timezone,
+        agreement.country,
+        s.actual_start or s.booking.starts_at,
+        h.end,
+        s.bad_weather,
+        rate,
+        cur,
+        used,
+    )
+    extra = overtime.at_settlement(terms.overtime, h.worked, before, rate, cur, used)
+    if extra is not None:
+        out.append(extra)
+    return out
+
+
+def _time_key(agreement: Agreement, terms: TermsAt, s: ShiftOutcome, h: Hours, before: WorkedBefore) -> Hashable:
+    """What the time clauses read of a shift: the seconds in each premium's time, the overtime and waiting hours."""
+    if h.worked <= 0:
+        return None
+    start = s.actual_start or s.booking.starts_at
+    return (
+        premiums.key(terms.premiums, agreement.timezone, agreement.country, start, h.end, s.bad_weather),
+        overtime.hours(terms.overtime, h.worked, before),
+        waiting_time.hours(terms.waiting_time, s, start, h.worked),
+    )
 
 
 # --- same outcome, computed once ----------------------------------------------------------------------------
@@ -431,7 +537,9 @@ class Amounts:
         )
 
 
-def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = None) -> Hashable:
+def outcome_key(
+    agreement: Agreement, shift: ShiftOutcome, at: date | None = None, *, worked_before: WorkedBefore | None = None
+) -> Hashable:
     """What the amounts of `evaluate_shift(agreement, shift, at)` depend on, and nothing else: the day whose terms
     apply, the hours as the minimum engagement settles them (status, worked, paid), the offers and, for pay per
     trip, the number of trips. Every term module reads a shift only through these (the payment date reads the
@@ -445,7 +553,7 @@ def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = Non
     distance, counts = terms.reads
     reads_trips = piece_rate.pays_trips(terms.piece_rate, offer) or piece_rate.compares_trips(terms.piece_rate, offer)
     trips = shift.deliveries if reads_trips or counts else None
-    return (
+    key = (
         terms.day,
         h.status,
         h.worked,
@@ -457,6 +565,9 @@ def outcome_key(agreement: Agreement, shift: ShiftOutcome, at: date | None = Non
         shift.bonus,
         None if shift.worker is None else _worker_key(terms, shift.worker, start_day, h.paid),
     )
+    if terms.timed:
+        return (*key, _time_key(agreement, terms, shift, h, worked_before or NOTHING_BEFORE))
+    return key
 
 
 def _worker_key(terms: TermsAt, w: Worker, day: date, paid: Decimal) -> Hashable:
@@ -510,6 +621,7 @@ def _elapsed(start: datetime, zone: tzinfo | None, offset: timedelta | None, end
 
 T = TypeVar("T")
 MEMO_LIMIT = 500_000
+_TIMED_TYPES = (premiums.TYPE, overtime.TYPE, waiting_time.TYPE)
 
 
 class Memo(Generic[T]):
@@ -532,18 +644,24 @@ class Memo(Generic[T]):
         self.hits = 0
         self._shapes: dict[tuple[Any, ...], tuple[T, ...]] = {}
         self._outcomes: list[dict[Hashable, T]] = [{} for _ in agreements]
+        # An agreement with time clauses pays by the time of day, the calendar, the weather and the hours before:
+        # then a shape is also its start instant, its weather and those hours.
+        self._timed = any(a.term(t) is not None for a in agreements for t in _TIMED_TYPES)
 
-    def _settle(self, agreement: Agreement, shift: ShiftOutcome) -> T:
-        return self.project(Amounts.of(evaluate_shift(agreement, shift, self.at)))
+    def _settle(self, agreement: Agreement, shift: ShiftOutcome, before: WorkedBefore | None = None) -> T:
+        return self.project(Amounts.of(evaluate_shift(agreement, shift, self.at, worked_before=before)))
 
     def _days(self, shift: ShiftOutcome) -> tuple[date, ...]:
         """The day whose terms apply, for each agreement (without `at`: the shift's local start)."""
         return tuple(_day_of(a, shift.booking.starts_at)[1] for a in self.agreements)
 
-    def __call__(self, shift: ShiftOutcome) -> tuple[T, ...]:
+    def __call__(self, shift: ShiftOutcome, worked_before: WorkedBefore | None = None) -> tuple[T, ...]:
+        """`worked_before`: the rider's hours earlier that day and week (overtime reads them)."""
         if not self.enabled:
-            return tuple(self._settle(a, shift) for a in self.agreements)
-        shape = (self.at or self._days(shift), _shape(shift))
+            return tuple(self._settle(a, shift, worked_before) for a in self.agreements)
+        shape: tuple[Any, ...] = (self.at or self._days(shift), _shape(shift))
+        if self._timed:
+            shape = (*shape, shift.booking.starts_at, shift.bad_weather, worked_before)
         found = self._shapes.get(shape)
         if found is not None:
             self.hits += 1
@@ -551,10 +669,10 @@ class Memo(Generic[T]):
         results: list[T] = []
         computed = False
         for agreement, outcomes in zip(self.agreements, self._outcomes, strict=True):
-            key = outcome_key(agreement, shift, self.at)
+            key = outcome_key(agreement, shift, self.at, worked_before=worked_before)
             value = outcomes.get(key)
             if value is None:
-                value = self._settle(agreement, shift)
+                value = self._settle(agreement, shift, worked_before)
                 computed = True
                 if len(outcomes) >= self.limit:
                     outcomes.clear()
@@ -591,7 +709,9 @@ __all__ = [
     "ShiftOutcome",
     "Statement",
     "TermsAt",
+    "WorkedBefore",
     "Worker",
+    "counts_hours_before",
     "evaluate_booking",
     "evaluate_shift",
     "hours_between",

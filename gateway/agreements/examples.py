@@ -20,6 +20,7 @@ from gateway.agreements.engine import (
     PerTripOffer,
     ShiftOutcome,
     Statement,
+    WorkedBefore,
     Worker,
     evaluate_booking,
     evaluate_shift,
@@ -83,6 +84,7 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
     deliveries = data.get("deliveries")
     home = data.get("sent_home_early", False)
     distance, bonus = _decimal(data, "distance_km"), _decimal(data, "bonus")
+    weather = data.get("bad_weather", False)
     return ShiftOutcome(
         booking=Booking(starts, ends, _offer(data.get("offer"), currency)),
         actual_start=_instant(data, "actual_start"),
@@ -95,6 +97,7 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         distance_km=distance,
         bonus=bonus,
         worker=_worker(data.get("worker") or _worker_columns(data)),
+        bad_weather=weather if isinstance(weather, bool) else str(weather).lower() in ("1", "true", "yes"),
     )
 
 
@@ -143,6 +146,27 @@ def _worker(data: Any) -> Worker | None:
         student_hours_this_year=_decimal(data, "student_hours_this_year") or Decimal(0),
         employed_since=_day(data, "employed_since"),
     )
+
+
+def _hours(data: dict[str, Any], key: str) -> Decimal:
+    text = data.get(key)
+    if text in (None, ""):
+        return Decimal(0)
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation as exc:
+        raise ShiftInputError(f"worked_before.{key}: {text!r} is not a number of hours such as 7.5") from exc
+    if not value.is_finite() or value < 0:
+        raise ShiftInputError(f"worked_before.{key}: {text!r} is not a number of hours such as 7.5")
+    return value
+
+
+def parse_worked_before(data: dict[str, Any]) -> WorkedBefore | None:
+    """What the rider worked before the shift (`worked_before: {day_hours, week_hours, previous_end}`), if given."""
+    raw = data.get("worked_before")
+    if not raw:
+        return None
+    return WorkedBefore(_hours(raw, "day_hours"), _hours(raw, "week_hours"), _instant(raw, "previous_end"))
 
 
 @dataclass(frozen=True)
@@ -196,6 +220,7 @@ def load_examples(folder: Path, rd: Reader) -> list[Example]:
             seen[ex["name"]] = shown(path)
             try:
                 parse_shift(ex["shift"], "XXX")
+                parse_worked_before(ex["shift"])
             except ShiftInputError as exc:
                 rd.issues.append(Issue(shown(path), doc.where(("examples", i, "shift")), str(exc), ex["name"]))
                 continue
@@ -252,8 +277,10 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
     exp = example.expect
     try:
         shift = parse_shift(example.shift, agreement.currency)
-        st = evaluate_shift(agreement, shift)
-        rejection = evaluate_booking(agreement, shift.booking).rejection
+        before = parse_worked_before(example.shift)
+        st = evaluate_shift(agreement, shift, worked_before=before)
+        decision = evaluate_booking(agreement, shift.booking, worked_before=before)
+        rejection = decision.rejection
     except (ShiftInputError, OfferError, AgreementError) as exc:
         result.error = str(exc)
         return result
@@ -274,6 +301,12 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
         _compare("violations", sorted(exp["violations"]), codes, lambda a, b: a == b, out)
     if "rejected_by" in exp:
         _compare("rejected_by", exp["rejected_by"], rejection.term if rejection else "none", lambda a, b: a == b, out)
+    if "reported" in exp:
+        reported = sorted(c.code for c in decision.corrections if c.action == "reported")
+        _compare("reported", sorted(exp["reported"]), reported, lambda a, b: a == b, out)
+    for key, got in (("booked_from", decision.amended_start), ("booked_until", decision.amended_end)):
+        if key in exp and _instant(exp, key) != got:
+            out.append(Mismatch(key, str(exp[key]), got.isoformat() if got else "as booked"))
     return result
 
 

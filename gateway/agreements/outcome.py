@@ -74,6 +74,23 @@ class ShiftOutcome:
     distance_km: Decimal | None = None  # what the platform measured with the shift's end (expenses per km)
     bonus: Decimal | None = None  # a bonus the platform pays on top (term `bonus`)
     worker: Worker | None = None  # the rider's status (outcome.Worker); None: the adult scale, ordinary rates
+    bad_weather: bool = False  # the platform flagged the shift's weather (a bad-weather premium reads it)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkedBefore:
+    """The rider's time before this shift, across every contract and platform of their member (the services count
+    it; the engine stays pure): hours worked or booked earlier on the shift's local day and in its ISO week
+    (Monday to Sunday in the agreement's time zone), and when the previous working day's last shift ended (for the
+    rest rule: the rest between working days; two shifts on one local day are one working day).
+    Overtime and the working-time limits read it; hours are counted, never pay."""
+
+    day_hours: Decimal = Decimal(0)
+    week_hours: Decimal = Decimal(0)
+    previous_end: datetime | None = None
+
+
+NOTHING_BEFORE = WorkedBefore()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +105,9 @@ class Correction:
     term_type: str
     clause: str
     code: str
-    action: Literal["amended", "rejected"]
+    # `reported`: a working-time limit whose enforcement is `report` was breached; the contract opens as booked and
+    # the breach is recorded for staff and the compliance report.
+    action: Literal["amended", "rejected", "reported"]
     detail: str
     offered: str | None
     applied: str | None
@@ -164,6 +183,10 @@ class BookingDecision:
     hourly_net: Decimal
     corrections: list[Correction] = field(default_factory=list)
     used: list[Line] = field(default_factory=list)
+    # A working-time limit in `amend` mode opens the contract only for the hours within it: the window it opens for
+    # (None: as booked).
+    amended_start: datetime | None = None
+    amended_end: datetime | None = None
 
     @property
     def rejection(self) -> Correction | None:

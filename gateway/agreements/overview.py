@@ -100,6 +100,61 @@ def _guarantee_levy(v: Mapping[str, Any], currency: str) -> str:
     return f"{pct} % of {base} goes to the guarantee fund, which pays the riders when a platform pays late or never."
 
 
+def _premium_item(i: Mapping[str, Any], currency: str) -> str:
+    more = f"{i['percent']} % more" if i.get("percent") is not None else f"{i['amount']} {currency} more an hour"
+    where = {
+        "night": f"worked between {i.get('from')} and {i.get('to')} (local time)",
+        "sunday": "worked on a Sunday",
+        "public_holiday": "worked on a public holiday" + (f" ({i['subdivision']})" if i.get("subdivision") else ""),
+        "bad_weather": "of a shift the platform flags as in bad weather",
+    }.get(str(i["kind"]), f"of kind {i['kind']}")
+    return f"hours {where} are paid {more}"
+
+
+def _premiums(v: Mapping[str, Any], currency: str) -> str:
+    items = [_premium_item(i, currency) for i in v["items"]]
+    combine = (
+        "premiums over the same hour add up"
+        if v.get("combine", "stack") == "stack"
+        else "only the highest premium is paid on an hour"
+    )
+    return "On top of the hourly pay, " + "; ".join(items) + f"; {combine}. A premium never fills the hourly floor."
+
+
+def _overtime(v: Mapping[str, Any], currency: str) -> str:
+    past = []
+    if v.get("daily_hours") is not None:
+        past.append(f"past {_hours(v['daily_hours'])} in a day")
+    if v.get("weekly_hours") is not None:
+        past.append(f"past {_hours(v['weekly_hours'])} in a week (Monday to Sunday, across every platform)")
+    both = " (the larger of the two, never both)" if len(past) == 2 else ""
+    return f"Hours worked {' or '.join(past)} are paid {v['percent']} % more{both}."
+
+
+_LIMIT_HOW = {"amend": "the booking is shortened to fit", "reject": "the booking is refused", "report": "reported"}
+
+
+def _working_time_limits(v: Mapping[str, Any], currency: str) -> str:
+    said = []
+    for key, words in (
+        ("max_hours_day", "at most {} a day"),
+        ("max_hours_week", "at most {} a week"),
+        ("min_rest_hours", "at least {} of rest between two working days"),
+    ):
+        limit = v.get(key)
+        if isinstance(limit, Mapping):
+            mode = _LIMIT_HOW.get(str(limit.get("enforcement", "report")), str(limit.get("enforcement")))
+            said.append(words.format(_hours(limit["hours"])) + f" ({mode})")
+    return "A rider works " + "; ".join(said) + ". Hours already worked are always paid."
+
+
+def _waiting_time(v: Mapping[str, Any], currency: str) -> str:
+    return (
+        f"Time waiting for the first order is paid at {v['percent']} % of the hourly rate, never below the floor, "
+        "as its own line."
+    )
+
+
 SENTENCES: dict[str, Sentence] = {
     "minimum_engagement": _minimum_engagement,
     "hourly_floor": _hourly_floor,
@@ -109,6 +164,10 @@ SENTENCES: dict[str, Sentence] = {
     "insurance": _insurance,
     "payment_term": _payment_term,
     "guarantee_levy": _guarantee_levy,
+    "premiums": _premiums,
+    "overtime": _overtime,
+    "working_time_limits": _working_time_limits,
+    "waiting_time": _waiting_time,
 }
 
 
@@ -139,12 +198,16 @@ HOW = {
     "reject": "a booking that breaks it is refused (a shift already worked is still paid in full)",
     "report": "reported only: a breach is recorded, nothing is changed",
 }
-APPLIED = frozenset({"expenses", "insurance", "payment_term", "guarantee_levy"})
+APPLIED = frozenset({"expenses", "insurance", "payment_term", "guarantee_levy", "premiums", "overtime", "waiting_time"})
+# Each limit says its own enforcement in the sentence.
+OWN_ENFORCEMENT = frozenset({"working_time_limits"})
 
 
 def how(type_: str, enforcement: str) -> str:
     if type_ in APPLIED:
         return "applied by the gateway to every shift it settles"
+    if type_ in OWN_ENFORCEMENT:
+        return "each limit as it says: shortened to fit, refused, or reported"
     return HOW.get(enforcement, f"enforcement {enforcement}")
 
 

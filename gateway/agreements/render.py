@@ -17,13 +17,20 @@ def used_json(u: Line) -> dict[str, str]:
 
 
 def decision_json(d: BookingDecision) -> dict[str, Any]:
-    return {
+    out = {
         "engine_version": ENGINE_VERSION,
         "agreement": d.agreement,
         "agreement_version": d.agreement_version,
         "local_start": d.local_start.isoformat(),
         "terms_used": [used_json(u) for u in d.used],
     }
+    if d.amended_start is not None or d.amended_end is not None:
+        # A working-time limit in amend mode opened the contract for part of the booked window.
+        out["amended_window"] = {
+            "starts_at": None if d.amended_start is None else d.amended_start.isoformat(),
+            "ends_at": None if d.amended_end is None else d.amended_end.isoformat(),
+        }
+    return out
 
 
 def _s(d: Decimal | None) -> str | None:
@@ -113,7 +120,9 @@ def statement_text(st: Statement) -> str:
     elif st.status == "cancelled_unpaid":
         out.append("The shift was cancelled in time: nothing is owed.")
     for c in st.corrections:
-        out.append(f"Corrected ({c.term}, {c.clause}): {c.detail}.")
+        # A working-time limit in report mode changes nothing: it is recorded, not corrected.
+        verb = "Reported" if c.action == "reported" else "Corrected"
+        out.append(f"{verb} ({c.term}, {c.clause}): {c.detail}.")
     for n in st.notes:
         out.append(f"Note ({n.source}): {n.text}.")
     out.append("Pay:")

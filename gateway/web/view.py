@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_currency
 from pydantic import BaseModel, Field
 
 from gateway.agreements.engine import hours_between
@@ -344,6 +345,8 @@ def _shift(t: Translator, c: ContractOut, tz: ZoneInfo) -> ShiftView:
     notes = []
     if a.sent_home_early:
         notes.append(t("shift.sent_home_early"))
+    if a.bad_weather:
+        notes.append(t("shift.bad_weather"))
     if a.cancelled_at is not None:
         notes.append(t("shift.cancelled", when=t.moment(a.cancelled_at, tz)))
         if a.cancel_reason:
@@ -442,6 +445,11 @@ def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut)
         return t("line.bonus.label"), t("line.bonus.text", ref=ref)
     if line.code == "seniority":
         return t("line.seniority.label"), t("line.seniority.text", ref=ref, rate=rate, hours=hours)
+    if line.code in _TIME_LINES and line.hours is not None and line.rate is not None:
+        # Premiums, overtime and waiting time: the hours they pay for and what each hour adds (or pays). A
+        # percentage of the rate may have more than cents (20 % of 13.81 = 2.762): shown whole, as it is paid.
+        exact = format_currency(line.rate, cur, locale=t.locale, decimal_quantization=False)
+        return t(f"line.{line.code}.label"), t(f"line.{line.code}.text", hours=hours, rate=exact, ref=ref)
     return line.label, line.why
 
 
@@ -472,6 +480,12 @@ def _per_trip_pending(t: Translator, c: ContractOut, terms: _Terms) -> str | Non
         return None
     rate = t.money(offered.per_trip, offered.currency)
     return t("pay.offer_match_pending", rate=rate, ref=clause_ref(found[1].clause))
+
+
+_TIME_LINES = frozenset(
+    ("premium_night", "premium_sunday", "premium_holiday", "premium_bad_weather", "overtime", "waiting_time")
+)
+_LIMITS = frozenset(("day_hours_over_limit", "week_hours_over_limit", "rest_shorter_than_minimum"))
 
 
 def _pay(t: Translator, c: ContractOut) -> PayView:
@@ -618,6 +632,9 @@ def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionVi
     elif k.code == "identity_incomplete":
         # The detail names fields in the gateway's words; the rider is told what to do instead.
         text = t(f"correction.{k.code}")
+    elif k.code in _LIMITS and k.unit == "hours" and k.offered_value is not None and k.applied_value is not None:
+        # A working-time limit: the hours found (worked that day or week, or rested) against the limit.
+        text = t(f"correction.{k.code}", hours=t.hours(k.offered_value), ref=ref, limit=t.hours(k.applied_value))
     action_key = f"correction.action.{k.action}"
     return CorrectionView(
         code=k.code,

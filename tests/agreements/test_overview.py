@@ -74,3 +74,12 @@ def test_a_term_type_without_a_sentence_still_reads_as_words() -> None:
         generic("night_premium", written) == "Night premium: rate 0.25, from 22:00, applies to sunday; public holiday."
     )
     assert sentence("night_premium", written, "EUR") == generic("night_premium", written)
+
+
+def test_the_time_clauses_read_as_sentences_with_each_limits_own_enforcement() -> None:
+    text = _terms("be-delivery-coop-2027", "--at", "2027-02-01")
+    assert "hours worked between 22:00 and 06:00 (local time) are paid 20 % more" in text
+    assert "Hours worked past 38 hours in a week" in text and "never both" not in text
+    assert "at most 10 hours a day (the booking is refused)" in text
+    assert "at most 48 hours a week (reported)" in text
+    assert "{" not in text  # no raw values

@@ -17,10 +17,14 @@ from gateway.agreements.terms import (
     hourly_floor,
     insurance,
     minimum_engagement,
+    overtime,
     payment_term,
     piece_rate,
+    premiums,
     seniority,
     statutory_minimum,
+    waiting_time,
+    working_time_limits,
 )
 from gateway.agreements.terms.base import TermValue
 
@@ -35,6 +39,10 @@ PARSERS: dict[str, Callable[[Mapping[str, Any]], TermValue]] = {
     guarantee_levy.TYPE: guarantee_levy.parse,
     bonus.TYPE: bonus.parse,
     seniority.TYPE: seniority.parse,
+    premiums.TYPE: premiums.parse,
+    overtime.TYPE: overtime.parse,
+    working_time_limits.TYPE: working_time_limits.parse,
+    waiting_time.TYPE: waiting_time.parse,
 }
 
 

@@ -170,6 +170,7 @@ def apply_ended(
     contract.deliveries = data.deliveries
     contract.first_delivery_at = data.first_delivery_at
     contract.sent_home_early = data.sent_home_early
+    contract.bad_weather = contract.bad_weather or data.bad_weather
     contract.proposed_pay = _pay_json(data.pay)
     contract.distance_km = data.distance_km
     contract.bonus = None if data.bonus is None else Decimal(data.bonus)

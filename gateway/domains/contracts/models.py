@@ -65,6 +65,8 @@ class Contract(SQLModel, table=True):
     first_delivery_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deliveries: int | None = None
     sent_home_early: bool = False
+    # The platform flagged the shift's weather as bad (shift.booked or shift.ended): a bad-weather premium reads it.
+    bad_weather: bool = False
     proposed_pay: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     # Measured by the platform and sent with shift.ended: kilometres (expenses per km) and a bonus (term `bonus`).
     distance_km: Decimal | None = Field(default=None, sa_type=ScaledDecimal(3))

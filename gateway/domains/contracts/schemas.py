@@ -51,7 +51,10 @@ class CorrectionOut(BaseModel):
     term: str = Field(description="Name of the agreement's term, e.g. minimum_engagement.")
     clause: str = Field(description="The clause of the agreement the term comes from.")
     code: str = Field(description="Machine-readable kind of breach, e.g. shift_shorter_than_minimum.")
-    action: str = Field(description="amended: corrected on the contract; rejected: nothing opened.")
+    action: str = Field(
+        description="amended: corrected on the contract; rejected: nothing opened; reported: a working-time limit "
+        "the agreement enforces by report was breached, the contract opened as booked and the breach is recorded."
+    )
     detail: str
     offered: str | None = None
     applied: str | None = None
@@ -74,6 +77,9 @@ class ActualOut(BaseModel):
     deliveries: int | None = None
     first_delivery_at: datetime | None = None
     sent_home_early: bool = False
+    bad_weather: bool = Field(
+        default=False, description="The platform flagged the shift's weather as bad (at booking or at its end)."
+    )
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     distance_km: Decimal | None = Field(default=None, description="Kilometres the platform recorded, if it sent them.")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from gateway.agreements.engine import (
@@ -21,7 +23,10 @@ from gateway.agreements.engine import (
     Offer,
     OfferError,
     PerTripOffer,
+    WorkedBefore,
+    counts_hours_before,
     evaluate_booking,
+    hours_between,
 )
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.canonical import PayOffer, ShiftBooked
@@ -42,11 +47,20 @@ def offer_of(pay: PayOffer | None) -> Offer | None:
     return PerTripOffer(pay.trip, pay.currency)
 
 
-def decide(agreement: Agreement, data: ShiftBooked, time_bounds: TimeBounds, now: datetime) -> BookingDecision:
-    """Run the engine on a booking; times out of bounds, bad input and reject-mode terms become 422 problems."""
+def decide(
+    agreement: Agreement,
+    data: ShiftBooked,
+    time_bounds: TimeBounds,
+    now: datetime,
+    worked_before: WorkedBefore | None = None,
+) -> BookingDecision:
+    """Run the engine on a booking; times out of bounds, bad input and reject-mode terms become 422 problems.
+    `worked_before`: the member's hours before the shift on every platform (`booking_worked_before`)."""
     bounds.check_booking(data, now, time_bounds)
     try:
-        decision = evaluate_booking(agreement, Booking(data.starts_at, data.ends_at, offer_of(data.pay)))
+        decision = evaluate_booking(
+            agreement, Booking(data.starts_at, data.ends_at, offer_of(data.pay)), worked_before=worked_before
+        )
     except OfferError as exc:
         raise InvalidPayload(str(exc), errors=[{"location": "data.pay.currency", "message": str(exc)}]) from exc
     except AgreementError as exc:
@@ -104,8 +118,9 @@ def new_contract(
         "platform_id": platform_id,
         "shift_code": data.shift_code,
         "status": ContractStatus.open.value,
-        "starts_at": data.starts_at,
-        "ends_at": data.ends_at,
+        # A working-time limit in amend mode may open the contract for part of the booked window only.
+        "starts_at": decision.amended_start or data.starts_at,
+        "ends_at": decision.amended_end or data.ends_at,
         "zone": data.zone,
         "agreement": decision.agreement,
         "agreement_version": decision.agreement_version,
@@ -121,6 +136,7 @@ def new_contract(
         "opened_by_message": message_id,
         "opened_at": now,
         "status_changed_at": now,
+        "bad_weather": data.bad_weather,
         "rider_external_id": data.rider_id,  # not a column: the rider is found by it (booking.RIDER_KEY)
     })  # fmt: skip
     corrections = [correction_fields(c) for c in decision.corrections]
@@ -172,6 +188,10 @@ def _already_open(session: Session, platform_id: int, rider_pk: int, data: Shift
         select(Contract).where(Contract.platform_id == platform_id, Contract.shift_code == data.shift_code)
     ).one()
     same = contract.rider_id == rider_pk and contract.starts_at == data.starts_at and contract.ends_at == data.ends_at
+    if not same and "amended_window" in (contract.explanation or {}):
+        # A working-time limit opened this booking for part of its window: the same booking, narrowed.
+        within = data.starts_at <= contract.starts_at and contract.ends_at <= data.ends_at
+        same = contract.rider_id == rider_pk and within
     if not same:
         raise Conflict(
             f"shift {data.shift_code} already has contract {contract.id} for another rider or window; "
@@ -220,3 +240,86 @@ def block(session: Session, contract_id: uuid.UUID, reason: str, now: datetime) 
     )
     session.flush()
     return True
+
+
+# --- the rider's time before a shift, on every platform (overtime and the working-time limits) ----------------
+
+
+def _riders_of_member(session: Session, rider_pk: int) -> list[int]:
+    """The rider and every rider of the same member on any platform (a rider with no member: itself)."""
+    member = session.exec(select(Rider.member_id).where(Rider.id == rider_pk)).first()
+    if member is None:
+        return [rider_pk]
+    return [r for r in session.exec(select(Rider.id).where(Rider.member_id == member)).all() if r is not None]
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def worked_before(
+    session: Session,
+    rider_pk: int,
+    starts_at: datetime,
+    zone: ZoneInfo,
+    contract_id: uuid.UUID | None = None,
+) -> WorkedBefore:
+    """The member's hours before a shift starting at `starts_at`, on every platform and under any agreement (hours,
+    never pay): those of the contracts that start earlier on the same local day and in the same ISO week (Monday to
+    Sunday in `zone`), each counted whole towards the day and week it starts in, worked (the reported times) or
+    else booked; and the end of the latest of them, for the rest rule. Contracts cancelled before any work count
+    nothing. Deterministic: a contract counts the ones that started before it (by start, then id), whatever was
+    recorded since, so re-settling it gives the same result.
+
+    The rest rule is the rest between working days: `previous_end` is the end of the last shift that started on an
+    earlier local day (a lunch and a dinner shift on one day are one working day, not a rest cut short)."""
+    local = starts_at.astimezone(zone)
+    day = local.date()
+    week = datetime.combine(_week_start(day), time(0), tzinfo=zone)
+    # The rest rule looks back past a Monday too: the previous shift may have ended on Sunday night.
+    since = min(week, local - timedelta(days=2))
+    c = _CONTRACT.c
+    rows = session.execute(
+        sa_select(c.id, c.starts_at, c.ends_at, c.actual_start, c.actual_end, c.cancelled_at)
+        .where(
+            c.rider_id.in_(_riders_of_member(session, rider_pk)),
+            c.starts_at >= since,
+            c.starts_at <= starts_at,
+            c.status != ContractStatus.cancelled.value,
+        )
+        .order_by(c.starts_at, c.id)
+    ).all()
+    day_hours = week_hours = Decimal(0)
+    previous_end: datetime | None = None
+    for cid, start, end, actual_start, actual_end, cancelled_at in rows:
+        if cid == contract_id or (cancelled_at is not None and actual_start is None):
+            continue  # itself, or a shift cancelled before it started (paid or not, nobody worked it)
+        if start == starts_at and contract_id is not None and cid > contract_id:
+            continue  # same start: the lower id came first
+        if start == starts_at and contract_id is None:
+            continue  # a new booking at the same instant overlaps: not "before"
+        began, ended = actual_start or start, actual_end or end
+        hours = max(hours_between(began, ended), Decimal(0))
+        start_day = start.astimezone(zone).date()
+        if _week_start(start_day) == _week_start(day) and start_day <= day:
+            week_hours += hours
+            if start_day == day:
+                day_hours += hours
+        if start_day < day:
+            previous_end = ended if previous_end is None else max(previous_end, ended)
+    return WorkedBefore(day_hours, week_hours, previous_end)
+
+
+def booking_worked_before(
+    session: Session, platform_id: int, agreement: Agreement, data: ShiftBooked
+) -> WorkedBefore | None:
+    """At booking: the member's hours before the shift, when the agreement's limits read them (else None: no
+    query). A rider the platform has not enrolled has none (the booking is refused later for that)."""
+    if not counts_hours_before(agreement, data.starts_at, at_booking=True):
+        return None
+    rider_pk = session.exec(
+        select(Rider.id).where(Rider.platform_id == platform_id, Rider.external_id == data.rider_id)
+    ).first()
+    if rider_pk is None:
+        return None
+    return worked_before(session, rider_pk, data.starts_at, agreement.timezone)

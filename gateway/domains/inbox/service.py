@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from gateway.agreements.engine import BookingDecision
+from gateway.agreements.engine import BookingDecision, counts_hours_before
 from gateway.agreements.loader import AgreementBook
 from gateway.canonical import CanonicalEvent, ShiftBooked
 from gateway.db import driver as pg
@@ -217,6 +217,9 @@ def book_at_once(
     agreement = book.get(target.agreement)
     if not isinstance(data, ShiftBooked) or agreement is None:
         return None
+    if counts_hours_before(agreement, data.starts_at, at_booking=True):
+        # Working-time limits read the member's hours on every platform: a query this path does not make.
+        return None
     params = {"platform_id": target.id, "message_id": message_id}
     with pg.autocommit(engine) as driver:
         found = _found(_LOOKUP_ON_DRIVER.execute(driver, params).fetchone())
@@ -260,7 +263,8 @@ def _book_shift(
             f"agreement {target.agreement} of platform {target.slug} is not loaded", headers={"Retry-After": "60"}
         )
     try:
-        decision = contracts.decide(agreement, data, time_bounds, now)
+        before = contracts.booking_worked_before(session, target.id, agreement, data)
+        decision = contracts.decide(agreement, data, time_bounds, now, before)
     except Problem as exc:
         return _refused(session, target, data, exc)
     return _open(session, target, data, decision, message_id, event_type, now, identity_required)

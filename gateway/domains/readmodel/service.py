@@ -90,12 +90,16 @@ def opened_out(
         shift_code=data.shift_code,
         rider_id=data.rider_id,
         status=ContractStatus(new.row["status"]),
-        shift=window_out(data.starts_at, data.ends_at, decision.timezone, data.zone),
+        # The window the contract opens for: a working-time limit in amend mode may have narrowed the booking's.
+        shift=window_out(
+            decision.amended_start or data.starts_at, decision.amended_end or data.ends_at, decision.timezone, data.zone
+        ),
         agreement=AgreementRefOut(id=decision.agreement, version=decision.agreement_version),
         minimum_paid_hours=shown_hours(decision.minimum_paid_hours),
         guaranteed_paid_hours=shown_hours(decision.guaranteed_paid_hours),
         pay=pay_out(decision.hourly_gross, decision.hourly_net, decision.currency, data.pay),
         corrections=[CorrectionOut(**c) for c in new.corrections],
+        actual=ActualOut(bad_weather=data.bad_weather),
         opened_at=now,
         history=[_opened_event(now), *(EventOut(**e) for e in new.events)],
         declaration=declaration(None, [CorrectionOut(**c) for c in new.corrections]),
@@ -177,6 +181,7 @@ def actual(c: Contract | Shown) -> ActualOut:
         deliveries=c.deliveries,
         first_delivery_at=c.first_delivery_at,
         sent_home_early=c.sent_home_early,
+        bad_weather=c.bad_weather,
         cancelled_at=c.cancelled_at,
         cancel_reason=c.cancel_reason,
         distance_km=c.distance_km,
@@ -321,7 +326,7 @@ _CONTRACT_SHOWN = (
     "id", "shift_code", "status", "starts_at", "ends_at", "timezone", "zone", "agreement", "agreement_version",
     "minimum_paid_hours", "guaranteed_paid_hours", "hourly_gross", "hourly_net", "currency", "offered_pay",
     "opened_at", "actual_start", "actual_end", "deliveries", "first_delivery_at", "sent_home_early", "cancelled_at",
-    "cancel_reason", "distance_km", "bonus",
+    "cancel_reason", "distance_km", "bonus", "bad_weather",
 )  # fmt: skip
 _LATER_SHOWN: dict[str, tuple[Any, tuple[str, ...]]] = {
     "settlement": (Settlement, (*StatementOut.model_fields, "contract_id")),

@@ -13,12 +13,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from gateway.agreements.engine import Booking, Offer, OfferError, PayLine, ShiftOutcome, Worker, evaluate_shift
+from gateway.agreements.engine import (
+    Booking,
+    Offer,
+    OfferError,
+    PayLine,
+    ShiftOutcome,
+    WorkedBefore,
+    Worker,
+    counts_hours_before,
+    evaluate_shift,
+)
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.render import note_json
 from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
+from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of
 from gateway.domains.fund import service as fund
@@ -49,6 +60,7 @@ def outcome_of(contract: Contract, worker: Worker | None = None) -> ShiftOutcome
         distance_km=contract.distance_km,
         bonus=contract.bonus,
         worker=worker,
+        bad_weather=contract.bad_weather,
     )
 
 
@@ -92,6 +104,14 @@ def _student_hours_before(session: Session, member_number: str, contract: Contra
         )
     ).one()
     return Decimal(total)
+
+
+def worked_before_of(session: Session, agreement: Agreement, contract: Contract) -> WorkedBefore | None:
+    """The member's hours before this contract on every platform, when the agreement's overtime or limits read them
+    (else None: no query). Only contracts that started before it count, so re-settling gives the same result."""
+    if not counts_hours_before(agreement, contract.starts_at, at_booking=False):
+        return None
+    return contracts.worked_before(session, contract.rider_id, contract.starts_at, agreement.timezone, contract.id)
 
 
 def _line_json(line: PayLine) -> dict[str, Any]:
@@ -144,7 +164,9 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     """
     agreement = agreement_for(book, contract)
     try:
-        result = evaluate_shift(agreement, outcome_of(contract, worker_of(session, contract, agreement.timezone)))
+        before = worked_before_of(session, agreement, contract)
+        shift = outcome_of(contract, worker_of(session, contract, agreement.timezone))
+        result = evaluate_shift(agreement, shift, worked_before=before)
     except (OfferError, AgreementError) as exc:
         # Recorded facts that cannot be evaluated are a bug upstream, never the rider's loss: keep it visible.
         raise ServiceUnavailable(f"contract {contract.id} cannot be settled: {exc}") from exc

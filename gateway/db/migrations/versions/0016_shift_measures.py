@@ -1,10 +1,8 @@
 """shift measures: contract.distance_km and contract.bonus (sent with shift.ended); settlement.notes; member.employed_since
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
-
-(The time clauses' 0015_shift_conditions is chained between 0014 and this one when both are merged.)
 """
 
 from collections.abc import Sequence
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
