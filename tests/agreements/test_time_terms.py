@@ -120,7 +120,11 @@ def test_waiting_before_the_first_order_is_its_own_line_paid_once_and_never_unde
     agreements_dir: Path, percent: str, rate: Decimal
 ) -> None:
     path = agreements_dir / COOP / "agreement.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + WAITING.replace("PCT", percent), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace(
+        '  - {ref: "Art. 9", title: Guaranteed payment}\n',
+        '  - {ref: "Art. 8", title: Waiting time}\n  - {ref: "Art. 9", title: Guaranteed payment}\n',
+    )
+    path.write_text(text + WAITING.replace("PCT", percent), encoding="utf-8")
     agreement = AgreementBook.load(agreements_dir).get(COOP)
     assert agreement is not None
     start = datetime(2027, 1, 13, 12, tzinfo=BXL)
@@ -187,10 +191,13 @@ def test_a_holiday_region_the_calendar_does_not_know_is_named_with_the_ones_it_d
 
 
 def test_a_sunday_shift_cancelled_at_short_notice_pays_its_hours_but_no_premium(agreements_dir: Path) -> None:
+    # The agreement grades its cancellation pay (of the booked hours); this variant pays the minimum instead.
     paying = _variant(
         agreements_dir,
-        "counted_from: shift_start",
-        'counted_from: shift_start\n        short_notice_cancellation: {notice_hours: "24", pays: minimum}',
+        "        graded_cancellation:\n          of: booked\n          bands:\n"
+        '            - {notice_under_hours: "24", pays_percent: "100"}\n'
+        '            - {notice_under_hours: "48", pays_percent: "50"}\n',
+        '        short_notice_cancellation: {notice_hours: "24", pays: minimum}\n',
     )
     start = datetime(2027, 1, 17, 22, tzinfo=BXL)  # Sunday night
     st = evaluate_shift(paying, _shift(start, 4, cancelled_at=start - timedelta(hours=2)))
