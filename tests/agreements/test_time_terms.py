@@ -109,7 +109,7 @@ def test_overtime_pays_the_larger_of_the_days_and_the_weeks_never_both(agreement
 WAITING = """
   waiting_time:
     type: waiting_time
-    clause: "Art. 8 Waiting time"
+    clause: "Art. 11 Waiting time"
     values:
       2027-01-01: {percent: "PCT"}
 """
@@ -120,7 +120,9 @@ def test_waiting_before_the_first_order_is_its_own_line_paid_once_and_never_unde
     agreements_dir: Path, percent: str, rate: Decimal
 ) -> None:
     path = agreements_dir / COOP / "agreement.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + WAITING.replace("PCT", percent), encoding="utf-8")
+    # The clause is listed, as every clause the agreement's terms cite must be.
+    listed = path.read_text(encoding="utf-8").replace("\nterms:\n", '\n  - {ref: "Art. 11", title: Waiting time}\nterms:\n', 1)
+    path.write_text(listed + WAITING.replace("PCT", percent), encoding="utf-8")
     agreement = AgreementBook.load(agreements_dir).get(COOP)
     assert agreement is not None
     start = datetime(2027, 1, 13, 12, tzinfo=BXL)
@@ -130,7 +132,7 @@ def test_waiting_before_the_first_order_is_its_own_line_paid_once_and_never_unde
     # 80 % of 14.00 = 11.20 is under the 13.81 floor: the floor; 150 % = 21.00 is above it.
     assert lines["waiting_time"].rate == rate and lines["waiting_time"].hours == Decimal("0.5")
     assert lines["base"].hours == Decimal("3.5")  # the 4 h worked are paid once: 3.5 + 0.5
-    assert lines["waiting_time"].clause == "Art. 8 Waiting time"
+    assert lines["waiting_time"].clause == "Art. 11 Waiting time"
 
 
 def test_a_daily_limit_in_amend_mode_opens_the_contract_for_the_hours_left(agreements_dir: Path) -> None:
