@@ -60,8 +60,8 @@ ADAPTER = CoopCycleAdapter()
 PLUGIN = Plugin(
     __name__,
     adapter=ADAPTER,
-    models=(".models",),
-    jobs=(".jobs",),
+    models=(".models", ".shift_models"),
+    jobs=(".jobs", ".shift_jobs"),
     cli=".cli:coopcycle_app",
     settings=".settings:CoopCycleSettings",
     migrations="migrations",
