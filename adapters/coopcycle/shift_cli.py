@@ -3,13 +3,14 @@ and see what the planned-shifts mode did with each assignment."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from sqlmodel import Session, col, select
 
 from adapters.coopcycle.shift_models import CoopCyclePlanning, CoopCycleShiftAssignment
-from adapters.coopcycle.shifts import MODES, worked
+from adapters.coopcycle.shifts import MODES, unplanned, worked
 from gateway import host
 from gateway.db.engine import get_engine
 
@@ -53,9 +54,12 @@ def mode(
 
 
 def shifts(
-    slug: str, limit: Annotated[int, typer.Option(min=1, help="The most recent assignments first.")] = 50
+    slug: str,
+    limit: Annotated[int, typer.Option(min=1, help="The most recent assignments first.")] = 50,
+    days: Annotated[int, typer.Option(min=1, help="Look this many days back for unplanned deliveries.")] = 7,
 ) -> None:
-    """List the planned-shift assignments of a platform: status, contract code, worked times, note."""
+    """List a platform's planned-shift assignments (status, contract code, worked times, note) and the
+    deliveries that fell in no planned shift."""
     with Session(get_engine(), expire_on_commit=False) as session:
         platform = host.platform_named(session, slug, "coopcycle")
         if platform is None:
@@ -68,6 +72,7 @@ def shifts(
             .order_by(col(CoopCycleShiftAssignment.starts_at).desc())
             .limit(limit)
         ).all()
+        outside = unplanned(session, platform.id, host.utcnow() - timedelta(days=days))
     if planning is None or planning.mode != "shifts":
         typer.echo(f"{slug}: deliveries mode (`gateway coopcycle mode {slug} shifts --dispatcher ...` to change)")
     else:
@@ -81,3 +86,12 @@ def shifts(
             f"{r.shift_code}\t{r.status}\t{start:%Y-%m-%d %H:%M}–{end:%H:%M}Z\t"
             f"deliveries={'' if r.deliveries is None else r.deliveries}\t{r.note or ''}"
         )
+    if planning is not None and planning.mode == "shifts" and outside:
+        typer.secho(
+            f"{len(outside)} deliver{'y' if len(outside) == 1 else 'ies'} in no planned shift these {days} days "
+            "(not paid in this mode: plan the shift in CoopCycle to book it):",
+            fg=typer.colors.YELLOW,
+        )
+        for d in outside:
+            at = f"{d.started_at:%Y-%m-%d %H:%M}Z" if d.started_at else "?"
+            typer.echo(f"  {d.iri}\t{d.courier or '?'}\t{at}\t{d.status}")

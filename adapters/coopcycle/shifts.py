@@ -234,6 +234,36 @@ def evidence(
     return int(count), first
 
 
+def unplanned(session: Session, platform_id: int, since: datetime) -> list[CoopCycleDelivery]:
+    """Finished deliveries since `since` that fall in no planned shift of their courier: work the planned-shifts
+    mode does not pay until the coop plans it (`gateway coopcycle shifts` lists them)."""
+    done = session.exec(
+        select(CoopCycleDelivery)
+        .where(
+            CoopCycleDelivery.platform_id == platform_id,
+            col(CoopCycleDelivery.status).in_(FINISHED),
+            col(CoopCycleDelivery.started_at) >= since,
+        )
+        .order_by(col(CoopCycleDelivery.started_at))
+    ).all()
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    for row in session.exec(
+        select(CoopCycleShiftAssignment).where(
+            CoopCycleShiftAssignment.platform_id == platform_id,
+            col(CoopCycleShiftAssignment.status).in_(("booked", "ended")),
+            col(CoopCycleShiftAssignment.ends_at) >= since - timedelta(days=1),
+        )
+    ).all():
+        windows.setdefault(row.courier, []).append(worked(row))
+    return [
+        d
+        for d in done
+        if d.courier is None
+        or d.started_at is None
+        or not any(start <= d.started_at <= end for start, end in windows.get(d.courier, []))
+    ]
+
+
 def _new(
     session: Session, platform_id: int, a: PlannedAssignment, terms: ShiftTerms, now: datetime
 ) -> CoopCycleShiftAssignment:

@@ -334,6 +334,8 @@ def test_the_mode_is_chosen_per_platform_and_the_deliveries_mode_is_unchanged(
     week.until(t("12:00"))
     delivery(cc, planned, 301, "amina", "12:00", "12:20")
     delivery(cc, unplanned, 302, "bruno", "12:00", "12:20")
+    week.until(t("15:00"))
+    delivery(cc, planned, 303, "amina", "15:00", "15:20")  # after her shift: planned time only is booked
     week.until(t("16:30"))
     by_code = {c.shift_code: (c, s) for c, s in contracts(engine)}
     planned_contract, planned_pay = by_code["cc-shift-9-amina"]
@@ -349,3 +351,63 @@ def test_the_mode_is_chosen_per_platform_and_the_deliveries_mode_is_unchanged(
     assert hours(session_pay) == (Decimal("0.33"), Decimal("3.00"))
     assert hours(planned_pay) == (Decimal("3.00"), Decimal("3.00"))
     assert count_rows(engine, "coopcycle_session") == 1
+    # ...but it is not lost from sight: the operator's listing names it.
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        listed = runner.invoke(cli, ["coopcycle", "shifts", "coop-planned", "--days", "3650"])
+    finally:
+        get_settings.cache_clear()
+    assert listed.exit_code == 0, listed.output
+    assert "cc-shift-9-amina\tended" in listed.output
+    assert "1 delivery in no planned shift" in listed.output and "/api/deliveries/303\tamina" in listed.output
+    assert "/api/deliveries/301" not in listed.output
+
+
+def test_a_shift_moved_after_it_began_keeps_its_booking_and_pays_the_new_times(
+    coop: tuple[FakeCoopCycle, FakePlanning],
+    coop_platform: Callable[..., CoopCyclePlatform],
+    jobs: Callable[[str, datetime], int],
+    clock: Clock,
+    engine: Engine,
+) -> None:
+    _, planning = coop
+    coop_platform()
+    shifts_mode(engine, "coop-bxl", planning)
+    planning.plan(10, t("10:00"), t("13:00"), "amina")
+    week = Week(jobs, clock, t("09:00"))
+    week.until(t("11:00"))
+    planning.move(10, t("10:00"), t("14:00"))  # the dispatcher stretched the shift under way
+    week.until(t("16:00"))
+    [(contract, settlement)] = contracts(engine)
+    assert (contract.shift_code, contract.starts_at, contract.ends_at) == ("cc-shift-10-amina", t("10:00"), t("13:00"))
+    assert (contract.actual_start, contract.actual_end) == (t("10:00"), t("14:00"))
+    assert hours(settlement) == (Decimal("4.00"), Decimal("4.00"))
+    # Changed again once its contract ended: not applied, and said.
+    planning.report_time(10, "amina", t("10:00"), t("15:00"))
+    week.until(t("16:10"))
+    [row] = assignments(engine)
+    assert row.status == "ended" and row.note is not None and "after its contract ended" in row.note
+
+
+def test_an_agreement_may_count_a_planned_shifts_minimum_from_the_first_delivery(
+    coop: tuple[FakeCoopCycle, FakePlanning],
+    coop_platform: Callable[..., CoopCyclePlatform],
+    jobs: Callable[[str, datetime], int],
+    clock: Clock,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GATEWAY_COOPCYCLE_SHIFT_REPORTS_FIRST_DELIVERY", "true")
+    cc, planning = coop
+    app = coop_platform()
+    shifts_mode(engine, "coop-bxl", planning)
+    planning.plan(11, t("11:00"), t("14:00"), "amina")
+    week = Week(jobs, clock, t("10:00"))
+    week.until(t("12:00"))
+    delivery(cc, app, 401, "amina", "12:00", "12:20")
+    week.until(t("16:00"))
+    [(contract, settlement)] = contracts(engine)
+    assert (contract.deliveries, contract.first_delivery_at) == (1, t("12:00"))
+    # The 2016 agreement's "3 hours counted from the first delivery": 12:00 + 3 h, the hour before included.
+    assert hours(settlement) == (Decimal("3.00"), Decimal("4.00"))
