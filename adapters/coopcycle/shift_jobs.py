@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, or_, select
 
 from adapters.coopcycle import shifts
 from adapters.coopcycle.api import ApiError
 from adapters.coopcycle.models import CoopCycleAccount
-from adapters.coopcycle.planning import DispatcherSession, read_shifts
+from adapters.coopcycle.planning import DispatcherSession, PlannedAssignment, read_shifts
 from adapters.coopcycle.settings import settings_of
 from adapters.coopcycle.shift_models import CoopCyclePlanning, CoopCycleShiftAssignment
 from gateway.host import JobContext, claim_due, drain, intake_target, job
@@ -52,16 +53,27 @@ def poll_shifts(ctx: JobContext) -> int:
         except ApiError as exc:
             _failed(ctx, claim, str(exc))
             continue
-        now = ctx.now()
-        with Session(ctx.engine, expire_on_commit=False) as session:
-            target = intake_target(session, claim.platform_id, now)
-            if not target.insolvent:
-                feed = shifts.Feed(target, ctx.book, ctx.settings)
-                shifts.poll(session, feed, claim.platform_id, planned, terms, now)
-            _polled(session, claim.platform_id, now, None if not target.insolvent else "the platform is insolvent")
-            session.commit()
+        try:
+            _apply(ctx, claim, planned, terms)
+        except (OperationalError, InterfaceError):
+            raise  # the database failing is no platform's fault: the lease expires and the next run reads again
+        except Exception as exc:
+            # A planning this code cannot apply: said on the platform's row, and the other platforms go on.
+            log.exception("coopcycle shift planning of platform %s could not be applied", claim.platform_id)
+            _failed(ctx, claim, f"the planning read could not be applied: {exc!r}")
+            continue
         done += 1
     return done + end_shifts(ctx)
+
+
+def _apply(ctx: JobContext, claim: Claim, planned: list[PlannedAssignment], terms: shifts.ShiftTerms) -> None:
+    now = ctx.now()
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        target = intake_target(session, claim.platform_id, now)
+        if not target.insolvent:
+            shifts.poll(session, shifts.Feed(target, ctx.book, ctx.settings), claim.platform_id, planned, terms, now)
+        _polled(session, claim.platform_id, now, None if not target.insolvent else "the platform is insolvent")
+        session.commit()
 
 
 @job(SETTLE, every_seconds=60)

@@ -411,3 +411,31 @@ def test_an_agreement_may_count_a_planned_shifts_minimum_from_the_first_delivery
     assert (contract.deliveries, contract.first_delivery_at) == (1, t("12:00"))
     # The 2016 agreement's "3 hours counted from the first delivery": 12:00 + 3 h, the hour before included.
     assert hours(settlement) == (Decimal("3.00"), Decimal("4.00"))
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"roles": ("ROLE_USER", "ROLE_COURIER")}, "'gateway-dispatcher' is not a dispatcher"),
+        ({"password": "changed-by-the-coop"}, "refused the dispatcher 'gateway-dispatcher' (wrong password?)"),
+    ],
+)
+def test_a_login_that_cannot_read_the_planning_is_said_on_the_platform(
+    coop: tuple[FakeCoopCycle, FakePlanning],
+    coop_platform: Callable[..., CoopCyclePlatform],
+    jobs: Callable[[str, datetime], int],
+    engine: Engine,
+    change: dict[str, object],
+    says: str,
+) -> None:
+    _, planning = coop
+    coop_platform()
+    shifts_mode(engine, "coop-bxl", planning)
+    for key, value in change.items():
+        setattr(planning, key, value)
+    planning.plan(12, t("18:00"), t("21:00"), "amina")
+    assert jobs("coopcycle.poll_shifts", t("09:00")) == 0
+    with Session(engine) as s:
+        [row] = s.exec(select(CoopCyclePlanning)).all()
+    assert row.last_error is not None and says in row.last_error and row.polled_at is None
+    assert count_rows(engine, "contract") == 0
