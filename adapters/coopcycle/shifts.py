@@ -342,14 +342,28 @@ def _book(session: Session, feed: Feed, row: CoopCycleShiftAssignment, now: date
         )[:500]
         session.add(row)
         return
-    booked = ShiftBooked.model_validate(
-        {
-            "shift_code": row.shift_code,
-            "rider_id": row.courier,
-            "starts_at": row.starts_at.isoformat(),
-            "ends_at": row.ends_at.isoformat(),
-        }
-    )
+    host.lock_rider(session, rider_pk)  # two pollers must not book two overlapping shifts of one courier at once
+    clash = _overlapping(session, row)
+    if clash is not None:
+        # One working period, one contract: two planned shifts of one courier at the same hours are a planning
+        # mistake, and booking both would pay those hours twice. Held and said, until the planning is fixed.
+        row.status = "held"
+        row.note = f"overlaps {clash.shift_code} of the same courier: fix the planning in CoopCycle"[:500]
+        session.add(row)
+        return
+    try:
+        booked = ShiftBooked.model_validate(
+            {
+                "shift_code": row.shift_code,
+                "rider_id": row.courier,
+                "starts_at": row.starts_at.isoformat(),
+                "ends_at": row.ends_at.isoformat(),
+            }
+        )
+    except ValueError as exc:  # e.g. a window the canonical event refuses: held and said, the others go on
+        row.status, row.note = "held", f"cannot be booked: {exc}"[:500]
+        session.add(row)
+        return
     refused = feed.apply(session, f"coopcycle:{row.shift_code}:booked", booked, now)
     if refused is not None:
         row.status, row.note = "held", f"booking refused ({refused.status}): {refused.detail}"[:500]
@@ -357,6 +371,19 @@ def _book(session: Session, feed: Feed, row: CoopCycleShiftAssignment, now: date
         row.status, row.note = "booked", None
     session.add(row)
     session.flush()
+
+
+def _overlapping(session: Session, row: CoopCycleShiftAssignment) -> CoopCycleShiftAssignment | None:
+    return session.exec(
+        select(CoopCycleShiftAssignment).where(
+            CoopCycleShiftAssignment.platform_id == row.platform_id,
+            CoopCycleShiftAssignment.courier == row.courier,
+            CoopCycleShiftAssignment.id != row.id,
+            col(CoopCycleShiftAssignment.status).in_(("booked", "ended")),
+            col(CoopCycleShiftAssignment.starts_at) < row.ends_at,
+            col(CoopCycleShiftAssignment.ends_at) > row.starts_at,
+        )
+    ).first()
 
 
 def _cancel(session: Session, feed: Feed, row: CoopCycleShiftAssignment, reason: str, now: datetime) -> None:

@@ -439,3 +439,25 @@ def test_a_login_that_cannot_read_the_planning_is_said_on_the_platform(
         [row] = s.exec(select(CoopCyclePlanning)).all()
     assert row.last_error is not None and says in row.last_error and row.polled_at is None
     assert count_rows(engine, "contract") == 0
+
+
+def test_two_planned_shifts_of_one_courier_at_the_same_hours_book_one_contract(
+    coop: tuple[FakeCoopCycle, FakePlanning],
+    coop_platform: Callable[..., CoopCyclePlatform],
+    jobs: Callable[[str, datetime], int],
+    engine: Engine,
+) -> None:
+    _, planning = coop
+    coop_platform()
+    shifts_mode(engine, "coop-bxl", planning)
+    planning.plan(13, t("18:00"), t("21:00"), "amina")
+    planning.plan(14, t("20:00"), t("23:00"), "amina")  # a dispatcher's mistake: she cannot ride both
+    jobs("coopcycle.poll_shifts", t("09:00"))
+    first, second = assignments(engine)
+    assert (first.status, second.status) == ("booked", "held")
+    assert second.note == "overlaps cc-shift-13-amina of the same courier: fix the planning in CoopCycle"
+    assert count_rows(engine, "contract") == 1
+    planning.move(14, t("21:00"), t("23:00"))  # fixed: back to back
+    jobs("coopcycle.poll_shifts", t("09:05"))
+    assert [r.status for r in assignments(engine)] == ["booked", "booked"]
+    assert count_rows(engine, "contract") == 2
