@@ -50,14 +50,18 @@ class CoopCycleAdapter:
     def new_secret(self) -> str:
         return signature.new_secret()
 
+    def sign_test(self, secret: str, body: bytes, now: datetime, message_id: str | None = None) -> dict[str, str]:
+        # CoopCycle sends no id and no timestamp: the message id is derived from the body (notice.message_id).
+        return {"content-type": "application/json", signature.HEADER_NAME: signature.sign(secret, body)}
+
 
 ADAPTER = CoopCycleAdapter()
 # Everything CoopCycle adds to the gateway, found by gateway.plugins: nothing outside this package names it.
 PLUGIN = Plugin(
     __name__,
     adapter=ADAPTER,
-    models=(".models",),
-    jobs=(".jobs",),
+    models=(".models", ".shift_models"),
+    jobs=(".jobs", ".shift_jobs"),
     cli=".cli:coopcycle_app",
     settings=".settings:CoopCycleSettings",
     migrations="migrations",

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
+from adapters.coopcycle import shift_cli
 from adapters.coopcycle.models import CoopCycleAccount
 from adapters.coopcycle.queue import requeue_held
 from gateway import host
@@ -74,3 +75,8 @@ def enrol(
         held = requeue_held(session, platform.id, username, now)
         session.commit()
     typer.echo(f"{slug}: courier {username} enrolled; {held} held deliver{'y' if held == 1 else 'ies'} queued again")
+
+
+# The planned-shifts mode's commands live beside its code (shift_cli.py).
+coopcycle_app.command("mode")(shift_cli.mode)
+coopcycle_app.command("shifts")(shift_cli.shifts)

@@ -23,6 +23,7 @@ from adapters.coopcycle import sessions
 from adapters.coopcycle.api import TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
 from adapters.coopcycle.settings import settings_of
+from adapters.coopcycle.shifts import mode_of
 from gateway.host import (
     ClientCredentials,
     JobContext,
@@ -152,6 +153,9 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
         if intake.target.insolvent:
             d.last_error = "the platform is insolvent: its deliveries open no more contracts"
             session.commit()
+            return
+        if mode_of(session, d.platform_id) == "shifts":
+            session.commit()  # planned shifts book this platform's contracts; deliveries are evidence (shifts.py)
             return
         try:
             sessions.place(session, intake, d, now)
