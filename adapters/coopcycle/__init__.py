@@ -31,7 +31,7 @@ class CoopCycleAdapter:
         # CoopCycle signs no timestamp, so there is no tolerance window: a replay is answered from the
         # inbox (the id is derived from the body) and changes nothing.
         signature.verify(headers, body, secrets)
-        return VerifiedMessage(notice.message_id(body))
+        return VerifiedMessage(notice.message_id(body, now))
 
     def parse(self, body: bytes) -> CanonicalEvent:
         notice.parse(body)
@@ -41,7 +41,8 @@ class CoopCycleAdapter:
         from adapters.coopcycle.queue import enqueue  # the database side, imported only when used
 
         n = notice.parse(body)
-        enqueue(session, platform_id, n, now)
+        if not n.ignored:  # an ignored event is recorded by the intake (its 202 answer) and queues nothing
+            enqueue(session, platform_id, n, now)
         return Deferred(n.event)
 
     def validate_secret(self, secret: str) -> None:
