@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from adapters.coopcycle.models import CoopCycleDelivery
 from adapters.coopcycle.testing import notification, signed_headers
-from adapters.coopcycle.models import CoopCycleDelivery, CoopCycleSession
 from gateway.domains.contracts.models import Contract
 from tests.adapters.coopcycle.conftest import CoopCyclePlatform, FakeCoopCycle
-from tests.adapters.coopcycle.test_sessions import all_sessions, deliver, delivery, m
+from tests.adapters.coopcycle.test_sessions import all_sessions, delivery, m
 from tests.conftest import count_rows
 
 Jobs = Callable[[str, datetime], int]
@@ -34,7 +34,9 @@ def test_an_order_created_notification_is_accepted_and_recorded_as_ignored(
     app = coop_platform()
     body = notification("/api/orders/12", "order.created")
     r = app.client.post(
-        f"/v1/platforms/{app.slug}/webhooks", content=body, headers=signed_headers(app.secrets["delivery.completed"], body)
+        f"/v1/platforms/{app.slug}/webhooks",
+        content=body,
+        headers=signed_headers(app.secrets["delivery.completed"], body),
     )
     # Anything but 2xx makes CoopCycle retry three times and file the webhook as failed.
     assert r.status_code == 202, r.text
