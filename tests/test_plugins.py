@@ -38,6 +38,7 @@ def test_adapters_jobs_and_handlers_are_found_through_the_plugins() -> None:
         "contracts.settle",
         "coopcycle.close_sessions",
         "coopcycle.fetch",
+        "coopcycle.sweep",
         "invoices.issue",
         "outbox.dispatch",
         "payouts.execute",

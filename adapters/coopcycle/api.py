@@ -8,14 +8,18 @@ task's events (`name` such as task:assigned, task:started, task:done, task:faile
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
+from adapters.coopcycle.notice import DELIVERY_IRI
 from gateway.host import ClientCredentials, SendError, describe_transport_error
 
 TASK_IRI = re.compile(r"^/api/tasks/[1-9][0-9]{0,17}$")
@@ -25,7 +29,25 @@ TERMINAL = {"done", "failed", "cancelled"}
 
 
 class ApiError(Exception):
-    """The delivery could not be read now; the fetch is retried later. The message names no secret."""
+    """The delivery could not be read now; the fetch is retried later. The message names no secret.
+
+    `status` is CoopCycle's HTTP status when it answered (403/404: not this API app's delivery)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+NOT_MINE = {403, 404}
+MAX_PAGES = 20  # 15 deliveries a page (coopcycle-web's default): 300 deliveries a sweep per store
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A delivery as a store's listing shows it; `digest` changes whenever one of its tasks does."""
+
+    iri: str
+    digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +75,24 @@ class CoopCycleApi:
         pickup, dropoff = _task(doc, "pickup"), _task(doc, "dropoff")
         return facts_of(pickup["status"], dropoff["status"], self._events(pickup["@id"]), self._events(dropoff["@id"]))
 
+    def store_deliveries(self, store: str, since: datetime) -> list[Listed]:
+        """The store's deliveries whose pickup window starts after `since` (GET /api/stores/{id}/deliveries,
+        filtered on `pickup.after`, as coopcycle-web's own store dashboard asks), following `hydra:next`."""
+        path: str | None = f"{store}/deliveries?" + urlencode({"pickup.after[after]": since.isoformat()})
+        listed: list[Listed] = []
+        for _ in range(MAX_PAGES):
+            if path is None:
+                break
+            doc = self._get(path)
+            members = doc.get("hydra:member") if isinstance(doc, dict) else None
+            if not isinstance(members, list):
+                raise ApiError(f"GET {store}/deliveries: expected a collection")
+            listed += [_listed(m) for m in members]
+            view = doc.get("hydra:view")
+            nxt = view.get("hydra:next") if isinstance(view, dict) else None
+            path = nxt if isinstance(nxt, str) and nxt.startswith(f"{store}/deliveries?") else None
+        return listed
+
     def _events(self, task_iri: str) -> list[TaskEvent]:
         doc = self._get(f"{task_iri}/events")
         members = doc.get("hydra:member") if isinstance(doc, dict) else doc
@@ -68,11 +108,21 @@ class CoopCycleApi:
         except SendError as exc:  # the token endpoint failed
             raise ApiError(str(exc)) from exc
         if not response.is_success:
-            raise ApiError(f"GET {path} answered HTTP {response.status_code}")
+            raise ApiError(f"GET {path} answered HTTP {response.status_code}", response.status_code)
         try:
             return response.json()
         except ValueError as exc:
             raise ApiError(f"GET {path} answered a body that is not JSON") from exc
+
+
+def _listed(member: Any) -> Listed:
+    iri = member.get("@id") if isinstance(member, dict) else None
+    if not isinstance(iri, str) or not DELIVERY_IRI.match(iri):
+        raise ApiError("a listed delivery without an @id such as /api/deliveries/1")
+    tasks = [member.get(role) for role in ("pickup", "dropoff")]
+    # Status and assignee of each task, and whatever else the listing shows of them: any change is news.
+    digest = hashlib.sha256(json.dumps(tasks, sort_keys=True, default=str).encode()).hexdigest()
+    return Listed(iri, digest)
 
 
 def _task(doc: Any, role: str) -> dict[str, str]:

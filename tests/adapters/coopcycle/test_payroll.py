@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from adapters.coopcycle.models import CoopCycleDelivery
+from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery
 from adapters.coopcycle.testing import notification, signed_headers
 from gateway.domains.contracts.models import Contract
 from gateway.domains.settlement.models import Settlement
@@ -164,3 +164,88 @@ def test_a_delivery_running_past_the_hard_limit_continues_in_the_next_contract_w
     first, second = all_sessions(engine)
     assert (first.deliveries, second.deliveries) == (9, 1)
     assert delivery(engine, 10).session_id == second.id
+
+
+# --- 1. Missed notifications: the reconciliation sweep ---------------------------------------------------------
+
+# The scheduler's jobs, the close first: the worst order for a gateway that has just come back.
+TICK_JOBS = ("coopcycle.close_sessions", "coopcycle.sweep", "coopcycle.fetch", "contracts.close_stale")
+
+
+def test_an_hour_of_gateway_downtime_is_recovered_by_the_sweep_and_pays_the_day_as_if_it_never_happened(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app, cc = coop_platform(stores=(1,)), coopcycle
+    down = range(150, 210)  # 12:30 to 13:30: no webhook received, no job run; CoopCycle gives up after 7 s
+    ends: dict[int, int] = {}
+    for minute in range(0, 300, 5):
+        if minute % 30 == 0 and minute <= 240:  # a 20-minute delivery every half hour, 10:00 to 14:20
+            n = minute // 30 + 1
+            cc.create(n, m(minute))
+            cc.assign(n, "amina", m(minute))
+            cc.task_event(cc.pickup(n), "task:started", m(minute))
+            cc.task_event(cc.pickup(n), "task:done", m(minute + 5))
+            cc.task_event(cc.dropoff(n), "task:done", m(minute + 20))
+            ends[n] = minute + 20
+        if minute in down:
+            continue
+        for n in [n for n, end in ends.items() if end == minute]:
+            assert app.notify(n, "delivery.completed", at=m(minute)).status_code == 202
+        for name in TICK_JOBS:
+            jobs(name, m(minute))
+    for minute in range(300, 480, 5):
+        for name in TICK_JOBS:
+            jobs(name, m(minute))
+    settle(jobs, m(480))
+    # Deliveries 6 (12:30) and 7 (13:00) were never notified; the sweep read them when the gateway came back,
+    # before the session could close on its stale last activity (12:20). One working period, 10:00 to 14:20:
+    # one contract, 4 h 20 worked and paid (4.3333 h). Without the sweep: 10:00-12:20 paid 3 h, then 13:30-14:20
+    # paid 3 h again, and the two lost deliveries not counted.
+    assert paid(engine) == [(m(0), m(260), Decimal("4.3333"))]
+    [ws] = all_sessions(engine)
+    assert ws.deliveries == 9
+    assert cc.listings > 0
+
+
+def test_the_sweep_queues_only_what_changed_since_it_last_listed_it(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app, cc = coop_platform(stores=(1,)), coopcycle
+    deliver(cc, app, 1, start=0, end=20)
+    assert jobs("coopcycle.sweep", m(21)) == 1  # listed for the first time (the webhook told it, not the listing)
+    assert jobs("coopcycle.sweep", m(26)) == 0  # unchanged: no read
+    calls = cc.api_calls
+    assert jobs("coopcycle.sweep", m(31)) == 0 and cc.api_calls == calls + 1  # one listing, no delivery read
+    cc.task_event(cc.dropoff(1), "task:restored", m(32))
+    assert jobs("coopcycle.sweep", m(36)) == 1
+
+
+# --- 7. One courier, several stores: one rider ----------------------------------------------------------------
+
+
+def test_a_courier_delivering_for_two_stores_is_one_rider_with_one_contract(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app, cc = coop_platform(stores=(1, 2)), coopcycle
+    cc.create(1, m(0), store=1)
+    cc.create(2, m(25), store=2)
+    for n, start in ((1, 0), (2, 30)):
+        cc.assign(n, "amina", m(start))
+        cc.task_event(cc.pickup(n), "task:started", m(start))
+        cc.task_event(cc.dropoff(n), "task:done", m(start + 20))
+        assert app.notify(n, "delivery.completed", at=m(start + 20)).status_code == 202
+        jobs("coopcycle.fetch", m(start + 21))
+    # Store 2's delivery was refused to store 1's API app (403) and read with store 2's.
+    with Session(engine) as s:
+        by_store = {a.store: a.id for a in s.exec(select(CoopCycleAccount)).all()}
+    assert delivery(engine, 1).account_id == by_store["/api/stores/1"]
+    assert delivery(engine, 2).account_id == by_store["/api/stores/2"]
+    assert delivery(engine, 2).last_error is None
+    for minute in range(55, 200, 5):
+        jobs("coopcycle.sweep", m(minute))
+        jobs("coopcycle.close_sessions", m(minute))
+    settle(jobs, m(200))
+    assert count_rows(engine, "rider") == 1
+    assert paid(engine) == [(m(0), m(50), Decimal(3))]
+    [ws] = all_sessions(engine)
+    assert ws.deliveries == 2
