@@ -58,11 +58,22 @@ class TaskEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of the delivery's work done by one courier: the one assigned to the task under way then."""
+
+    courier: str
+    started_at: datetime
+    finished_at: datetime | None  # None: still under way
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryFacts:
     courier: str | None
     status: str  # todo, in_progress, done, failed, cancelled
     started_at: datetime | None
     finished_at: datetime | None
+    # Who did which part, in order; more than one when the delivery was reassigned while under way.
+    pieces: tuple[Piece, ...] = ()
 
 
 class CoopCycleApi:
@@ -188,4 +199,50 @@ def facts_of(
         finished_at = None  # cancelled before anyone worked on it: no worked time
     if started_at is None and finished_at is not None:
         started_at = finished_at
-    return DeliveryFacts(courier, status, started_at, finished_at)
+    pieces = _pieces(pickup, dropoff, started_at, finished_at) if started_at is not None else ()
+    if pieces:
+        courier = pieces[-1].courier
+    return DeliveryFacts(courier, status, started_at, finished_at, pieces)
+
+
+def _assignee(events: list[TaskEvent], at: datetime) -> str | None:
+    who = None
+    for e in sorted(events, key=lambda e: e.at):
+        if e.at > at:
+            break
+        if e.name == "task:assigned":
+            who = e.username
+        elif e.name == "task:unassigned":
+            who = None
+    return who
+
+
+def _pieces(
+    pickup: list[TaskEvent], dropoff: list[TaskEvent], start: datetime, end: datetime | None
+) -> tuple[Piece, ...]:
+    """Split the worked interval wherever the courier assigned to the task under way changes.
+
+    The pickup is under way until it is done (or failed), then the dropoff. Work nobody was assigned to is no
+    one's (it cannot happen in CoopCycle, which starts only an assigned task).
+    """
+    picked = min((e.at for e in pickup if e.name in ("task:done", "task:failed")), default=None)
+
+    def courier_at(t: datetime) -> str | None:
+        task, other = (pickup, dropoff) if picked is None or t < picked else (dropoff, pickup)
+        return _assignee(task, t) or _assignee(other, t)
+
+    cuts = {e.at for e in pickup + dropoff if e.name in ("task:assigned", "task:unassigned")}
+    if picked is not None:
+        cuts.add(picked)
+    bounds = [start, *sorted(c for c in cuts if start < c and (end is None or c < end))]
+    pieces: list[Piece] = []
+    for i, b in enumerate(bounds):
+        until = bounds[i + 1] if i + 1 < len(bounds) else end
+        who = courier_at(b)
+        if who is None:
+            continue
+        if pieces and pieces[-1].courier == who and pieces[-1].finished_at == b:
+            pieces[-1] = Piece(who, pieces[-1].started_at, until)
+        else:
+            pieces.append(Piece(who, b, until))
+    return tuple(pieces)

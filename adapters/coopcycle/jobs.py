@@ -231,6 +231,8 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
             session.commit()
             return
         try:
+            for handover in _handovers(session, d, facts):
+                sessions.place(session, intake, handover, now)
             sessions.place(session, intake, d, now)
         except sessions.SessionError as exc:
             # Nothing was written but the facts, which are kept: the courier is known by name meanwhile.
@@ -243,13 +245,48 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
 
 
 def _merge(d: CoopCycleDelivery, facts: DeliveryFacts) -> None:
-    if d.session_id is None or d.courier is None:
-        d.courier = facts.courier
+    last = facts.pieces[-1] if facts.pieces else None
+    if last is not None and d.session_id is not None and last.courier != d.courier:
+        # Reassigned while under way: the new courier's part is placed in their session (the earlier part
+        # stays with whoever did it: a handover row, see _handovers).
+        d.session_id = None
+    if last is not None:
+        d.courier, d.started_at = last.courier, last.started_at
+    else:
+        if d.session_id is None or d.courier is None:
+            d.courier = facts.courier
+        if facts.started_at is not None:
+            # A start, once seen, only moves earlier (a task restored and redone keeps its first start).
+            d.started_at = min(d.started_at, facts.started_at) if d.started_at else facts.started_at
     d.status = facts.status
-    if facts.started_at is not None:
-        # A start, once seen, only moves earlier (a task restored and redone keeps its first start).
-        d.started_at = min(d.started_at, facts.started_at) if d.started_at else facts.started_at
     d.finished_at = facts.finished_at if facts.status in TERMINAL else None
+
+
+HANDED_OVER = "handed_over"
+
+
+def _handovers(session: Session, d: CoopCycleDelivery, facts: DeliveryFacts) -> list[CoopCycleDelivery]:
+    """The parts of a reassigned delivery done by earlier couriers, one row each (`<iri>#<n>`): worked time of
+    the courier assigned when it was done. Never fetched themselves (no due time); not a delivery made."""
+    rows = []
+    for n, piece in enumerate(facts.pieces[:-1], 1):
+        iri = f"{d.iri}#{n}"
+        row = session.exec(
+            select(CoopCycleDelivery).where(
+                CoopCycleDelivery.platform_id == d.platform_id, CoopCycleDelivery.iri == iri
+            )
+        ).first()
+        row = row or CoopCycleDelivery(
+            platform_id=d.platform_id, iri=iri, last_event=HANDED_OVER, received_at=d.received_at
+        )
+        if row.courier != piece.courier:
+            row.session_id = None
+        row.courier, row.status = piece.courier, HANDED_OVER
+        row.started_at, row.finished_at, row.account_id = piece.started_at, piece.finished_at, d.account_id
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
 
 
 def _retry_later(ctx: JobContext, claim: Claim, error: str) -> None:

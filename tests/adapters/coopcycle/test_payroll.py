@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery
+from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
 from adapters.coopcycle.testing import notification, signed_headers
 from gateway.domains.contracts.models import Contract
 from gateway.domains.settlement.models import Settlement
@@ -249,3 +249,38 @@ def test_a_courier_delivering_for_two_stores_is_one_rider_with_one_contract(
     assert paid(engine) == [(m(0), m(50), Decimal(3))]
     [ws] = all_sessions(engine)
     assert ws.deliveries == 2
+
+
+# --- 3. Reassignment: the work is paid to whoever did it -------------------------------------------------------
+
+
+def test_a_delivery_reassigned_while_under_way_pays_each_courier_for_their_part(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app, cc = coop_platform(couriers=("amina", "bilal")), coopcycle
+    deliver(cc, app, 1, start=0, end=20)
+    jobs("coopcycle.fetch", m(21))
+    cc.create(2, m(25))
+    cc.assign(2, "amina", m(25))
+    cc.task_event(cc.pickup(2), "task:started", m(30))
+    assert app.notify(2, "delivery.started", at=m(30)).status_code == 202
+    jobs("coopcycle.fetch", m(31))  # placed in amina's session while she rides to the restaurant
+    # Her bike breaks down at 10:40: the dispatcher gives the delivery to bilal, who finishes it at 11:00.
+    cc.assign(2, "bilal", m(40))
+    assert app.notify(2, "delivery.assigned", at=m(40)).status_code == 202
+    jobs("coopcycle.fetch", m(41))
+    cc.task_event(cc.pickup(2), "task:done", m(48))
+    cc.task_event(cc.dropoff(2), "task:done", m(60))
+    assert app.notify(2, "delivery.completed", at=m(60)).status_code == 202
+    jobs("coopcycle.fetch", m(61))
+    for minute in range(65, 250, 5):
+        jobs("coopcycle.close_sessions", m(minute))
+    settle(jobs, m(250))
+    with Session(engine) as s:
+        by_rider = {
+            ws.courier: (ws.started_at, ws.ended_at, ws.deliveries) for ws in s.exec(select(CoopCycleSession)).all()
+        }
+    # amina: delivery 1 and her part of delivery 2 (10:30-10:40); bilal: 10:40 to the drop at 11:00, the delivery.
+    assert by_rider == {"amina": (m(0), m(40), 1), "bilal": (m(40), m(60), 1)}
+    # Each a contract paid the 3-hour minimum from their first work: 10:00-13:00 and 10:40-13:40.
+    assert paid(engine) == [(m(0), m(40), Decimal(3)), (m(40), m(60), Decimal(3))]
