@@ -94,6 +94,13 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
         ws = session.exec(
             select(CoopCycleSession).where(CoopCycleSession.id == delivery.session_id).with_for_update()
         ).one()
+        if ws.status != "open" and _last(delivery) > paid_until(ws, terms):
+            # E.g. a task restored and failed again after its session closed: the rest continues next.
+            host.lock_rider(session, ws.rider_id)
+            ws = _continuation(session, intake, ws, ws.rider_id, terms, now)
+            delivery.session_id = ws.id
+            session.add(delivery)
+            session.flush()
         _extend(session, ws, delivery, terms)
         return
     rider_pk = host.rider_pk(session, intake.target.id, delivery.courier)

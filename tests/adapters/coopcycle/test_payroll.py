@@ -284,3 +284,25 @@ def test_a_delivery_reassigned_while_under_way_pays_each_courier_for_their_part(
     assert by_rider == {"amina": (m(0), m(40), 1), "bilal": (m(40), m(60), 1)}
     # Each a contract paid the 3-hour minimum from their first work: 10:00-13:00 and 10:40-13:40.
     assert paid(engine) == [(m(0), m(40), Decimal(3)), (m(40), m(60), Decimal(3))]
+
+
+def test_work_reported_after_its_session_closed_continues_in_the_next_contract(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app, cc = coop_platform(), coopcycle  # no swept store: webhooks only
+    deliver(cc, app, 1, start=0, end=20)
+    cc.create(2, m(150))
+    cc.assign(2, "amina", m(150))
+    cc.task_event(cc.pickup(2), "task:started", m(150))
+    cc.task_event(cc.dropoff(2), "task:failed", m(170))
+    assert app.notify(2, "delivery.failed", at=m(170)).status_code == 202
+    jobs("coopcycle.fetch", m(171))
+    assert jobs("coopcycle.close_sessions", m(215)) == 1  # 10:00-12:50 closed, paid until 13:00
+    # Restored with no webhook, failed again at 13:40: the 40 minutes past 13:00 go on in the next contract.
+    cc.task_event(cc.dropoff(2), "task:restored", m(200))
+    cc.task_event(cc.dropoff(2), "task:failed", m(220))
+    assert app.notify(2, "delivery.failed", at=m(220)).status_code == 202
+    jobs("coopcycle.fetch", m(221))
+    first, second = all_sessions(engine)
+    assert (first.ended_at, second.started_at, second.last_activity_at) == (m(170), m(180), m(220))
+    assert delivery(engine, 2).session_id == second.id
