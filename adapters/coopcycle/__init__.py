@@ -4,7 +4,9 @@ A CoopCycle webhook only names a delivery (`{"data": {"object": "/api/deliveries
 this adapter is deferred: the request verifies the signature and queues the delivery (`defer`); the job
 `coopcycle.fetch` reads it from CoopCycle's API (OAuth2 client credentials) and turns the courier's
 deliveries into work sessions, each one contract (see sessions.py); `coopcycle.close_sessions` ends them.
-Couriers are riders enrolled with their CoopCycle username as rider id (`gateway coopcycle enrol`).
+`coopcycle.sweep` lists each store account's recent deliveries, so a lost webhook loses no worked time.
+Couriers are riders enrolled with their CoopCycle username as rider id (`gateway coopcycle enrol`), one rider
+per platform whichever of its stores they deliver for. docs/adapters.md, "Deliveries mode", has the rules.
 """
 
 from __future__ import annotations
