@@ -306,3 +306,22 @@ def test_work_reported_after_its_session_closed_continues_in_the_next_contract(
     first, second = all_sessions(engine)
     assert (first.ended_at, second.started_at, second.last_activity_at) == (m(170), m(180), m(220))
     assert delivery(engine, 2).session_id == second.id
+
+
+def test_a_store_that_cannot_be_swept_holds_its_sessions_open_only_until_the_hard_limit(
+    coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
+) -> None:
+    app = coop_platform(stores=(1,))
+    with Session(engine) as s:
+        account = s.exec(select(CoopCycleAccount)).one()
+        account.store = "/api/stores/2"  # a typo: store 1's API app may not list store 2 (403)
+        s.add(account)
+        s.commit()
+    deliver(coopcycle, app, 1, start=0, end=20)
+    jobs("coopcycle.fetch", m(21))
+    for minute in range(25, 290, 5):
+        jobs("coopcycle.sweep", m(minute))
+        assert jobs("coopcycle.close_sessions", m(minute)) == 0  # nothing proves no work was missed
+    assert jobs("coopcycle.close_sessions", m(290)) == 1  # the hard limit: closed on what is known
+    [ws] = all_sessions(engine)
+    assert ws.ended_at == m(20)
