@@ -45,7 +45,7 @@ log = logging.getLogger("gateway.coopcycle")
 
 BATCH = 20
 LEASE = timedelta(minutes=5)
-FETCH, CLOSE, SWEEP = "coopcycle.fetch", "coopcycle.close_sessions", "coopcycle.sweep"
+FETCH, CLOSE = "coopcycle.fetch", "coopcycle.close_sessions"
 CLIENTS = "coopcycle.clients"  # ctx.services key: API clients (and their cached tokens) by account
 
 

@@ -256,8 +256,9 @@ def _extend(session: Session, ws: CoopCycleSession, delivery: CoopCycleDelivery,
         ws.note = f"{delivery.iri} was reported after the session closed, within its paid window"
         session.add(ws)
         return
-    if delivery.started_at < ws.started_at:
+    if delivery.started_at < ws.started_at and not (ws.note or "").startswith("continues "):
         # The contract's start is a recorded fact by now: an earlier delivery reported late cannot move it.
+        # (A continuation starts inside its deliveries by design: its note says which contract it continues.)
         ws.note = f"{delivery.iri} started before the session and was reported late; the session starts later"
     ws.last_activity_at = max(ws.last_activity_at, last)
     ws.deliveries = _finished(session, ws.id)
