@@ -40,6 +40,7 @@ def test_adapters_jobs_and_handlers_are_found_through_the_plugins() -> None:
         "coopcycle.end_shifts",
         "coopcycle.fetch",
         "coopcycle.poll_shifts",
+        "coopcycle.sweep",
         "invoices.issue",
         "outbox.dispatch",
         "payouts.execute",

@@ -31,6 +31,11 @@ class CoopCycleSettings(BaseSettings):
         ge=3600,
         description="The booked window of a session's contract from its first delivery (the agreement's minimum).",
     )
+    sweep_lookback_seconds: int = Field(
+        default=43200,
+        ge=3600,
+        description="The sweep lists each store's deliveries whose pickup window starts within this past.",
+    )
     retry_schedule: list[int] = Field(
         default=[30, 120, 600, 1800, 3600],
         min_length=1,

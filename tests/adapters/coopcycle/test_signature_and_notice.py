@@ -78,7 +78,8 @@ def test_the_message_id_names_the_event_and_the_delivery_and_follows_the_bytes()
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        (notification("/api/deliveries/1", "order.created"), "data.event"),
+        (notification("/api/deliveries/1", "delivery.teleported"), "data.event"),
+        (notification("https://evil.example/api/orders/1", "order.created"), "data.object"),
         (notification("/api/orders/1", "delivery.completed"), "data.object"),
         (notification("https://evil.example/api/deliveries/1", "delivery.completed"), "data.object"),
         (notification("/api/deliveries/1/../../admin", "delivery.completed"), "data.object"),
