@@ -93,6 +93,21 @@ class DeferredAdapter(Adapter, Protocol):
         ...
 
 
+class WebhookSigner(Protocol):
+    """Optional: sign a body as the platform would, for `gateway webhook send` and the adapter's tests.
+
+    Returns the headers the platform sends with that body. `message_id` is used by schemes that carry one
+    (Standard Webhooks' `webhook-id`); a scheme whose id is derived from the body (CoopCycle) ignores it.
+    """
+
+    def sign_test(self, secret: str, body: bytes, now: datetime, message_id: str | None = None) -> dict[str, str]: ...
+
+
+def signer_of(adapter: Adapter) -> WebhookSigner | None:
+    """The adapter as a WebhookSigner when it offers one."""
+    return cast(WebhookSigner, adapter) if callable(getattr(adapter, "sign_test", None)) else None
+
+
 def deferred(adapter: Adapter) -> DeferredAdapter | None:
     """The adapter as a DeferredAdapter when it defers its webhooks (an attribute check: the hot path)."""
     return cast(DeferredAdapter, adapter) if callable(getattr(adapter, "defer", None)) else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -248,7 +247,7 @@ def platforms_add_secret(
         try:
             value = platforms.add_secret(session, platform, secret)
         except ValueError as exc:
-            _fail(f"invalid secret: {exc}")
+            _fail(f"invalid secret for a {platform.adapter} platform: {exc}")
             return
         audit(session, cli_actor(), "webhook_secret.added", f"platform:{slug}", utcnow())
         session.commit()
@@ -339,11 +338,11 @@ def webhook_send(
     platform: str,
     body_file: Annotated[Path, typer.Argument(help="JSON file with the event (or - for stdin).")],
     url: Annotated[str | None, typer.Option(help="Gateway base URL.")] = None,
-    webhook_id: Annotated[str | None, typer.Option("--id", help="webhook-id (default: a new one).")] = None,
+    webhook_id: Annotated[
+        str | None, typer.Option("--id", help="webhook-id, for schemes that carry one (default: a new one).")
+    ] = None,
 ) -> None:
-    """Sign a body with the platform's newest secret (Standard Webhooks) and POST it to the gateway."""
-    from gateway.signing import sign
-
+    """Sign a body with the platform's newest secret, in its adapter's scheme, and POST it to the gateway."""
     settings = get_settings()
     body = sys.stdin.buffer.read() if str(body_file) == "-" else body_file.read_bytes()
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -352,25 +351,27 @@ def webhook_send(
             _fail(f"no platform {platform!r}")
             return
         secret = platforms.active_secrets(session, p, utcnow())[0].secret
-    msg_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    ts = int(time.time())
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(ts),
-        "webhook-signature": sign(secret, msg_id, ts, body),
-    }
+    try:
+        headers = platforms.sign_as(p, secret, body, utcnow(), webhook_id)
+    except platforms.PlatformError as exc:
+        _fail(str(exc))
+        return
+    # A scheme without an id (CoopCycle's) has it derived from the body by the gateway: the answer names it.
+    msg_id = headers.get("webhook-id")
     base = url or f"http://{settings.host}:{settings.port}"
     try:
         resp = httpx.post(f"{base}/v1/platforms/{platform}/webhooks", content=body, headers=headers, timeout=30)
     except httpx.TransportError as exc:
         _fail(f"cannot reach the gateway at {base} ({exc}); is `./dev run` running?")
         return
-    typer.echo(f"HTTP {resp.status_code}  webhook-id {msg_id}")
     try:
-        typer.echo(json.dumps(resp.json(), indent=2, ensure_ascii=False))
+        answer = resp.json()
     except ValueError:
-        typer.echo(resp.text)
+        answer = None
+    if msg_id is None and isinstance(answer, dict) and isinstance(answer.get("webhook_id"), str):
+        msg_id = answer["webhook_id"]
+    typer.echo(f"HTTP {resp.status_code}  webhook-id {msg_id or '(none)'}")
+    typer.echo(resp.text if answer is None else json.dumps(answer, indent=2, ensure_ascii=False))
     if resp.status_code >= 400:
         raise typer.Exit(1)
 

@@ -4,7 +4,9 @@ A CoopCycle webhook only names a delivery (`{"data": {"object": "/api/deliveries
 this adapter is deferred: the request verifies the signature and queues the delivery (`defer`); the job
 `coopcycle.fetch` reads it from CoopCycle's API (OAuth2 client credentials) and turns the courier's
 deliveries into work sessions, each one contract (see sessions.py); `coopcycle.close_sessions` ends them.
-Couriers are riders enrolled with their CoopCycle username as rider id (`gateway coopcycle enrol`).
+`coopcycle.sweep` lists each store account's recent deliveries, so a lost webhook loses no worked time.
+Couriers are riders enrolled with their CoopCycle username as rider id (`gateway coopcycle enrol`), one rider
+per platform whichever of its stores they deliver for. docs/adapters.md, "Deliveries mode", has the rules.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class CoopCycleAdapter:
         # CoopCycle signs no timestamp, so there is no tolerance window: a replay is answered from the
         # inbox (the id is derived from the body) and changes nothing.
         signature.verify(headers, body, secrets)
-        return VerifiedMessage(notice.message_id(body))
+        return VerifiedMessage(notice.message_id(body, now))
 
     def parse(self, body: bytes) -> CanonicalEvent:
         notice.parse(body)
@@ -41,7 +43,8 @@ class CoopCycleAdapter:
         from adapters.coopcycle.queue import enqueue  # the database side, imported only when used
 
         n = notice.parse(body)
-        enqueue(session, platform_id, n, now)
+        if not n.ignored:  # an ignored event is recorded by the intake (its 202 answer) and queues nothing
+            enqueue(session, platform_id, n, now)
         return Deferred(n.event)
 
     def validate_secret(self, secret: str) -> None:
@@ -50,14 +53,18 @@ class CoopCycleAdapter:
     def new_secret(self) -> str:
         return signature.new_secret()
 
+    def sign_test(self, secret: str, body: bytes, now: datetime, message_id: str | None = None) -> dict[str, str]:
+        # CoopCycle sends no id and no timestamp: the message id is derived from the body (notice.message_id).
+        return {"content-type": "application/json", signature.HEADER_NAME: signature.sign(secret, body)}
+
 
 ADAPTER = CoopCycleAdapter()
 # Everything CoopCycle adds to the gateway, found by gateway.plugins: nothing outside this package names it.
 PLUGIN = Plugin(
     __name__,
     adapter=ADAPTER,
-    models=(".models",),
-    jobs=(".jobs",),
+    models=(".models", ".shift_models"),
+    jobs=(".jobs", ".shift_jobs"),
     cli=".cli:coopcycle_app",
     settings=".settings:CoopCycleSettings",
     migrations="migrations",

@@ -1,9 +1,14 @@
-"""The CoopCycle jobs: fetch notified deliveries from the API, and close idle work sessions.
+"""The CoopCycle jobs: fetch notified deliveries from the API, sweep for what no webhook said, close sessions.
 
 The webhook request only queued the delivery (DESIGN.md: no outbound HTTP inside it). `coopcycle.fetch`
 leases due deliveries in one short transaction, reads each from the API outside any transaction, then
 applies what it read in a transaction of its own, feeding canonical events to the inbox. Several gateway
 processes can run it: leases are claimed with FOR UPDATE SKIP LOCKED, and a crashed lease expires.
+
+CoopCycle gives up on a webhook after three retries within seconds, so a webhook is an accelerator, not the only
+source: `coopcycle.sweep` lists each store account's recent deliveries and queues any it has not seen as they
+are now. A session closes only once every swept account of its platform has been read past its closing time,
+so a gateway that was down closes nothing on what it missed.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, exists, or_, select, update
 
 from adapters.coopcycle import sessions
-from adapters.coopcycle.api import TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
+from adapters.coopcycle.api import NOT_MINE, TERMINAL, ApiError, CoopCycleApi, DeliveryFacts
 from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopCycleSession
+from adapters.coopcycle.queue import enqueue_listed
 from adapters.coopcycle.settings import settings_of
+from adapters.coopcycle.shifts import mode_of
 from gateway.host import (
     ClientCredentials,
     JobContext,
@@ -50,6 +57,7 @@ class Claim:
     iri: str
     notices: int
     attempts: int
+    account_id: int | None
 
 
 @job("coopcycle.fetch", every_seconds=30)
@@ -83,15 +91,62 @@ def close_sessions(ctx: JobContext) -> int:
         except Problem as exc:
             _close_refused(ws, exc, now)  # anything else raised sets the session aside (gateway.jobs.drain)
 
+    hard_limit = sessions.SessionTerms.of(settings_of(ctx), ctx.settings).hard_limit
     return drain(
         ctx,
         CLOSE,
         CoopCycleSession,
-        lambda now: [col(CoopCycleSession.status) == "open", col(CoopCycleSession.closes_at) <= now],
+        lambda now: [
+            col(CoopCycleSession.status) == "open",
+            col(CoopCycleSession.closes_at) <= now,
+            # Not on what a missed webhook may still change; at the hard limit, whatever the sweep knows.
+            or_(_swept_past_close(), col(CoopCycleSession.started_at) <= now - hard_limit),
+        ],
         col(CoopCycleSession.closes_at),
         close,
         batch=BATCH,
     )
+
+
+def _swept_past_close() -> Any:
+    """No swept account of the session's platform is behind its closing time."""
+    return ~exists().where(
+        col(CoopCycleAccount.platform_id) == col(CoopCycleSession.platform_id),
+        col(CoopCycleAccount.store).is_not(None),
+        or_(
+            col(CoopCycleAccount.swept_until).is_(None),
+            col(CoopCycleAccount.swept_until) < col(CoopCycleSession.closes_at),
+        ),
+    )
+
+
+@job("coopcycle.sweep", every_seconds=300)
+def sweep(ctx: JobContext) -> int:
+    """List each store account's recent deliveries, queue any change no webhook told of, and read them."""
+    now = ctx.now()
+    since = now - timedelta(seconds=settings_of(ctx).sweep_lookback_seconds)
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        accounts = session.exec(
+            select(CoopCycleAccount).where(col(CoopCycleAccount.store).is_not(None)).order_by(col(CoopCycleAccount.id))
+        ).all()
+    queued, swept = 0, []
+    for account in accounts:
+        assert account.id is not None and account.store is not None
+        try:
+            listed = _api(ctx, account).store_deliveries(account.store, since)
+        except ApiError as exc:
+            log.warning("coopcycle sweep of %s failed: %s", account.store, exc)  # tried again next run
+            continue
+        with Session(ctx.engine) as session:
+            queued += enqueue_listed(session, account.platform_id, account.id, listed, now)
+            session.commit()
+        swept.append(account.id)
+    fetch_deliveries(ctx)  # what was queued is read and placed before the sweep counts as done
+    if swept:
+        with Session(ctx.engine) as session:
+            session.execute(update(CoopCycleAccount).where(col(CoopCycleAccount.id).in_(swept)).values(swept_until=now))
+            session.commit()
+    return queued
 
 
 def _close_refused(ws: CoopCycleSession, exc: Problem, now: datetime) -> None:
@@ -124,14 +179,37 @@ def _lease(ctx: JobContext) -> list[Claim]:
             d.fetch_due_at = now + LEASE
             d.fetch_attempts += 1
             session.add(d)
-            claims.append(Claim(d.id, d.platform_id, d.iri, d.notices, d.fetch_attempts))
+            claims.append(Claim(d.id, d.platform_id, d.iri, d.notices, d.fetch_attempts, d.account_id))
         session.commit()
     return claims
 
 
+def _read(ctx: JobContext, claim: Claim) -> tuple[int, DeliveryFacts]:
+    """The delivery as the store account that can read it sees it (each store's API app sees only its own)."""
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        accounts = list(
+            session.exec(
+                select(CoopCycleAccount)
+                .where(CoopCycleAccount.platform_id == claim.platform_id)
+                .order_by(col(CoopCycleAccount.id))
+            ).all()
+        )
+    if not accounts:
+        raise ApiError("no CoopCycle API account for this platform: run `gateway coopcycle connect`")
+    accounts.sort(key=lambda a: a.id != claim.account_id)  # the account that read it before, first
+    for account in accounts:
+        assert account.id is not None
+        try:
+            return account.id, _api(ctx, account).delivery(claim.iri)
+        except ApiError as exc:
+            if exc.status not in NOT_MINE or len(accounts) == 1:
+                raise
+    raise ApiError(f"none of the platform's {len(accounts)} store accounts may read {claim.iri} (HTTP 403/404)")
+
+
 def _fetch(ctx: JobContext, claim: Claim) -> None:
     try:
-        facts = _api(ctx, claim.platform_id).delivery(claim.iri)
+        account_id, facts = _read(ctx, claim)
     except ApiError as exc:
         _retry_later(ctx, claim, str(exc))
         return
@@ -139,7 +217,7 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
     with Session(ctx.engine, expire_on_commit=False) as session:
         d = session.exec(select(CoopCycleDelivery).where(CoopCycleDelivery.id == claim.id).with_for_update()).one()
         _merge(d, facts)
-        d.fetched_at, d.last_error, d.fetch_attempts = now, None, 0
+        d.fetched_at, d.last_error, d.fetch_attempts, d.account_id = now, None, 0, account_id
         if d.notices > claim.notices:
             d.fetch_due_at = now  # notified again while it was being read: read it again
         elif d.status == "in_progress":
@@ -153,7 +231,12 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
             d.last_error = "the platform is insolvent: its deliveries open no more contracts"
             session.commit()
             return
+        if mode_of(session, d.platform_id) == "shifts":
+            session.commit()  # planned shifts book this platform's contracts; deliveries are evidence (shifts.py)
+            return
         try:
+            for handover in _handovers(session, d, facts):
+                sessions.place(session, intake, handover, now)
             sessions.place(session, intake, d, now)
         except sessions.SessionError as exc:
             # Nothing was written but the facts, which are kept: the courier is known by name meanwhile.
@@ -166,13 +249,48 @@ def _fetch(ctx: JobContext, claim: Claim) -> None:
 
 
 def _merge(d: CoopCycleDelivery, facts: DeliveryFacts) -> None:
-    if d.session_id is None or d.courier is None:
-        d.courier = facts.courier
+    last = facts.pieces[-1] if facts.pieces else None
+    if last is not None and d.session_id is not None and last.courier != d.courier:
+        # Reassigned while under way: the new courier's part is placed in their session (the earlier part
+        # stays with whoever did it: a handover row, see _handovers).
+        d.session_id = None
+    if last is not None:
+        d.courier, d.started_at = last.courier, last.started_at
+    else:
+        if d.session_id is None or d.courier is None:
+            d.courier = facts.courier
+        if facts.started_at is not None:
+            # A start, once seen, only moves earlier (a task restored and redone keeps its first start).
+            d.started_at = min(d.started_at, facts.started_at) if d.started_at else facts.started_at
     d.status = facts.status
-    if facts.started_at is not None:
-        # A start, once seen, only moves earlier (a task restored and redone keeps its first start).
-        d.started_at = min(d.started_at, facts.started_at) if d.started_at else facts.started_at
     d.finished_at = facts.finished_at if facts.status in TERMINAL else None
+
+
+HANDED_OVER = "handed_over"
+
+
+def _handovers(session: Session, d: CoopCycleDelivery, facts: DeliveryFacts) -> list[CoopCycleDelivery]:
+    """The parts of a reassigned delivery done by earlier couriers, one row each (`<iri>#<n>`): worked time of
+    the courier assigned when it was done. Never fetched themselves (no due time); not a delivery made."""
+    rows = []
+    for n, piece in enumerate(facts.pieces[:-1], 1):
+        iri = f"{d.iri}#{n}"
+        row = session.exec(
+            select(CoopCycleDelivery).where(
+                CoopCycleDelivery.platform_id == d.platform_id, CoopCycleDelivery.iri == iri
+            )
+        ).first()
+        row = row or CoopCycleDelivery(
+            platform_id=d.platform_id, iri=iri, last_event=HANDED_OVER, received_at=d.received_at
+        )
+        if row.courier != piece.courier:
+            row.session_id = None
+        row.courier, row.status = piece.courier, HANDED_OVER
+        row.started_at, row.finished_at, row.account_id = piece.started_at, piece.finished_at, d.account_id
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
 
 
 def _retry_later(ctx: JobContext, claim: Claim, error: str) -> None:
@@ -192,11 +310,7 @@ def _hold(d: CoopCycleDelivery, claim: Claim, error: str, schedule: list[int], n
     log.warning("coopcycle fetch of %s failed (attempt %d): %s", claim.iri, claim.attempts, error)
 
 
-def _api(ctx: JobContext, platform_id: int) -> CoopCycleApi:
-    with Session(ctx.engine) as session:
-        account = session.exec(select(CoopCycleAccount).where(CoopCycleAccount.platform_id == platform_id)).first()
-    if account is None:
-        raise ApiError("no CoopCycle API account for this platform: run `gateway coopcycle connect`")
+def _api(ctx: JobContext, account: CoopCycleAccount) -> CoopCycleApi:
     clients: dict[str, CoopCycleApi] = ctx.services.setdefault(CLIENTS, {})
     key = hashlib.sha256(
         f"{account.base_url}\0{account.client_id}\0{account.client_secret}\0{account.scope}".encode()

@@ -12,18 +12,28 @@ from gateway.db.types import UTCDateTime
 
 
 class CoopCycleAccount(SQLModel, table=True):
-    """How the gateway reaches one platform's CoopCycle API: OAuth2 client credentials (an "API app")."""
+    """How the gateway reaches one platform's CoopCycle API: OAuth2 client credentials (an "API app").
+
+    Each store's API app has its own OAuth client and sees only that store's deliveries, so one CoopCycle
+    instance serving several stores is one platform with one account per store; its couriers are one rider each.
+    """
 
     __tablename__ = "coopcycle_account"
+    __table_args__ = (UniqueConstraint("platform_id", "client_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="CASCADE")], unique=True)
+    platform_id: int = Field(sa_column_args=[ForeignKey("platform.id", ondelete="CASCADE")])
     base_url: str = Field(sa_type=String(300), description="e.g. https://acme.coopcycle.org")
     client_id: str = Field(sa_type=String(200))
     # Like webhook secrets, needed in clear to authenticate; it never leaves the database but to the token URL.
     client_secret: str = Field(sa_type=String(200))
     scope: str = Field(default="tasks deliveries", sa_type=String(200))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The sweep (`coopcycle.sweep`) lists this store's recent deliveries, so a lost webhook loses nothing.
+    store: str | None = Field(default=None, sa_type=String(64), description="The store's IRI, e.g. /api/stores/1.")
+    swept_until: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Every change before this instant has been read and placed."
+    )
 
 
 class CoopCycleDelivery(SQLModel, table=True):
@@ -58,6 +68,13 @@ class CoopCycleDelivery(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     session_id: int | None = Field(
         default=None, sa_column_args=[ForeignKey("coopcycle_session.id", ondelete="RESTRICT")], index=True
+    )
+    # The account (store API app) that can read it: learnt at the first successful read, or from the sweep.
+    account_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("coopcycle_account.id", ondelete="SET NULL")]
+    )
+    listed: str | None = Field(
+        default=None, sa_type=String(64), description="Digest of its tasks as the sweep last listed them."
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from adapters import jsonbody
 from adapters.base import PayloadError, refused_json
@@ -25,14 +26,26 @@ DELIVERY_EVENTS = frozenset(
         "delivery.failed",
     }
 )
+# Subscribable in coopcycle-web (src/Entity/Webhook.php::EVENTS) but naming no worked time: answered 2xx and
+# recorded as ignored, because any other answer makes CoopCycle retry it and file it as failed.
+IGNORED_EVENTS = frozenset({"order.created"})
 # The IRI ends up in a URL the gateway calls: only this exact shape is accepted.
 DELIVERY_IRI = re.compile(r"^/api/deliveries/[1-9][0-9]{0,17}$")
+# What an ignored event names (e.g. /api/orders/1): never called, only recorded.
+OTHER_IRI = re.compile(r"^/api/[a-z_]{1,40}/[1-9][0-9]{0,17}$")
+# CoopCycle retries a failed webhook 3 times (1 s, 2 s, 4 s: config/packages/messenger.yaml) with the same bytes.
+# Bytes alike within this window are one notification (a replay); later, the same bytes are news again.
+RETRY_WINDOW_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
     event: str
-    delivery: str  # the delivery's IRI, e.g. /api/deliveries/1
+    delivery: str  # the delivery's IRI, e.g. /api/deliveries/1 (or what an ignored event names)
+
+    @property
+    def ignored(self) -> bool:
+        return self.event in IGNORED_EVENTS
 
 
 def _json(body: bytes) -> object:
@@ -52,9 +65,13 @@ def parse(body: bytes) -> Notice:
         )
     event, iri = data.get("event"), data.get("object")
     errors = []
-    if not isinstance(event, str) or event not in DELIVERY_EVENTS:
-        errors.append({"location": "data.event", "message": f"expected one of {', '.join(sorted(DELIVERY_EVENTS))}"})
-    if not isinstance(iri, str) or not DELIVERY_IRI.match(iri):
+    known = DELIVERY_EVENTS | IGNORED_EVENTS
+    if not isinstance(event, str) or event not in known:
+        errors.append({"location": "data.event", "message": f"expected one of {', '.join(sorted(known))}"})
+    if isinstance(event, str) and event in IGNORED_EVENTS:
+        if not isinstance(iri, str) or not OTHER_IRI.match(iri):
+            errors.append({"location": "data.object", "message": "expected an IRI such as /api/orders/1"})
+    elif not isinstance(iri, str) or not DELIVERY_IRI.match(iri):
         errors.append({"location": "data.object", "message": "expected a delivery IRI such as /api/deliveries/1"})
     if errors:
         raise PayloadError("; ".join(f"{e['location']}: {e['message']}" for e in errors), errors=errors)
@@ -62,15 +79,20 @@ def parse(body: bytes) -> Notice:
     return Notice(event, iri)
 
 
-def message_id(body: bytes) -> str:
-    """CoopCycle sends no webhook id; its retries resend the same bytes, so the id is derived from them.
+def message_id(body: bytes, now: datetime | None = None) -> str:
+    """CoopCycle sends no webhook id; its retries resend the same bytes within seconds, so the id is derived from
+    the bytes and the retry window they arrived in.
 
-    `delivery.completed:/api/deliveries/1:<16 hex of SHA-256>` when the body names a delivery, else
-    `sha256:<hex>` (such a body is refused later as malformed or invalid, and nothing is stored).
+    `delivery.completed:/api/deliveries/1:<16 hex of SHA-256>:<window>` when the body names a delivery (an ignored
+    event's id starts with `ignored:`), else `sha256:<hex>` (refused later as malformed or invalid; nothing is
+    stored). A retry straddling two windows is accepted twice, which is harmless: the fetch reads the delivery's
+    current state, so reading it twice applies each fact once. Missing the second of two real events would not be.
     """
     digest = hashlib.sha256(body).hexdigest()
     try:
         notice = parse(body)
     except PayloadError:
         return f"sha256:{digest}"
-    return f"{notice.event}:{notice.delivery}:{digest[:16]}"
+    window = "" if now is None else f":{int(now.timestamp()) // RETRY_WINDOW_SECONDS}"
+    prefix = "ignored:" if notice.ignored else ""
+    return f"{prefix}{notice.event}:{notice.delivery}:{digest[:16]}{window}"

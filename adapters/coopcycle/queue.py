@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session, col, select, update
 
+from adapters.coopcycle.api import Listed
 from adapters.coopcycle.models import CoopCycleDelivery
 from adapters.coopcycle.notice import Notice
 from gateway.db.upsert import insert_for
@@ -50,3 +51,50 @@ def requeue_held(session: Session, platform_id: int, courier: str, now: datetime
         .values(fetch_due_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def enqueue_listed(session: Session, platform_id: int, account_id: int, listed: list[Listed], now: datetime) -> int:
+    """Queue what the sweep listed, unless it is exactly as last listed: as a notification would, read it now."""
+    table = CoopCycleDelivery.__table__  # type: ignore[attr-defined]
+    queued = 0
+    # Oldest first (the listing is newest first): rows due at the same instant are read in id order, and a
+    # courier's deliveries are placed in the order they were worked, so an earlier one extends a session before
+    # a later one is judged against it.
+    iris = [item.iri for item in listed]
+    seen = dict(
+        session.execute(
+            select(CoopCycleDelivery.iri, CoopCycleDelivery.listed).where(
+                col(CoopCycleDelivery.platform_id) == platform_id, col(CoopCycleDelivery.iri).in_(iris)
+            )
+        ).all()
+    )
+    for item in sorted(listed, key=lambda i: int(i.iri.rsplit("/", 1)[1])):
+        if item.iri in seen and seen[item.iri] == item.digest:
+            continue  # exactly as last listed: nothing new to read
+        stmt = insert_for(session, table).values(
+            platform_id=platform_id,
+            iri=item.iri,
+            last_event="sweep",
+            notices=1,
+            received_at=now,
+            fetch_due_at=now,
+            fetch_attempts=0,
+            status="todo",
+            account_id=account_id,
+            listed=item.digest,
+        )
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["platform_id", "iri"],
+                set_={
+                    "notices": table.c.notices + 1,
+                    "fetch_due_at": now,
+                    "account_id": account_id,
+                    "listed": item.digest,
+                },
+                # Another sweep may have listed it meanwhile: the digest compared in the statement decides.
+                where=table.c.listed.is_distinct_from(item.digest),
+            )
+        )
+        queued += 1
+    return queued

@@ -3,12 +3,16 @@
 - The first delivery of a session opens it: `shift.booked` (from the delivery's start, for the booked
   window, by default the agreement's 3 hours) and `shift.started` at that start. The agreement counts its
   minimum from the first delivery; the contract never sees a price per delivery, so no per-trip pay exists.
-- A later delivery of the same courier that starts within the idle gap of the session's last activity
-  belongs to it and extends it. A failed delivery is worked time like a completed one.
+- A later delivery of the same courier that starts within the session's paid window (its first 3 hours: the
+  minimum pays them anyway) or within the idle gap of its last activity belongs to it and extends it: a
+  rider's continuous working period is one contract, never two whose paid windows overlap. A failed delivery
+  is worked time like a completed one.
 - The session closes (`shift.ended` at its last activity, with the deliveries count and first_delivery_at)
-  once the idle gap has passed with no work, or at its hard limit: the booked end plus the close grace of
-  `contracts.close_stale`, less a margin, so the gateway's own scheduler never closes it "as booked" first.
-  A delivery after that opens a new session.
+  once its paid window is over and the idle gap has passed with no work, or at its hard limit: the booked end
+  plus the close grace of `contracts.close_stale`, less a margin, so the gateway's own scheduler never closes it
+  "as booked" first. Worked time is never dropped: a delivery still under way at the hard limit, or one that
+  ran past a closed session's end, continues in a new session that starts where the closed one's paid window
+  ends (no overlap, no gap). A delivery after that opens a new session.
 """
 
 from __future__ import annotations
@@ -90,6 +94,13 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
         ws = session.exec(
             select(CoopCycleSession).where(CoopCycleSession.id == delivery.session_id).with_for_update()
         ).one()
+        if ws.status != "open" and _last(delivery) > paid_until(ws, terms):
+            # E.g. a task restored and failed again after its session closed: the rest continues next.
+            host.lock_rider(session, ws.rider_id)
+            ws = _continuation(session, intake, ws, ws.rider_id, terms, now)
+            delivery.session_id = ws.id
+            session.add(delivery)
+            session.flush()
         _extend(session, ws, delivery, terms)
         return
     rider_pk = host.rider_pk(session, intake.target.id, delivery.courier)
@@ -102,28 +113,81 @@ def place(session: Session, intake: Intake, delivery: CoopCycleDelivery, now: da
     host.lock_rider(session, rider_pk)
     found = _session_for(session, intake.target.id, delivery.courier, delivery.started_at, terms)
     ws = found or _open(session, intake, rider_pk, delivery.courier, delivery.started_at, terms, now)
+    if ws.status != "open" and _last(delivery) > paid_until(ws, terms):
+        # Late news of work that ran past a closed contract: what is past its paid window continues next.
+        ws = _continuation(session, intake, ws, rider_pk, terms, now)
     delivery.session_id = ws.id
     session.add(delivery)
     session.flush()
     _extend(session, ws, delivery, terms)
 
 
+def paid_until(ws: CoopCycleSession, terms: SessionTerms) -> datetime:
+    """The end of the session's paid window: its booked minimum, or its last activity when it worked longer."""
+    return max(ws.started_at + terms.booked, ws.ended_at or ws.last_activity_at)
+
+
+def _last(delivery: CoopCycleDelivery) -> datetime:
+    assert delivery.started_at is not None
+    return max(delivery.started_at, delivery.finished_at or delivery.started_at)
+
+
+def _continuation(
+    session: Session, intake: Intake, ws: CoopCycleSession, rider_pk: int, terms: SessionTerms, now: datetime
+) -> CoopCycleSession:
+    """The session that takes over where the closed `ws` is paid until: found, or opened there."""
+    start = paid_until(ws, terms)
+    found = _session_for(session, ws.platform_id, ws.courier, start, terms)
+    if found is not None and found.id != ws.id and found.started_at >= start:
+        return found
+    nxt = _open(session, intake, rider_pk, ws.courier, start, terms, now)
+    nxt.note = f"continues {ws.shift_code}: work went on past its end"
+    session.add(nxt)
+    return nxt
+
+
 def close(session: Session, intake: Intake, ws: CoopCycleSession, now: datetime) -> None:
-    """End the session's shift at its last activity. Flushes; raises a Problem if the contract refuses it."""
+    """End the session's shift at its last activity. Flushes; raises a Problem if the contract refuses it.
+
+    At the hard limit with a delivery still under way, the shift ends at the limit (the courier was working
+    until then) and the deliveries under way continue in a session that starts there: no minute is dropped.
+    """
     assert ws.id is not None
+    under_way = _under_way(session, ws.id)
+    end = ws.last_activity_at
+    if under_way:
+        end = max(end, min(now, ws.started_at + intake.terms.hard_limit))
     deliveries = _finished(session, ws.id)
     data = ShiftEnded.model_validate(
         {
             "shift_code": ws.shift_code,
-            "at": ws.last_activity_at.isoformat(),
+            "at": end.isoformat(),
             "deliveries": deliveries,
             "first_delivery_at": ws.started_at.isoformat(),
         }
     )
     intake.apply(session, f"coopcycle:{ws.shift_code}:ended", data, now)
-    ws.status, ws.deliveries, ws.ended_at, ws.closed_at = "closed", deliveries, ws.last_activity_at, now
+    ws.status, ws.deliveries, ws.last_activity_at, ws.ended_at, ws.closed_at = "closed", deliveries, end, end, now
     session.add(ws)
     session.flush()
+    if under_way:
+        nxt = _continuation(session, intake, ws, ws.rider_id, intake.terms, now)
+        for d in under_way:
+            d.session_id = nxt.id
+            session.add(d)
+        session.flush()
+        for d in under_way:
+            _extend(session, nxt, d, intake.terms)
+
+
+def _under_way(session: Session, session_id: int) -> list[CoopCycleDelivery]:
+    return list(
+        session.exec(
+            select(CoopCycleDelivery).where(
+                CoopCycleDelivery.session_id == session_id, CoopCycleDelivery.status == "in_progress"
+            )
+        ).all()
+    )
 
 
 def _session_for(
@@ -143,8 +207,8 @@ def _session_for(
         .with_for_update()
     ).all()
     for ws in near:
-        until = ws.closes_at if ws.status == "open" else ws.ended_at
-        if until is not None and ws.started_at - terms.idle_gap <= start <= until:
+        until = ws.closes_at if ws.status == "open" else paid_until(ws, terms)
+        if ws.started_at - terms.idle_gap <= start <= until:
             return ws
     return None
 
@@ -165,7 +229,7 @@ def _open(
         shift_code=shift_code(courier, start),
         started_at=start,
         last_activity_at=start,
-        closes_at=start + terms.idle_gap,
+        closes_at=_closes_at(start, start, terms),
     )
     session.add(ws)
     session.flush()
@@ -185,14 +249,16 @@ def _open(
 
 def _extend(session: Session, ws: CoopCycleSession, delivery: CoopCycleDelivery, terms: SessionTerms) -> None:
     assert ws.id is not None and delivery.started_at is not None
-    last = max(delivery.started_at, delivery.finished_at or delivery.started_at)
+    last = _last(delivery)
     if ws.status != "open":
-        if ws.ended_at is not None and last > ws.ended_at:
-            ws.note = f"{delivery.iri} was reported after the session closed; its work past the end is not counted"
-            session.add(ws)
+        # Within the closed session's paid window (place() sends what runs past it to the next session):
+        # already paid by its minimum.
+        ws.note = f"{delivery.iri} was reported after the session closed, within its paid window"
+        session.add(ws)
         return
-    if delivery.started_at < ws.started_at:
+    if delivery.started_at < ws.started_at and not (ws.note or "").startswith("continues "):
         # The contract's start is a recorded fact by now: an earlier delivery reported late cannot move it.
+        # (A continuation starts inside its deliveries by design: its note says which contract it continues.)
         ws.note = f"{delivery.iri} started before the session and was reported late; the session starts later"
     ws.last_activity_at = max(ws.last_activity_at, last)
     ws.deliveries = _finished(session, ws.id)
@@ -201,11 +267,16 @@ def _extend(session: Session, ws: CoopCycleSession, delivery: CoopCycleDelivery,
         .select_from(CoopCycleDelivery)
         .where(CoopCycleDelivery.session_id == ws.id, CoopCycleDelivery.status == "in_progress")
     ).one()
-    hard = ws.started_at + terms.hard_limit
     # A delivery under way keeps the session open (until its hard limit) however long it takes.
-    ws.closes_at = hard if busy else min(ws.last_activity_at + terms.idle_gap, hard)
+    ws.closes_at = ws.started_at + terms.hard_limit if busy else _closes_at(ws.started_at, ws.last_activity_at, terms)
     session.add(ws)
     session.flush()
+
+
+def _closes_at(start: datetime, last_activity: datetime, terms: SessionTerms) -> datetime:
+    """Not before the paid window ends (work within it is the same working period), nor the idle gap after the
+    last activity; never past the hard limit."""
+    return min(max(start + terms.booked, last_activity + terms.idle_gap), start + terms.hard_limit)
 
 
 def _finished(session: Session, session_id: int) -> int:

@@ -19,19 +19,30 @@ from collections.abc import Mapping, Sequence
 from adapters.base import SignatureError
 
 HEADER = "x-coopcycle-signature"
-_B64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+HEADER_NAME = "X-CoopCycle-Signature"
+# The secret is used as text, never decoded, so any printable ASCII works: since 2021 coopcycle-web issues
+# `base64_encode(random_bytes(32))`, but older instances and its own fixtures hold plain strings ('123456789').
+# Below 8 characters it is a typo more likely than a secret; 200 is the column's size.
+_PLAIN = re.compile(r"^[\x21-\x7e]{8,200}$")
 
 
 def validate_secret(secret: str) -> None:
-    """ValueError unless `secret` is standard base64 of 16 to 64 bytes (CoopCycle's are 32)."""
-    if not _B64.match(secret) or len(secret) % 4:
-        raise ValueError("a CoopCycle webhook secret is standard base64, as POST /api/webhooks returned it")
-    try:
-        size = len(base64.b64decode(secret, validate=True))
-    except binascii.Error as exc:
-        raise ValueError("a CoopCycle webhook secret is standard base64") from exc
-    if not 16 <= size <= 64:
-        raise ValueError(f"a CoopCycle webhook secret encodes 16 to 64 bytes; this one encodes {size}")
+    """ValueError unless `secret` is 8 to 200 printable ASCII characters without spaces, used as CoopCycle
+    gave it (`POST /api/webhooks` answers base64 of 32 random bytes; older instances gave plain strings)."""
+    if not secret:
+        raise ValueError("a CoopCycle webhook secret is the `secret` POST /api/webhooks answered; it is empty")
+    if any(c.isspace() for c in secret):
+        raise ValueError("a CoopCycle webhook secret has no spaces or line breaks (copy it without quotes)")
+    if secret.startswith("whsec_"):
+        raise ValueError(
+            "this is a Standard Webhooks secret (whsec_...); a CoopCycle platform's secret is the `secret` "
+            "POST /api/webhooks answered"
+        )
+    if not _PLAIN.match(secret):
+        raise ValueError(
+            f"a CoopCycle webhook secret is 8 to 200 printable ASCII characters; this one has {len(secret)}"
+            + ("" if secret.isascii() else " and characters outside ASCII")
+        )
 
 
 def new_secret() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -75,6 +76,15 @@ class StandardAdapter:
 
     def new_secret(self) -> str:
         return signature.new_secret()
+
+    def sign_test(self, secret: str, body: bytes, now: datetime, message_id: str | None = None) -> dict[str, str]:
+        msg_id, ts = message_id or f"msg_{uuid.uuid4().hex}", int(now.timestamp())
+        return {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(ts),
+            "webhook-signature": signature.sign(secret, msg_id, ts, body),
+        }
 
 
 ADAPTER = StandardAdapter()

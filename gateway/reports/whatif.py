@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gateway.agreements.engine import Amounts, Memo, ShiftOutcome, evaluate_shift
+from gateway.agreements.engine import Amounts, Memo, ShiftOutcome, WorkedBefore, evaluate_shift, hours_between
 from gateway.agreements.model import Agreement
 from gateway.agreements.payroll import CENT
 
@@ -174,6 +174,55 @@ class _Distinct:
         return Figures(hours, gross, net, spent, cost)
 
 
+@dataclass(slots=True)
+class _Clock:
+    day: date
+    day_hours: Decimal
+    week: tuple[int, int]
+    week_hours: Decimal
+    last_end: datetime  # the end of the latest shift so far
+    previous_end: datetime | None  # that of the previous working day
+
+
+class HoursBefore:
+    """Each rider's hours earlier that day and week, as the services count them for overtime (hours worked, or
+    booked when no time was reported; a shift cancelled before it started counts nothing), from the shifts already
+    replayed: the sources give each rider's shifts in order of start (a CSV in its rows' order). Only the shifts
+    replayed count: a rider's hours on other platforms are not in a one-platform what-if."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.zone = agreement.timezone
+        self._riders: dict[str, _Clock] = {}
+
+    def __call__(self, rider: str, shift: ShiftOutcome) -> WorkedBefore:
+        b = shift.booking
+        local = b.starts_at.astimezone(self.zone)
+        day, iso = local.date(), local.isocalendar()
+        week = (iso.year, iso.week)
+        clock = self._riders.get(rider)
+        if clock is None:
+            before = WorkedBefore()
+            clock = self._riders[rider] = _Clock(day, ZERO, week, ZERO, b.starts_at, None)
+        else:
+            if clock.day != day:
+                clock.day, clock.day_hours, clock.previous_end = day, ZERO, clock.last_end
+            if clock.week != week:
+                clock.week, clock.week_hours = week, ZERO
+            before = WorkedBefore(clock.day_hours, clock.week_hours, clock.previous_end)
+        if shift.cancelled_at is not None and shift.actual_start is None:
+            return before
+        start, end = shift.actual_start or b.starts_at, shift.actual_end or b.ends_at
+        worked = max(hours_between(start, end), ZERO)
+        clock.day_hours += worked
+        clock.week_hours += worked
+        clock.last_end = max(clock.last_end, end)
+        return before
+
+
+def reads_hours_before(*agreements: Agreement) -> bool:
+    return any(a.term("overtime") is not None for a in agreements)
+
+
 Progress = Callable[[int], None]
 
 
@@ -194,11 +243,13 @@ def run_whatif(
     distinct = _Distinct()
     # Both sides of a shift through the engine's memo (as `Evaluator`), as the numbers of their distinct figures.
     evaluate = Memo((signed, draft), at, distinct.number, enabled=memo)
+    # Overtime reads the rider's hours earlier in the day and week: counted only when a side has overtime.
+    before = HoursBefore(signed) if reads_hours_before(signed, draft) else None
     # Per rider, how many shifts came to each (signed, draft) outcome: a count per shift, not ten Decimal sums.
     counts: dict[str, dict[tuple[int, ...], int]] = {}
     count = 0
     for rider, shift in shifts:
-        outcome = evaluate(shift)
+        outcome = evaluate(shift) if before is None else evaluate(shift, before(rider, shift))
         counted = counts.get(rider)
         if counted is None:
             counted = counts[rider] = {}

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from adapters.base import Adapter, PayloadError
+from adapters.base import Adapter, PayloadError, SignatureError, signer_of
 from adapters.registry import registry
 from adapters.standard.signature import sign as standard_sign
 from gateway.agreements.loader import AgreementBook
@@ -211,3 +211,15 @@ def test_verify_takes_no_more_than_the_documented_arguments(slug: str) -> None:
     now = datetime.fromtimestamp(time.time(), UTC)
     message = adapter.verify(kit.sign(secret, body, now), body, [secret], now, 300)
     assert 0 < len(message.message_id) <= 200
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_adapters_test_signer_signs_what_its_verify_accepts(slug: str) -> None:
+    adapter = registry()[slug]
+    signer = signer_of(adapter)
+    assert signer is not None, f"adapter {slug!r} offers no sign_test: `gateway webhook send` cannot act as it"
+    secret, body = adapter.new_secret(), kit_for(adapter).valid_body()
+    headers = signer.sign_test(secret, body, TEST_NOW, "msg_contract")
+    assert adapter.verify(headers, body, [secret], TEST_NOW, 300).message_id
+    with pytest.raises(SignatureError):
+        adapter.verify(headers, body + b" ", [secret], TEST_NOW, 300)

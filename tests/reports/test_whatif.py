@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from gateway.agreements.engine import Booking, HourlyOffer, Offer, PerTripOffer, ShiftOutcome
+from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement
 from gateway.reports import whatif_render
 from gateway.reports.drafts import draft_takes_effect
@@ -125,3 +126,24 @@ def test_each_decile_is_said_in_words_the_right_way_round(signed: Agreement, no_
     assert words["D1"] == "10 % of riders lose 3.44 EUR or more, 90 % lose less (or gain)"
     # D9 lies 6/10 of the way from the fourth rider (-3.44) to the fifth (0.00): -1.38.
     assert words["D9"] == "90 % of riders lose 1.38 EUR or more, 10 % lose less (or gain)"
+
+
+def test_overtime_in_a_what_if_counts_the_riders_earlier_hours_that_week(book: AgreementBook) -> None:
+    # The coop-2027 example pays hours past 38 in a week 50 % more. Five 8-hour weekdays are 40 hours: the fifth
+    # shift has 6 h of ordinary time and 2 h of overtime; a second rider working only the Friday has none.
+    coop = book.get("be-delivery-coop-2027")
+    assert coop is not None
+    bxl = ZoneInfo("Europe/Brussels")
+    offer = HourlyOffer(Decimal("15.00"), "EUR")
+
+    def day(d: int) -> ShiftOutcome:
+        start = datetime(2027, 2, d, 9, tzinfo=bxl)
+        return ShiftOutcome(booking=Booking(start, start + timedelta(hours=8), offer))
+
+    week = [("amina", day(d)) for d in range(1, 6)] + [("bo", day(5))]
+    result = run_whatif(coop, coop, week)
+    by = {r.rider: r for r in result.riders}
+    friday_alone = figures_of(coop, day(5), None)
+    # 2 h × 15.00 × 50 % = 15.00 of overtime on top of five ordinary days.
+    assert by["amina"].signed.gross == 5 * friday_alone.gross + Decimal("15.00")
+    assert by["bo"].signed.gross == friday_alone.gross

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from adapters.base import signer_of
 from adapters.registry import get_adapter, registry
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.platforms.models import ApiCredential, Platform, WebhookSecret
@@ -142,6 +143,19 @@ def add_secret(session: Session, platform: Platform, secret: str | None = None) 
     session.add(WebhookSecret(platform_id=platform.id, secret=secret))
     session.flush()
     return secret
+
+
+def sign_as(
+    platform: Platform, secret: str, body: bytes, now: datetime, message_id: str | None = None
+) -> dict[str, str]:
+    """The headers the platform's own sender would put on `body` (`gateway webhook send`, tests)."""
+    impl = get_adapter(platform.adapter)
+    if impl is None:
+        raise PlatformError(f"adapter {platform.adapter!r} is not installed in this gateway")
+    signer = signer_of(impl)
+    if signer is None:
+        raise PlatformError(f"adapter {platform.adapter!r} offers no test signer (sign_test, adapters/base.py)")
+    return signer.sign_test(secret, body, now, message_id)
 
 
 def active_secrets(session: Session, platform: Platform, now: datetime) -> list[WebhookSecret]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from adapters.coopcycle.models import CoopCycleAccount
@@ -51,6 +51,20 @@ def test_connect_and_enrol_a_coopcycle_platform(sqlite_env: str) -> None:
             "tasks deliveries",
         )
         assert s.exec(select(Rider.external_id)).all() == ["amina"]
+
+
+def test_each_stores_api_app_is_connected_to_the_one_platform(sqlite_env: str) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert runner.invoke(app, ["platforms", "create", "coop", "--adapter", "coopcycle"]).exit_code == 0
+    for client, store in (("app-1", "/api/stores/1"), ("app-2", "/api/stores/2"), ("app-2", "/api/stores/2")):
+        args = ["--base-url", "https://coop.example", "--client-id", client, "--client-secret", "s", "--store", store]
+        r = runner.invoke(app, ["coopcycle", "connect", "coop", *args])
+        assert r.exit_code == 0 and f"store {store} swept" in r.output, r.output
+    bad = ["--base-url", "https://coop.example", "--client-id", "a", "--client-secret", "s", "--store", "1"]
+    assert runner.invoke(app, ["coopcycle", "connect", "coop", *bad]).exit_code == 1
+    with Session(engine_for(sqlite_env)) as s:
+        accounts = s.exec(select(CoopCycleAccount).order_by(col(CoopCycleAccount.id))).all()
+        assert [(a.client_id, a.store) for a in accounts] == [("app-1", "/api/stores/1"), ("app-2", "/api/stores/2")]
 
 
 @pytest.mark.parametrize(

@@ -96,14 +96,15 @@ def test_a_couriers_day_becomes_two_contracts_paid_by_the_hour_from_the_first_de
     cc.task_event(cc.pickup(101), "task:started", t("12:00"))
     first = app.notify(101, "delivery.started")
     assert first.status_code == 202 and first.json()["type"] == "delivery.started"
+    # CoopCycle did not get our answer in time and sends the same notification again (its retries come within
+    # seconds): a replay.
+    again = app.notify(101, "delivery.started", at=t("12:00") + timedelta(seconds=2))
+    assert (again.status_code, again.headers["Webhook-Replayed"], again.json()) == (202, "true", first.json())
     day.until(t("12:05"))
     # The contract opened at the first delivery, while the courier rides: booked and started at 12:00.
     [(opened, _)] = contracts(engine)
     assert (opened.status, opened.actual_start) == ("active", t("12:00"))
     assert opened.starts_at == t("12:00") and opened.ends_at == t("15:00")
-    # CoopCycle did not get our answer in time and sends the same notification again: a replay.
-    again = app.notify(101, "delivery.started")
-    assert (again.status_code, again.headers["Webhook-Replayed"], again.json()) == (202, "true", first.json())
     cc.task_event(cc.pickup(101), "task:done", t("12:08"))
     cc.task_event(cc.dropoff(101), "task:started", t("12:09"))
     cc.task_event(cc.dropoff(101), "task:done", t("12:25"))
@@ -141,8 +142,9 @@ def test_a_couriers_day_becomes_two_contracts_paid_by_the_hour_from_the_first_de
 
     day.until(t("14:45"))
     [lunch] = sessions(engine)
-    assert lunch.status == "open" and lunch.closes_at == t("14:50")  # 45 minutes after the last delivery
-    day.until(t("14:55"))
+    # 45 minutes after the last delivery (14:50) the paid window still runs: the session waits for its end.
+    assert lunch.status == "open" and lunch.closes_at == t("15:00")
+    day.until(t("15:05"))
     [lunch] = sessions(engine)
     assert (lunch.status, lunch.ended_at, lunch.deliveries) == ("closed", t("14:05"), 4)
 

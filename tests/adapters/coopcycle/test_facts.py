@@ -58,3 +58,32 @@ def test_the_courier_is_the_last_one_assigned_and_unassigning_clears_it() -> Non
 def test_a_dropoff_marked_done_without_any_pickup_event_is_a_moment_of_work() -> None:
     facts = facts_of("DONE", "DONE", [], [ASSIGNED, TaskEvent("task:done", at("11:25"))])
     assert (facts.started_at, facts.finished_at) == (at("11:25"), at("11:25"))
+
+
+def test_a_delivery_reassigned_under_way_is_split_at_the_reassignment() -> None:
+    bilal = TaskEvent("task:assigned", at("11:15"), "bilal")
+    pickup = [ASSIGNED, TaskEvent("task:started", at("11:00")), bilal, TaskEvent("task:done", at("11:20"))]
+    dropoff = [ASSIGNED, bilal, TaskEvent("task:done", at("11:40"))]
+    facts = facts_of("DONE", "DONE", pickup, dropoff)
+    assert facts.courier == "bilal"
+    assert [(p.courier, p.started_at, p.finished_at) for p in facts.pieces] == [
+        ("amina", at("11:00"), at("11:15")),
+        ("bilal", at("11:15"), at("11:40")),
+    ]
+
+
+def test_a_dropoff_given_to_another_courier_is_theirs_from_the_pickup() -> None:
+    pickup = [ASSIGNED, TaskEvent("task:started", at("11:00")), TaskEvent("task:done", at("11:08"))]
+    dropoff = [TaskEvent("task:assigned", at("10:50"), "chloe"), TaskEvent("task:done", at("11:30"))]
+    facts = facts_of("DONE", "DONE", pickup, dropoff)
+    assert [(p.courier, p.started_at, p.finished_at) for p in facts.pieces] == [
+        ("amina", at("11:00"), at("11:08")),
+        ("chloe", at("11:08"), at("11:30")),
+    ]
+
+
+def test_a_reassignment_before_any_work_gives_the_first_courier_nothing() -> None:
+    pickup = [ASSIGNED, TaskEvent("task:assigned", at("10:55"), "bilal"), TaskEvent("task:started", at("11:00"))]
+    dropoff = [ASSIGNED, TaskEvent("task:assigned", at("10:55"), "bilal"), TaskEvent("task:done", at("11:30"))]
+    facts = facts_of("DONE", "DONE", pickup, dropoff)
+    assert [(p.courier, p.started_at, p.finished_at) for p in facts.pieces] == [("bilal", at("11:00"), at("11:30"))]

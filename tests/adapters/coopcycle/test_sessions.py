@@ -46,7 +46,7 @@ def delivery(engine: Engine, n: int) -> CoopCycleDelivery:
         return s.exec(select(CoopCycleDelivery).where(CoopCycleDelivery.iri == f"/api/deliveries/{n}")).one()
 
 
-def test_a_delivery_after_the_idle_gap_opens_a_second_contract(
+def test_a_delivery_after_the_paid_window_and_the_idle_gap_opens_a_second_contract(
     coopcycle: FakeCoopCycle, coop_platform: Callable[..., CoopCyclePlatform], jobs: Jobs, engine: Engine
 ) -> None:
     app = coop_platform()
@@ -54,13 +54,14 @@ def test_a_delivery_after_the_idle_gap_opens_a_second_contract(
     jobs("coopcycle.fetch", m(21))
     deliver(coopcycle, app, 2, start=30, end=50)  # 10 minutes after the last: the same session
     jobs("coopcycle.fetch", m(51))
-    assert jobs("coopcycle.close_sessions", m(50 + 44)) == 0  # 44 minutes idle: still open
-    assert jobs("coopcycle.close_sessions", m(50 + 45)) == 1
-    deliver(coopcycle, app, 3, start=50 + 46, end=50 + 60)  # 46 minutes after: a new session
-    jobs("coopcycle.fetch", m(111))
+    assert jobs("coopcycle.close_sessions", m(50 + 45)) == 0  # idle 45 minutes, but its 3 paid hours run on
+    assert jobs("coopcycle.close_sessions", m(179)) == 0
+    assert jobs("coopcycle.close_sessions", m(180)) == 1
+    deliver(coopcycle, app, 3, start=181, end=195)  # after the paid window: a new session
+    jobs("coopcycle.fetch", m(196))
     first, second = all_sessions(engine)
     assert (first.status, first.deliveries, first.ended_at) == ("closed", 2, m(50))
-    assert (second.status, second.started_at) == ("open", m(96))
+    assert (second.status, second.started_at) == ("open", m(181))
     with Session(engine) as s:
         assert len(s.exec(select(Contract)).all()) == 2
 
@@ -78,7 +79,8 @@ def test_a_delivery_under_way_keeps_its_session_open_past_the_idle_gap(
     cc.task_event(cc.dropoff(1), "task:done", m(70))
     jobs("coopcycle.fetch", m(71))  # the poll of a delivery under way sees it end, notified or not
     assert delivery(engine, 1).status == "done"
-    assert jobs("coopcycle.close_sessions", m(70 + 45)) == 1
+    assert jobs("coopcycle.close_sessions", m(70 + 45)) == 0  # the paid window runs until 3 h
+    assert jobs("coopcycle.close_sessions", m(180)) == 1
     [ws] = all_sessions(engine)
     assert (ws.ended_at, ws.deliveries) == (m(70), 1)
 

@@ -35,7 +35,7 @@ def test_a_session_that_cannot_be_closed_is_set_aside_and_the_others_close(
         s.commit()
         bad_id = bad.id
 
-    assert jobs("coopcycle.close_sessions", m(20 + 45)) == 1
+    assert jobs("coopcycle.close_sessions", m(180)) == 1  # the end of their paid windows
     with Session(engine) as s:
         by_courier = {
             ws.courier: ws.status for ws in s.exec(select(CoopCycleSession).order_by(col(CoopCycleSession.id)))
@@ -49,4 +49,4 @@ def test_a_session_that_cannot_be_closed_is_set_aside_and_the_others_close(
     )
     assert failure.platform == "coop-bxl" and failure.error_type == "ValidationError"
     assert "cc amina" not in failure.message  # the first line only: pydantic's next lines quote the input
-    assert jobs("coopcycle.close_sessions", m(20 + 50)) == 0  # not tried again until staff retry it
+    assert jobs("coopcycle.close_sessions", m(185)) == 0  # not tried again until staff retry it

@@ -1,7 +1,7 @@
 """shift measures: contract.distance_km and contract.bonus (sent with shift.ended); settlement.notes; member.employed_since
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017 (adapters/coopcycle/migrations/0017_coopcycle_sweep)
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
