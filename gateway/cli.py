@@ -187,7 +187,7 @@ def _print_demo(book: AgreementBook, base_url: str) -> None:
     typer.echo(f"  webhook secret  : {secret}")
     typer.echo(f"  API credential  : {key}   (new at each start)")
     typer.echo(f"  webhook URL     : {base_url}/v1/platforms/{slug}/webhooks")
-    typer.echo(f"  guarantee fund  : {cash} EUR in cash (`gateway fund balance`)")
+    typer.echo(f"  guarantee fund  : {cash} EUR in cash (`gateway fund show`)")
     typer.echo("\nSend signed test webhooks (from another terminal):")
     # --url every time: the commands must reach this server whatever port it was given (not the default's).
     typer.echo(f"  {gw} webhook send --url {base_url} {slug} {examples / 'rider-enrolled.json'}")
