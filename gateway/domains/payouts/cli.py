@@ -28,6 +28,11 @@ from gateway.problems import Problem
 from gateway.settings import InsecureSettings, get_settings
 
 BatchId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The batch's id (`gateway payouts batches`).")]
+# The staff decision that lets the fund's cash go below zero, the same for a batch and for one payout.
+AllowNegative = Annotated[
+    bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
+]
+Reason = Annotated[str | None, typer.Option(help="Why (required with --allow-negative; audited).")]
 app = typer.Typer(help="Payouts: SEPA credit-transfer batches (pain.001) for the fund's staff.", no_args_is_help=True)
 
 
@@ -103,10 +108,8 @@ def download_cmd(
 @app.command("release")
 def release_cmd(
     batch_id: BatchId,
-    allow_negative: Annotated[
-        bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
-    ] = False,
-    reason: Annotated[str | None, typer.Option(help="Why (required with --allow-negative; audited).")] = None,
+    allow_negative: AllowNegative = False,
+    reason: Reason = None,
 ) -> None:
     """Release a built batch to the bank: its transfers are sent and the fund's advances booked."""
     settings = get_settings()
@@ -173,10 +176,8 @@ def failed_cmd(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100) -> No
 @app.command("pay")
 def pay_cmd(
     payout_id: Annotated[str, typer.Argument(help="The payout's id (`gateway jobs failures` names it).")],
-    allow_negative: Annotated[
-        bool, typer.Option("--allow-negative", help="A staff decision: the fund's cash may go below zero.")
-    ] = False,
-    reason: Annotated[str | None, typer.Option(help="Why (required with --allow-negative; audited).")] = None,
+    allow_negative: AllowNegative = False,
+    reason: Reason = None,
 ) -> None:
     """Pay one scheduled payout now on the embedded `local` rail: the way out for a payout `payouts.execute` set aside
     because the fund was short, when staff decide the fund may advance it anyway (SEPA payouts go through
