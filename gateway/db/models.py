@@ -4,6 +4,7 @@ listed here, and those of every package that declares `models` in its `PLUGIN` (
 from gateway.domains.auth.models import OAuthClient
 from gateway.domains.callbacks.models import CallbackEndpoint
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
+from gateway.domains.decisions.models import Decision, DecisionReview
 from gateway.domains.declarations.models import Declaration
 from gateway.domains.fund.models import LedgerEntry
 from gateway.domains.inbox.models import InboxMessage
@@ -26,6 +27,8 @@ __all__ = [
     "CallbackEndpoint",
     "Contract",
     "ContractEvent",
+    "Decision",
+    "DecisionReview",
     "Declaration",
     "IdentityRead",
     "InboxMessage",

@@ -26,6 +26,10 @@ ROLES: dict[str, str] = {
     "or IBAN",
     "operations": "read the rows scheduled jobs set aside, and retry them",
     "auditor": "read the audit log",
+    "reviewer": "review automated decisions riders ask a person to look at, answer them, confirm or dismiss a "
+    "platform's suspension or deactivation",
+    "representative": "read the aggregated figures of platform work per platform and half-year (never a group "
+    "under five riders)",
     "staff": "add and revoke staff members",
 }
 STAFF_TOKEN_PREFIX = "gws_"  # noqa: S105 - a format prefix, not a secret

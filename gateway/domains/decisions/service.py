@@ -1,0 +1,106 @@
+"""Recording and reading decisions, in the caller's transaction. Every deciding domain calls `record`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from gateway.db.upsert import insert_for
+from gateway.domains.decisions.models import Decision
+
+
+class DecisionKind(StrEnum):
+    """Every kind of decision about a rider. The gateway's own first, then those platforms report."""
+
+    BOOKING_CORRECTED = "booking_corrected"  # an offer below a term, raised to it (hours, pay, per-trip → hourly)
+    BOOKING_REFUSED = "booking_refused"  # a booking a term's `enforcement: reject` refused
+    CONTRACT_BLOCKED = "contract_blocked"  # a contract held until the member's identity is complete
+    CANCELLATION_PAID = "cancellation_paid"  # what a cancellation pays (or does not), by its notice
+    WORK_SESSION = "work_session"  # deliveries grouped into one worked period (CoopCycle)
+    PAYOUT_HELD = "payout_held"  # a payout set aside (the fund could not cover it)
+    PLATFORM_RESTRICTION = "platform_restriction"
+    PLATFORM_SUSPENSION = "platform_suspension"
+    PLATFORM_DEACTIVATION = "platform_deactivation"
+    PLATFORM_REMUNERATION_REFUSED = "platform_remuneration_refused"
+
+
+class DecisionStatus(StrEnum):
+    IN_EFFECT = "in_effect"
+    # A platform's suspension or deactivation: no consequence until a person at the cooperative confirms it
+    # (directive art. 10).
+    PENDING_CONFIRMATION = "pending_confirmation"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"  # the cooperative did not confirm a platform's decision
+    OVERTURNED = "overturned"  # a reviewer overturned it; the correction it implies was made
+
+
+@dataclass(frozen=True)
+class Made:
+    """A decision as the deciding code knows it; `record` writes it."""
+
+    key: str
+    rider_id: int
+    platform_id: int
+    kind: DecisionKind
+    decided_by: str
+    outcome: str
+    decided_at: datetime
+    contract_id: uuid.UUID | None = None
+    clause: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    reasons: str | None = None
+    status: DecisionStatus = DecisionStatus.IN_EFFECT
+
+
+def row(made: Made) -> dict[str, Any]:
+    """The decision's column values (also for bulk inserts and the migration's derived rows)."""
+    return {
+        "key": made.key,
+        "rider_id": made.rider_id,
+        "platform_id": made.platform_id,
+        "contract_id": made.contract_id,
+        "kind": made.kind.value,
+        "decided_by": made.decided_by,
+        "clause": made.clause,
+        "outcome": made.outcome,
+        "parameters": dict(made.parameters),
+        "facts": dict(made.facts),
+        "reasons": made.reasons,
+        "status": made.status.value,
+        "decided_at": made.decided_at,
+        "recorded_at": made.decided_at,
+    }
+
+
+def record(session: Session, *decisions: Made) -> None:
+    """Write the decisions once: one already recorded under the same key is left as it is."""
+    if not decisions:
+        return
+    table = Decision.__table__  # type: ignore[attr-defined]
+    stmt = insert_for(session, table).values([row(d) for d in decisions]).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(stmt)
+
+
+def by_key(session: Session, key: str) -> Decision | None:
+    return session.scalars(select(Decision).where(Decision.key == key)).first()  # type: ignore[arg-type]
+
+
+def of_riders(session: Session, rider_ids: list[int], *, limit: int = 200) -> list[Decision]:
+    """A person's decisions (all their riders: one member may ride for several platforms), newest first."""
+    if not rider_ids:
+        return []
+    stmt = (
+        select(Decision)
+        .where(Decision.rider_id.in_(rider_ids))  # type: ignore[attr-defined]
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
