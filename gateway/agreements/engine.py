@@ -37,6 +37,7 @@ from gateway.agreements.outcome import (
     Worker,
 )
 from gateway.agreements.payroll import CENT, Rates, cents, net_of
+from gateway.agreements.records import record
 from gateway.agreements.terms import (
     bonus,
     expenses,
@@ -341,6 +342,8 @@ def evaluate_shift(
             offered = b.offer.hourly_gross if offered is None else max(offered, b.offer.hourly_gross)
         applied = floors.lift(shift_floors, top, offered, cur, corrections, used)
         lines = _salary_lines(agreement, terms, shift, h, offered, per_trip, applied, top)
+        if per_trip is None and b.contracted_hourly is not None and applied < b.contracted_hourly:
+            applied = _contract_rate(b.contracted_hourly, applied, h, lines, cur, notes)
         if terms.waiting_time is not None:
             lines = _waiting(terms, shift, h, lines, cur, used)
         lines.extend(hourly_floor.net_rounding(shift_floors, h, lines, terms.rates, cur))
@@ -356,8 +359,12 @@ def evaluate_shift(
     expense_lines, monthly = expenses.at_settlement(terms.expenses, h, cur, used, shift)
     lines.extend(expense_lines)
 
-    gross = sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
-    spent = sum((ln.amount for ln in expense_lines), ZERO)
+    gross = spent = ZERO
+    for ln in lines:
+        if ln.kind == "salary":
+            gross += ln.amount
+        else:
+            spent += ln.amount
     paid_in = status.contributions(gross, terms.rates, worker, h.paid)
     pay, employer = paid_in.pay, paid_in.employer
     if paid_in.note is not None:
@@ -401,6 +408,40 @@ def evaluate_shift(
         monthly_expenses=monthly,
         notes=notes,
     )
+
+
+def _contract_rate(
+    contracted: Decimal, applied: Decimal, h: Hours, lines: list[PayLine], cur: str, notes: list[Note]
+) -> Decimal:
+    """The contract's hourly rate where the terms at settlement pay less (the youth scale, which the booking could
+    not know; a floor lowered since): the rider is paid what the contract says, the difference in its own line."""
+    short = cents(h.paid * contracted) - sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
+    if short > 0:
+        lines.append(
+            PayLine(
+                "contract_rate",
+                "top-up to the contract's hourly rate",
+                "contract",
+                "the contract as opened",
+                None,
+                h.paid,
+                contracted - applied,
+                short,
+                "salary",
+                f"{hours_text(h.paid)} h × {contracted} {cur}, the rate the contract was opened at, "
+                f"= {cents(h.paid * contracted)} {cur}; the terms at settlement pay {applied} {cur}",
+            )
+        )
+    notes.append(
+        Note(
+            "contract_rate",
+            "the contract as opened",
+            f"the contract was opened at {contracted} {cur} gross an hour; the terms that apply at settlement pay "
+            f"{applied} {cur}, so the contract's rate is paid",
+            {"contracted": str(contracted), "terms_rate": str(applied), "currency": cur},
+        )
+    )
+    return contracted
 
 
 def _floors_for(
@@ -453,6 +494,8 @@ def _raises(
     extra = bonus.at_settlement(terms.bonus, s.bonus, cur, corrections, used)
     if extra is not None:
         lines.append(extra)
+
+
 def _waiting(
     terms: TermsAt, s: ShiftOutcome, h: Hours, lines: list[PayLine], cur: str, used: list[Line]
 ) -> list[PayLine]:
@@ -509,7 +552,7 @@ def _time_key(agreement: Agreement, terms: TermsAt, s: ShiftOutcome, h: Hours, b
 # --- same outcome, computed once ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Amounts:
     """A statement's paid hours and money: all that shifts of the same outcome key share (their dates, words and
     the terms used may differ, so a memo hands out these, never a Statement)."""
@@ -559,6 +602,7 @@ def outcome_key(
         h.worked,
         h.paid,
         b.offer,
+        b.contracted_hourly,
         shift.proposed,
         trips,
         shift.distance_km if distance else None,
@@ -601,6 +645,7 @@ def _shape(shift: ShiftOutcome) -> tuple[Any, ...]:
         shift.deliveries,
         shift.sent_home_early,
         b.offer,
+        b.contracted_hourly,
         shift.proposed,
         shift.distance_km,
         shift.bonus,

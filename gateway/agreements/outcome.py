@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from gateway.agreements.records import record
+
 ENGINE_VERSION = 2
 SETTLEMENT_FORMAT = "gateway.settlement/1"
 
@@ -56,6 +58,9 @@ class Booking:
     starts_at: datetime  # aware
     ends_at: datetime  # aware, after starts_at
     offer: Offer | None = None
+    # The hourly gross the contract was opened at (settlement passes it): what the rider was told, so settlement
+    # never pays an hour below it (the youth scale, unknown at booking, or a floor lowered since, would).
+    contracted_hourly: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,7 @@ class WorkedBefore:
 NOTHING_BEFORE = WorkedBefore()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Correction:
     """A term the offer broke and what the gateway did: `amended` (the contract complies) or `rejected`.
 
@@ -116,7 +121,7 @@ class Correction:
     applied_value: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Line:
     """One dated value the decision used, with where it comes from."""
 
@@ -127,7 +132,7 @@ class Line:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PayLine:
     """One amount of a settlement, rounded half-up to the cent, with the term and dated value behind it."""
 
@@ -147,7 +152,7 @@ class PayLine:
     per: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     """A rule of the rider's status or of the payroll profile that changed how the shift is paid or reported
     (a student's solidarity contribution, the youth scale, a minimum wage extrapolated past the profile's last
@@ -169,7 +174,7 @@ class Hours:
     end: datetime
 
 
-@dataclass(frozen=True)
+@record
 class BookingDecision:
     agreement: str
     agreement_version: str
@@ -198,7 +203,7 @@ class BookingDecision:
         return decision_json(self)
 
 
-@dataclass(frozen=True)
+@record
 class Statement:
     """One shift's pay statement as the engine works it out; the settlement domain stores it as a `Settlement` row."""
 

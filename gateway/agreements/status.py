@@ -4,13 +4,14 @@ past the profile's last known value. Pure functions; the engine calls them and w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from gateway.agreements.outcome import Note, Worker
 from gateway.agreements.payroll import NetBreakdown, Rates, cents
+from gateway.agreements.records import record
 from gateway.agreements.terms import statutory_minimum
 from gateway.agreements.terms.base import ZERO, hours_text
 from gateway.agreements.terms.floors import Floor
@@ -57,7 +58,7 @@ def youth_floors(
     return tuple(out), note
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contributions:
     pay: NetBreakdown
     employer: Decimal

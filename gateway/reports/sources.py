@@ -103,7 +103,7 @@ class DatabaseShifts:
                 .execution_options(yield_per=BATCH)
             )
             for contract, rider in session.exec(stmt):
-                yield rider, outcome_of(contract)
+                yield rider, outcome_of(contract, contracted=False)
                 # Rows already replayed are not needed again: keep the identity map small on long periods.
                 session.expunge(contract)
 

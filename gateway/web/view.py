@@ -443,6 +443,9 @@ def _line_text(t: Translator, line: PayLineOut, s: StatementOut, c: ContractOut)
         return t("line.offer_match.label"), text
     if line.code == "bonus":
         return t("line.bonus.label"), t("line.bonus.text", ref=ref)
+    if line.code == "contract_rate":
+        contracted = t.money(s.hourly_gross, cur)
+        return t("line.contract_rate.label"), t("line.contract_rate.text", hours=hours, rate=contracted)
     if line.code == "seniority":
         return t("line.seniority.label"), t("line.seniority.text", ref=ref, rate=rate, hours=hours)
     if line.code in _TIME_LINES and line.hours is not None and line.rate is not None:
@@ -464,6 +467,9 @@ def _note_text(t: Translator, n: NoteOut) -> str:
         return t(key, **hours, employee=v["employee"], ordinary=v["ordinary"])
     if n.code == "youth_scale":
         return t(key, age=v["age"], percent=v["percent"])
+    if n.code == "contract_rate":
+        cur = v["currency"]
+        return t(key, contracted=t.money(Decimal(v["contracted"]), cur), terms=t.money(Decimal(v["terms_rate"]), cur))
     if n.code == "minimum_extrapolated":
         return t(key, since=t.day(date.fromisoformat(v["since"])), until=t.day(date.fromisoformat(v["known_until"])))
     return t(key)

@@ -387,7 +387,6 @@ def test_an_operator_finds_and_revokes_clients_and_credentials_from_the_cli(
     assert all(e.actor.startswith("cli:") for e in entries)
 
 
-
 # --- rider access links: once, and never in a log line ---------------------------------------------------------
 
 

@@ -3,11 +3,11 @@ a day, and the elapsed-hours arithmetic every term counts in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from gateway.agreements.outcome import Correction, CorrectionUnit, Line
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 HOURS = Decimal("0.0001")
 LINES_KEPT = 64
+MEMO_KEPT = 4096
 SECONDS_PER_HOUR = Decimal(3600)
 ZERO = Decimal(0)
 
@@ -45,6 +46,7 @@ def provenance(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 V = TypeVar("V", bound=TermValue)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,9 @@ class InForce(Generic[V]):
     # of the day (a million times in a what-if), so each is made once. Bounded: texts with a shift's own numbers
     # in them stop being kept once there are many.
     _lines: dict[str, Line] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # What a term works out from its value and a few of a shift's facts (a due date from the day worked, the line
+    # a fixed wording makes), by those facts: made once per dated value, not once per shift. Bounded like _lines.
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def of(cls, term: Term, value: V, since: date) -> InForce[V]:
@@ -77,6 +82,15 @@ class InForce(Generic[V]):
             found = Line(self.term.name, self.clause, shown, self.since_text, self.note)
             if len(self._lines) < LINES_KEPT:
                 self._lines[shown] = found
+        return found
+
+    def memo(self, key: Hashable, make: Callable[[], R]) -> R:
+        """`make()` for `key`, computed once for this dated value (keys hold only what `make` reads)."""
+        if key in self._memo:
+            return cast(R, self._memo[key])
+        found = make()
+        if len(self._memo) < MEMO_KEPT:
+            self._memo[key] = found
         return found
 
     def correction(
@@ -110,8 +124,17 @@ def hours_between(start: datetime, end: datetime) -> Decimal:
     Both are taken to UTC first: Python subtracts two datetimes of the same zone on the wall clock.
     """
     delta = end.astimezone(UTC) - start.astimezone(UTC)
-    seconds = Decimal(delta.days * 86400 + delta.seconds)
-    return (seconds / SECONDS_PER_HOUR).quantize(HOURS, rounding=ROUND_HALF_UP)
+    seconds = delta.days * 86400 + delta.seconds
+    found = _HOURS_OF.get(seconds)
+    if found is None:
+        # Shifts are a few thousand distinct lengths (minutes, mostly): each worked out once.
+        found = (Decimal(seconds) / SECONDS_PER_HOUR).quantize(HOURS, rounding=ROUND_HALF_UP)
+        if len(_HOURS_OF) < 100_000:
+            _HOURS_OF[seconds] = found
+    return found
+
+
+_HOURS_OF: dict[int, Decimal] = {}
 
 
 def hours_text(hours: Decimal) -> str:

@@ -76,10 +76,9 @@ def at_settlement(
     if rule is None:
         return [], []
     lines: list[PayLine] = []
-    monthly: list[str] = []
+    monthly: list[str] = list(rule.memo(("monthly", currency), lambda: _monthly(rule, currency)))
     for item in rule.value.items:
         if item.per == "month":
-            monthly.append(f"{item.name}: {item.amount} {currency} a month ({rule.term.name}, {rule.clause})")
             continue
         if h.status != "worked":
             continue
@@ -105,5 +104,17 @@ def at_settlement(
             )
         )
     if lines or monthly:
-        used.append(rule.line(", ".join(f"{i.name} {i.amount} {currency} per {i.per}" for i in rule.value.items)))
+        used.append(rule.memo(("used", currency), lambda: _used(rule, currency)))
     return lines, monthly
+
+
+def _monthly(rule: Rule, currency: str) -> tuple[str, ...]:
+    return tuple(
+        f"{i.name}: {i.amount} {currency} a month ({rule.term.name}, {rule.clause})"
+        for i in rule.value.items
+        if i.per == "month"
+    )
+
+
+def _used(rule: Rule, currency: str) -> Line:
+    return rule.line(", ".join(f"{i.name} {i.amount} {currency} per {i.per}" for i in rule.value.items))

@@ -35,8 +35,10 @@ def at_settlement(rule: Rule | None, cost: Decimal, used: list[Line]) -> tuple[D
     rate = rule.value.rate
     if rule.value.levied_on == "invoice_excl_vat":
         invoice = cents(cost / (1 - rate))
-        used.append(rule.line(f"{rate} of the invoice excl. VAT: invoice = cost / (1 - {rate})"))
+        used.append(
+            rule.memo("used", lambda: rule.line(f"{rate} of the invoice excl. VAT: invoice = cost / (1 - {rate})"))
+        )
         return invoice - cost, invoice
     levy = cents(cost * rate)
-    used.append(rule.line(f"{rate} of the cost"))
+    used.append(rule.memo("used", lambda: rule.line(f"{rate} of the cost")))
     return levy, cost + levy

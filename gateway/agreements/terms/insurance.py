@@ -28,6 +28,11 @@ Rule = InForce[Insurance]
 def at_settlement(rule: Rule | None, used: list[Line]) -> str | None:
     if rule is None:
         return None
-    text = f"{', '.join(rule.value.cover)} by the {rule.value.insurer} ({rule.term.name}, {rule.clause})"
-    used.append(rule.line(text))
+    text, line = rule.memo("used", lambda: _worded(rule))
+    used.append(line)
     return text
+
+
+def _worded(rule: Rule) -> tuple[str, Line]:
+    text = f"{', '.join(rule.value.cover)} by the {rule.value.insurer} ({rule.term.name}, {rule.clause})"
+    return text, rule.line(text)

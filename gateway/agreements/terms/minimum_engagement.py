@@ -89,7 +89,11 @@ def minimum_hours(rule: Rule | None) -> Decimal:
 def _shorter(rule: Rule, hours: Decimal, paid: Decimal, corrections: list[Correction], used: list[Line]) -> None:
     """Record the minimum used and, when `hours` (booked or worked) fall short of `paid`, the correction."""
     minimum = rule.value.paid_hours
-    used.append(rule.line(f"{minimum:.2f} paid hours a shift, counted from {rule.value.counted_from}"))
+    used.append(
+        rule.memo(
+            "used", lambda: rule.line(f"{minimum:.2f} paid hours a shift, counted from {rule.value.counted_from}")
+        )
+    )
     if hours < paid:
         corrections.append(
             rule.correction(

@@ -35,11 +35,16 @@ def at_settlement(
     """(the date the rider is paid by, why): counted from the local day the work ended."""
     if rule is None:
         return None, None
-    days, kind = rule.value.days, rule.value.kind
     start = end.astimezone(timezone).date()
+    due, why, line = rule.memo((country, start), lambda: _due(rule, country, start))
+    used.append(line)
+    return due, why
+
+
+def _due(rule: Rule, country: str, start: date) -> tuple[date, str, Line]:
+    days, kind = rule.value.days, rule.value.kind
     due, skipped = due_date(country, start, days, kind)
     why = f"{days} {kind} days after {start.isoformat()}"
     if skipped:
         why += "; public holidays skipped: " + ", ".join(f"{d.isoformat()} {n}" for d, n in skipped)
-    used.append(rule.line(f"paid within {days} {kind} days ({country} public holidays skipped)"))
-    return due, why
+    return due, why, rule.line(f"paid within {days} {kind} days ({country} public holidays skipped)")

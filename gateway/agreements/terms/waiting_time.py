@@ -61,7 +61,12 @@ def split_base(
     """The base line, with the hours waited taken out of it into their own line."""
     if rule is None:
         return [base]
-    used.append(rule.line(f"waiting before the first delivery paid at {rule.value.percent} % of the hourly gross"))
+    used.append(
+        rule.memo(
+            "used",
+            lambda: rule.line(f"waiting before the first delivery paid at {rule.value.percent} % of the hourly gross"),
+        )
+    )
     if waited <= 0 or base.hours is None or base.rate is None:
         return [base]
     rate = base.rate

@@ -112,7 +112,7 @@ def at_booking(
     if rule is None:
         return start, end
     v = rule.value
-    used.append(rule.line(_shown(v)))
+    used.append(rule.memo("used", lambda: rule.line(_shown(v))))
     rest = v.min_rest_hours
     if rest is not None and before.previous_end is not None:
         had = hours_between(before.previous_end, start)

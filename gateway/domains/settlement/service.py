@@ -45,11 +45,18 @@ def stored_offer(data: dict[str, Any] | None) -> Offer | None:
     return None if data is None else offer_of(PayOffer.model_validate(data))
 
 
-def outcome_of(contract: Contract, worker: Worker | None = None) -> ShiftOutcome:
+def outcome_of(contract: Contract, worker: Worker | None = None, *, contracted: bool = True) -> ShiftOutcome:
     """What happened on the shift, as recorded; missing times are the booked ones. `worker`: the rider's status
-    (`worker_of`), which settlement reads from the member; without it, the adult scale and ordinary rates."""
+    (`worker_of`), which settlement reads from the member; without it, the adult scale and ordinary rates.
+    `contracted`: settlement pays at least the contract's hourly rate; a what-if replaying the shift under other
+    terms passes False (a contract opened under those terms would state their rate, not this one's)."""
     return ShiftOutcome(
-        booking=Booking(contract.starts_at, contract.ends_at, stored_offer(contract.offered_pay)),
+        booking=Booking(
+            contract.starts_at,
+            contract.ends_at,
+            stored_offer(contract.offered_pay),
+            contract.hourly_gross if contracted else None,
+        ),
         actual_start=contract.actual_start,
         actual_end=contract.actual_end,
         first_delivery_at=contract.first_delivery_at,
