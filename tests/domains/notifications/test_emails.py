@@ -272,3 +272,8 @@ def test_every_decision_kind_is_worded_in_every_language(kind: decisions.Decisio
             emails.decision_context(payload.model_copy(update={"decision_kind": "?"}), lang, "demo", "u"),
         ).body
         assert body != other, (kind, lang)  # its own words, not the fallback's
+
+
+def test_the_decisions_the_contract_mail_tells_are_named_by_their_kinds() -> None:
+    # A typo here would mail every correction a second time.
+    assert {k.value for k in decisions.DecisionKind} >= notifications.TOLD_BY_CONTRACT_MAIL
