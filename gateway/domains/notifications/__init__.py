@@ -8,5 +8,9 @@ Queued in the outbox in the transaction of the change that causes them (`service
 from gateway.plugins import Plugin
 
 PLUGIN = Plugin(
-    __name__, models=(".models",), outbox_handlers=(".delivery",), settings=".settings:NotificationSettings"
+    __name__,
+    models=(".models",),
+    outbox_handlers=(".delivery",),
+    cli=".cli:notifications_app",
+    settings=".settings:NotificationSettings",
 )

@@ -277,3 +277,43 @@ def test_every_decision_kind_is_worded_in_every_language(kind: decisions.Decisio
 def test_the_decisions_the_contract_mail_tells_are_named_by_their_kinds() -> None:
     # A typo here would mail every correction a second time.
     assert {k.value for k in decisions.DecisionKind} >= notifications.TOLD_BY_CONTRACT_MAIL
+
+
+# aiosmtpd warns that AUTH without TLS is unsafe: here the server and the gateway are the same process, on loopback.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_uses_the_password_and_a_refused_login_is_retried_without_showing_it(
+    enrolled: PlatformHandle,
+    send: Send,
+    run_job: Run,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.domains.notifications.conftest import Mailbox
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"coop", b"s3cret-pw")
+        return AuthResult(success=ok, handled=False)
+
+    box, port = Mailbox(), free_port()
+    server = Controller(
+        box, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_required=True, auth_require_tls=False
+    )
+    server.start()
+    try:
+        # A relay on this host: SMTP AUTH without TLS is allowed to loopback only.
+        mail_settings(monkeypatch, port, SMTP_USERNAME="coop", SMTP_PASSWORD="wrong-pw")
+        send(enrolled, CORRECTED)
+        dispatch(run_job)
+        [queued] = mails(engine)
+        assert (queued.status, queued.failures) == (OutboxStatus.pending, 1) and box.received == []
+        assert queued.last_error is not None and "535" in queued.last_error
+        assert "wrong-pw" not in queued.last_error and "wrong-pw" not in caplog.text
+        mail_settings(monkeypatch, port, SMTP_USERNAME="coop", SMTP_PASSWORD="s3cret-pw")
+        dispatch(run_job, TEST_NOW + timedelta(minutes=1))
+        assert [m.recipients for m in box.received] == [["amina@example.org"]]
+    finally:
+        server.stop()
