@@ -317,3 +317,26 @@ def test_smtp_login_uses_the_password_and_a_refused_login_is_retried_without_sho
         assert [m.recipients for m in box.received] == [["amina@example.org"]]
     finally:
         server.stop()
+
+
+def test_a_contract_opened_blocked_says_it_is_on_hold_and_not_that_the_offer_was_corrected() -> None:
+    from gateway.domains.notifications import emails
+
+    doc = emails.ContractDocument.model_validate(
+        {
+            "platform": "demo",
+            "rider_id": "r-1",
+            "status": "blocked",
+            "shift": {
+                "starts_at": "2026-12-01T09:00:00Z",
+                "ends_at": "2026-12-01T13:00:00Z",
+                "timezone": "Europe/Brussels",
+            },
+            "guaranteed_paid_hours": "4.00",
+            "pay": {"hourly_gross": "14.00", "hourly_net": "12.17", "currency": "EUR"},
+            "corrections": [{"code": "identity_incomplete", "action": "blocked"}],
+        }
+    )
+    body = emails.render(NotificationKind.CONTRACT_OPENED, "fr", emails.contract_context(doc, "fr", "demo", "u")).body
+    assert "Ce contrat est en attente jusqu'à ce que votre identité soit complète" in body
+    assert "corrigée" not in body and "de 10:00 à 14:00" in body
