@@ -48,7 +48,7 @@ def test_adapters_jobs_and_handlers_are_found_through_the_plugins() -> None:
     ]
     from gateway.domains.outbox.dispatch import load_handlers
 
-    assert sorted(load_handlers()) == ["callback.", "declaration."]
+    assert sorted(load_handlers()) == ["callback.", "declaration.", "notification."]
 
 
 def test_an_adapters_tables_and_cli_group_come_from_its_package() -> None:

@@ -26,6 +26,9 @@ from gateway.domains.auth import tokens
 from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.service import SsinTaken
 from gateway.domains.members.vault import vault_of
+from gateway.domains.notifications import service as notifications
+from gateway.domains.notifications.schemas import NotificationChoices, NotificationChoicesOut
+from gateway.domains.notifications.settings import get_notification_settings
 from gateway.domains.readmodel.endpoints import my_contract
 from gateway.domains.readmodel.service import ContractOut, rider_contracts
 from gateway.domains.riders import access
@@ -579,6 +582,151 @@ def put_rider_identity(
     session.commit()
     response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
     return identity.load_view(session, principal, t)
+
+
+# --- the rider's e-mails (issue 20, notifications) -----------------------------------------------------------
+
+NOTIFICATIONS_URL = "/rider/notifications"
+# Three checkboxes and the form's marker: a few hundred bytes at most.
+NOTIFICATIONS_FORM_MAX_BYTES = 1024
+_NOTIFICATIONS_FORM = "notifications"
+NOTIFICATIONS_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["form"],
+    "properties": {
+        "form": {"type": "string", "enum": [_NOTIFICATIONS_FORM]},
+        **{k.value: {"type": "string", "enum": ["on"]} for k in notifications.NotificationKind},
+    },
+    "description": "The e-mail choices: a kind's field present (`on`) turns it on, absent turns it off, as an HTML "
+    "form's checkboxes post them.",
+}
+
+
+def notification_choices(session: Session, principal: RiderPrincipal) -> NotificationChoicesOut:
+    chosen = notifications.choices(session, principal.rider_ids)
+    return NotificationChoicesOut(
+        **{k.value: v for k, v in chosen.items()},
+        sending=get_notification_settings().enabled,
+        address_known=notifications.has_usable_address(session, principal.rider_ids),
+    )
+
+
+async def posted_notifications_form(request: Request) -> dict[notifications.NotificationKind, bool]:
+    """The checkboxes of the e-mail form (application/x-www-form-urlencoded): each kind on when its field is there."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise UnsupportedMediaType(f"post the e-mail choices as {FORM_TYPE}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > NOTIFICATIONS_FORM_MAX_BYTES:
+            raise PayloadTooLarge(f"the form is over the limit of {NOTIFICATIONS_FORM_MAX_BYTES} bytes")
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=8, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidBody("the form is not url-encoded text with at most 8 fields") from None
+    kinds = {k.value for k in notifications.NotificationKind}
+    if fields.get("form") != [_NOTIFICATIONS_FORM] or any(
+        k != "form" and (k not in kinds or v != ["on"]) for k, v in fields.items()
+    ):
+        raise InvalidBody(f"the form takes `form=notifications` and, once each, the kinds to turn on: {sorted(kinds)}")
+    return {k: k.value in fields for k in notifications.NotificationKind}
+
+
+def _notifications_page(
+    request: Request, t: Translator, content: NotificationChoicesOut, status: int = 200, **context: Any
+) -> HTMLResponse:
+    response = _render(
+        request,
+        "notifications.html",
+        t,
+        status,
+        signed_in=True,
+        page_title=t("notifications.title"),
+        notifications=content,
+        kinds=[k.value for k in notifications.NotificationKind],
+        **context,
+    )
+    # The form posts to its own origin: the browser must say so (Origin), which `no-referrer` would blank out.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@router.get(
+    NOTIFICATIONS_URL,
+    response_class=HTMLResponse,
+    summary="The rider's e-mail choices: which e-mails they get (a new contract, a decision, a review's answer)",
+    responses=problem_responses(Unauthorized, InvalidRequest),
+)
+def rider_notifications_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: PageLang,
+    rider: PageRider,
+    saved: Annotated[str | None, Query(max_length=1, description="1: the choices were just saved.")] = None,
+) -> HTMLResponse:
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    return _notifications_page(request, t, notification_choices(session, rider), saved=saved == "1", form_error=None)
+
+
+@router.post(
+    NOTIFICATIONS_URL,
+    status_code=303,
+    response_class=RedirectResponse,
+    summary="Save the rider's e-mail choices; back to the choices (303) with a confirmation",
+    responses=problem_responses(Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, InvalidBody),
+    openapi_extra={"requestBody": {"required": True, "content": {FORM_TYPE: {"schema": NOTIFICATIONS_FORM_SCHEMA}}}},
+)
+def save_notifications_form(
+    request: Request,
+    wanted: Annotated[dict[notifications.NotificationKind, bool], Depends(posted_notifications_form)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+    rider: PageRider,
+) -> Response:
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    if not same_origin(request, settings.public_url):
+        refused = Forbidden("post the e-mail choices from the gateway's own page")
+        if not wants_html(request):
+            raise refused
+        content = notification_choices(session, rider)
+        return _notifications_page(request, t, content, 403, saved=False, form_error=t("notifications.refused"))
+    notifications.set_choices(session, rider.rider_ids, wanted, now)
+    session.commit()
+    return RedirectResponse(f"{NOTIFICATIONS_URL}?saved=1", status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/v1/rider/notifications",
+    response_model=NotificationChoicesOut,
+    summary="The signed-in rider's e-mail choices, and whether e-mails can reach them",
+    responses=problem_responses(Unauthorized),
+)
+def rider_notifications_json(response: Response, principal: RiderDep, session: SessionDep) -> NotificationChoicesOut:
+    response.headers.update(JSON_HEADERS)
+    return notification_choices(session, principal)
+
+
+@router.put(
+    "/v1/rider/notifications",
+    response_model=NotificationChoicesOut,
+    summary="Set which e-mails the signed-in rider gets (every kind named: true on, false off)",
+    responses=problem_responses(Unauthorized, InvalidRequest),
+)
+def put_rider_notifications(
+    data: NotificationChoices, response: Response, principal: RiderDep, session: SessionDep, now: NowDep
+) -> NotificationChoicesOut:
+    """Applies to every rider row of the signed-in person (one per platform they ride for). An e-mail already
+    queued for a kind turned off is not sent: the choice is read when it is sent."""
+    wanted = {k: bool(getattr(data, k.value)) for k in notifications.NotificationKind}
+    notifications.set_choices(session, principal.rider_ids, wanted, now)
+    session.commit()
+    response.headers.update(JSON_HEADERS)
+    return notification_choices(session, principal)
 
 
 def install(app: FastAPI) -> None:

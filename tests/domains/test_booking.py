@@ -126,14 +126,18 @@ def test_shift_across_dst_change_is_paid_on_real_elapsed_time(
     assert c["guaranteed_paid_hours"] == paid
 
 
-def test_booking_writes_declaration_and_callback_to_the_outbox(
+def test_booking_writes_declaration_callback_and_rider_mail_to_the_outbox(
     enrolled: PlatformHandle, send: Send, engine: Engine
 ) -> None:
     cid = send(enrolled, booking()).json()["contract"]["id"]
     with engine.connect() as conn:
         kinds = conn.execute(text("SELECT kind, status FROM outbox_message ORDER BY kind")).all()
         owner = conn.execute(text("SELECT DISTINCT contract_id FROM outbox_message")).scalar_one()
-    assert [tuple(k) for k in kinds] == [("callback.contract.opened", "pending"), ("declaration.in", "pending")]
+    assert [tuple(k) for k in kinds] == [
+        ("callback.contract.opened", "pending"),
+        ("declaration.in", "pending"),
+        ("notification.contract_opened", "pending"),
+    ]
     assert str(owner).replace("-", "") == cid.replace("-", "")
 
 
@@ -349,17 +353,17 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         assert again[name] == first[name], name
     statuses = [r.json()["contract"]["status"] for r in one]
     if not identity_required:
-        assert [len(first[name]) for name in names] == [3, 4, 6, 4]  # contracts, corrections, outbox, inbox
+        assert [len(first[name]) for name in names] == [3, 4, 9, 4]  # contracts, corrections, outbox, inbox
         assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
         assert statuses == ["open"] * 3
-    else:  # D: its identity correction, its history entry, its callback only (nothing to declare)
-        assert [len(first[name]) for name in names] == [4, 5, 7, 6, 1]
+    else:  # D: its identity correction, its history entry, its callback and e-mail only (nothing to declare)
+        assert [len(first[name]) for name in names] == [4, 5, 11, 6, 1]
         assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1, 1]
         assert statuses == ["open", "open", "open", "blocked"]
     with engine.connect() as conn:
         payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message ORDER BY id")).scalars().all()
     shown = [json.loads(x)["shift_code"] for x in payloads]
-    assert shown == ["A", "A", "B", "B", "C", "C", *(["D"] if identity_required else [])]
+    assert shown == ["A"] * 3 + ["B"] * 3 + ["C"] * 3 + (["D"] * 2 if identity_required else [])
 
 
 START, END = "2026-12-01T10:00:00+01:00", "2026-12-01T14:00:00+01:00"

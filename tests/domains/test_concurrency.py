@@ -69,7 +69,7 @@ def test_twenty_concurrent_deliveries_of_one_webhook_open_one_contract(
     assert len({a.json()["contract"]["id"] for a in answers}) == 1
     assert count_rows(engine, "contract") == 1
     assert count_rows(engine, "violation") == 1
-    assert count_rows(engine, "outbox_message") == 2
+    assert count_rows(engine, "outbox_message") == 3  # the declaration, the callback, the rider's e-mail
     assert count_rows(engine, "inbox_message") == 2  # the enrolment and this booking
 
 
@@ -80,5 +80,5 @@ def test_twenty_concurrent_bookings_of_one_shift_under_different_ids_open_one_co
     assert [a.status_code for a in answers] == [200] * N
     assert len({a.json()["contract"]["id"] for a in answers}) == 1
     assert count_rows(engine, "contract") == 1
-    assert count_rows(engine, "outbox_message") == 2
+    assert count_rows(engine, "outbox_message") == 3  # the declaration, the callback, the rider's e-mail
     assert count_rows(engine, "inbox_message") == N + 1

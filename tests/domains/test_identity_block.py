@@ -132,10 +132,10 @@ def test_a_booking_for_a_rider_whose_identity_cannot_be_declared_opens_blocked_a
         ("identity_incomplete", "open", "blocked"),
     ]
     # Nothing can be declared: the platform is told (contract.opened, blocked), no declaration.in is queued.
-    assert outbox_kinds(engine) == ["callback.contract.opened"]
+    assert outbox_kinds(engine) == ["callback.contract.opened", "notification.contract_opened"]
     with engine.connect() as conn:
-        payload = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message")).scalar_one()
-    assert json.loads(payload) == c
+        payloads = conn.execute(text("SELECT CAST(payload AS TEXT) FROM outbox_message")).scalars().all()
+    assert [json.loads(p) for p in payloads] == [c, c]  # the callback and the rider's e-mail carry the contract
     # The answer reads exactly as a later read of the contract.
     assert read_back(client, platform, "S-1") == c
 
@@ -147,7 +147,11 @@ def test_a_booking_for_a_declarable_member_opens_and_queues_the_declaration(
     enrol(send, platform, member="M-1")
     c = send(platform, booking()).json()["contract"]
     assert c["status"] == "open" and c["corrections"] == []
-    assert sorted(outbox_kinds(engine)) == ["callback.contract.opened", "declaration.in"]
+    assert sorted(outbox_kinds(engine)) == [
+        "callback.contract.opened",
+        "declaration.in",
+        "notification.contract_opened",
+    ]
     assert count_rows(engine, "contract_event") == 0
 
 
@@ -157,7 +161,11 @@ def test_without_the_identity_rule_a_rider_without_member_is_booked_open_as_befo
     settings.identity_required = False
     c = send(enrolled, booking()).json()["contract"]
     assert c["status"] == "open" and c["corrections"] == []
-    assert sorted(outbox_kinds(engine)) == ["callback.contract.opened", "declaration.in"]
+    assert sorted(outbox_kinds(engine)) == [
+        "callback.contract.opened",
+        "declaration.in",
+        "notification.contract_opened",
+    ]
 
 
 def test_a_replayed_blocked_booking_returns_the_same_answer_and_changes_nothing(
@@ -294,7 +302,7 @@ def test_a_blocked_contract_cancelled_closes_as_cancelled_with_nothing_due(
     run_job("contracts.close_stale", datetime.fromisoformat("2026-12-02T10:00:00+01:00"))
     after = read_back(client, blocked_shift, "S-1")
     assert after["status"] == "cancelled" and after["statement"] is None and after["payout"] is None
-    assert outbox_kinds(engine) == ["callback.contract.opened"]  # nothing declared, in or out
+    assert outbox_kinds(engine) == ["callback.contract.opened", "notification.contract_opened"]  # nothing declared
     # Cancelled, it is no longer released when the identity is completed.
     assert complete_identity(engine, required, "M-1", TEST_NOW) == []
 
@@ -312,7 +320,12 @@ def test_completing_the_identity_reopens_the_blocked_contract_declares_it_and_te
     assert c["status"] == "open"
     assert c["history"][-1]["kind"] == "identity_completed"
     assert (c["history"][-1]["from_status"], c["history"][-1]["to_status"]) == ("blocked", "open")
-    assert outbox_kinds(engine) == ["callback.contract.opened", "declaration.in", "callback.contract.unblocked"]
+    assert outbox_kinds(engine) == [
+        "callback.contract.opened",
+        "notification.contract_opened",
+        "declaration.in",
+        "callback.contract.unblocked",
+    ]
     with engine.connect() as conn:
         payload = conn.execute(
             text("SELECT CAST(payload AS TEXT) FROM outbox_message WHERE kind = 'callback.contract.unblocked'")

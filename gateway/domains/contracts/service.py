@@ -34,6 +34,7 @@ from gateway.db.driver import with_defaults
 from gateway.domains.contracts import bounds
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
+from gateway.domains.notifications.service import CONTRACT_OPENED as CONTRACT_MAIL
 from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
 
@@ -81,11 +82,12 @@ def _offer_json(pay: PayOffer | None) -> dict[str, Any] | None:
 
 
 _CONTRACT = Contract.__table__  # type: ignore[attr-defined]
-OPENED_KINDS = ("declaration.in", "callback.contract.opened")
-"""What leaves through the outbox when a contract opens: the declaration of employment, the platform's callback."""
-BLOCKED_KINDS = ("callback.contract.opened",)
-"""What leaves when a contract opens blocked (`contracts.identity`): the platform's callback only, since there is
-nothing that can be declared yet."""
+OPENED_KINDS = ("declaration.in", "callback.contract.opened", CONTRACT_MAIL)
+"""What leaves through the outbox when a contract opens: the declaration of employment, the platform's callback,
+the rider's e-mail (all three carry the contract as the platform was answered)."""
+BLOCKED_KINDS = ("callback.contract.opened", CONTRACT_MAIL)
+"""What leaves when a contract opens blocked (`contracts.identity`): the platform's callback and the rider's e-mail
+(which says the contract is on hold), since there is nothing that can be declared yet."""
 
 
 @dataclass(frozen=True, slots=True)

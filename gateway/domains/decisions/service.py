@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from gateway.db.upsert import insert_for
 from gateway.domains.decisions.models import Decision
+from gateway.domains.notifications import service as notifications
 
 
 class DecisionKind(StrEnum):
@@ -80,13 +81,31 @@ def row(made: Made) -> dict[str, Any]:
     }
 
 
-def record(session: Session, *decisions: Made) -> None:
-    """Write the decisions once: one already recorded under the same key is left as it is."""
+def record(session: Session, *decisions: Made, notify: bool = True) -> None:
+    """Write the decisions once: one already recorded under the same key is left as it is. Each one newly written
+    that is worth an e-mail queues the rider's (`notifications.decision_worth_mail`); `notify=False` for decisions
+    derived from the past, which the rider was never told of at the time and is not mailed about now."""
     if not decisions:
         return
     table = Decision.__table__  # type: ignore[attr-defined]
     stmt = insert_for(session, table).values([row(d) for d in decisions]).on_conflict_do_nothing(index_elements=["key"])
-    session.execute(stmt)
+    mailed = {d.key: d for d in decisions if notify and notifications.decision_worth_mail(d.kind.value)}
+    if not mailed:
+        session.execute(stmt)
+        return
+    # Only the rows this call inserted come back: a replayed webhook or a re-run job mails nobody twice.
+    for decision_id, key in session.execute(stmt.returning(table.c.id, table.c.key)).all():
+        made = mailed.get(key)
+        if made is not None:
+            notice = notifications.DecisionNotice(
+                decision_id=decision_id,
+                decision_kind=made.kind.value,
+                status=made.status.value,
+                platform_id=made.platform_id,
+                decided_at=made.decided_at,
+                contract_id=made.contract_id,
+            )
+            notifications.notify(session, rider_id=made.rider_id, notice=notice, now=made.decided_at)
 
 
 def by_key(session: Session, key: str) -> Decision | None:

@@ -133,6 +133,7 @@ def test_the_pages_have_no_serious_accessibility_violations(
         ("open contract (nl)", f"/rider/contracts/{c.open}?lang=nl"),
         ("not found (en)", f"/rider/contracts/{c.other}?lang=en"),
         ("identity (nl)", "/rider/identity?lang=nl"),
+        ("e-mail choices (fr)", "/rider/notifications?lang=fr&saved=1"),
     ]:
         page.goto(live_url + path)
         pages[name] = _axe(page, axe_script)
