@@ -45,6 +45,8 @@ from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_han
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
 from gateway.web.routes import install as install_rider_pages
+from gateway.web.transparency_routes import publish_at_start
+from gateway.web.transparency_routes import router as transparency_router
 
 DESCRIPTION = """
 Platforms post signed shift webhooks; the gateway opens the rider's employment contract at once and
@@ -68,6 +70,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.scheduler:
         engine = settings_engine(settings)
+        # The process that runs the jobs publishes the transparency notice the agreements just loaded make
+        # (a version taking effect later is announced now); readers publish too, whichever comes first.
+        publish_at_start(engine, app.state.book, settings, app.state.clock())
         scheduler = start_scheduler(JobContext(engine, settings, app.state.book, app.state.clock))
     try:
         yield
@@ -178,4 +183,5 @@ def create_app(
     app.include_router(reports_router)
     app.include_router(jobs_router)
     install_rider_pages(app)
+    app.include_router(transparency_router)
     return app

@@ -56,4 +56,3 @@ def per_app(request: Request, name: str, make: Callable[[Settings], _T]) -> _T:
         value = make(state.settings)
         setattr(state, name, value)
     return value  # type: ignore[no-any-return]
-

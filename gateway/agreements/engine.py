@@ -453,6 +453,8 @@ def _raises(
     extra = bonus.at_settlement(terms.bonus, s.bonus, cur, corrections, used)
     if extra is not None:
         lines.append(extra)
+
+
 def _waiting(
     terms: TermsAt, s: ShiftOutcome, h: Hours, lines: list[PayLine], cur: str, used: list[Line]
 ) -> list[PayLine]:

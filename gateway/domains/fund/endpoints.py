@@ -49,7 +49,6 @@ class DepositIn(BaseModel):
     memo: str = Field(default="", max_length=300)
 
 
-
 def _fund_out(session: SessionDep) -> FundOut:
     b = fund.balances(session)
     return FundOut(

@@ -80,7 +80,9 @@ def list_invoices(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     # The gateway's instant window (gateway.canonical): a time past year 9999 in UTC is a 422, not a 500.
-    before: Annotated[Instant | None, Query(description="Only invoices issued before this instant, with offset (paging)")] = None,
+    before: Annotated[
+        Instant | None, Query(description="Only invoices issued before this instant, with offset (paging)")
+    ] = None,
 ) -> list[InvoiceListed]:
     base = f"/v1/platforms/{principal.slug}/invoices"
     return [

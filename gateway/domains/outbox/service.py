@@ -20,9 +20,7 @@ class ReplayError(ValueError):
     """A replay request that selects nothing sensible; the message says why."""
 
 
-def messages(
-    kinds: Sequence[str], payload: Any, now: datetime, contract_id: uuid.UUID | None
-) -> list[dict[str, Any]]:
+def messages(kinds: Sequence[str], payload: Any, now: datetime, contract_id: uuid.UUID | None) -> list[dict[str, Any]]:
     """The outbox rows for one event: one message per kind (e.g. declaration.in, callback.contract.opened), all with
     the same payload. The one place an enqueued message's columns are set (`enqueue`, and the booking statement)."""
     return [

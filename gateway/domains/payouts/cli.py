@@ -202,7 +202,12 @@ def pay_cmd(
             _fail(f"payout {payout_id} is {payout.status}: only a scheduled payout is paid")
         try:
             service.pay(
-                session, payout, LocalRail(settings.payout_journal), now, "cli payouts pay", allow_negative=allow_negative
+                session,
+                payout,
+                LocalRail(settings.payout_journal),
+                now,
+                "cli payouts pay",
+                allow_negative=allow_negative,
             )
         except Problem as exc:
             _fail(exc.detail)
@@ -219,4 +224,6 @@ def pay_cmd(
             reason=reason or "",
         )
         session.commit()
-    typer.echo(f"payout {payout.id} paid: {payout.amount} {payout.currency} ({payout.funded_by}), ref {payout.reference}")
+    typer.echo(
+        f"payout {payout.id} paid: {payout.amount} {payout.currency} ({payout.funded_by}), ref {payout.reference}"
+    )
