@@ -33,6 +33,7 @@ from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.payouts.endpoints import router as payout_batches_router
+from gateway.domains.portability.endpoints import router as portability_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
 from gateway.domains.riders.endpoints import router as riders_router
@@ -184,4 +185,5 @@ def create_app(
     app.include_router(jobs_router)
     install_rider_pages(app)
     app.include_router(transparency_router)
+    app.include_router(portability_router)
     return app

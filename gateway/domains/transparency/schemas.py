@@ -30,7 +30,7 @@ class AutomatedOut(BaseModel):
     sentence: str | None = Field(description="The term in plain English, as `gateway agreements terms` words it.")
 
 
-class AgreementRefOut(BaseModel):
+class NoticeAgreementOut(BaseModel):
     id: str
     title: str
     version: str
@@ -42,7 +42,7 @@ class PlatformNoticeOut(BaseModel):
     slug: str
     name: str
     adapter: str
-    agreement: AgreementRefOut | None
+    agreement: NoticeAgreementOut | None
     decisions: list[AutomatedOut]
 
 

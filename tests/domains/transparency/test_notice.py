@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
