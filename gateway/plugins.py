@@ -47,7 +47,7 @@ class Automated:
     """One kind of automated decision a package takes about riders, declared for the transparency notice
     (EU Directive 2024/2831 art. 9): what it decides, on which data, with which main parameters and their weight.
 
-    `kind` is a decisions.DecisionKind value. `values`, when given, returns the parameters' values as configured
+    `kind` names the category (a decisions.DecisionKind value where one fits: the rider's page shows the same). `values`, when given, returns the parameters' values as configured
     now, from the gateway's Settings (read lazily: a plugin's `__init__` stays light), so a changed setting changes
     the notice."""
 

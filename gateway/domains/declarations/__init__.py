@@ -5,7 +5,7 @@ from gateway.plugins import Automated, Plugin, Said
 # For the public transparency notice (directive art. 9).
 DECLARED = Automated(
     key="declarations.dimona",
-    kind="contract_blocked",
+    kind="declaration",
     decides=Said(
         en="Declares each contract's work to social security before it starts; a declaration the service refuses "
         "blocks the contract until a person at the cooperative corrects it.",

@@ -23,7 +23,7 @@ log = logging.getLogger("gateway.payouts")
 # What these jobs decide about riders, for the public transparency notice (directive art. 9).
 SETTLED = Automated(
     key="contracts.settle",
-    kind="cancellation_paid",
+    kind="pay_worked_out",
     decides=Said(
         en="Works out each shift's pay once it is over: the hours paid (at least the agreement's minimum), every pay "
         "line with its clause, and what a cancelled shift pays.",
@@ -52,7 +52,7 @@ SETTLED = Automated(
 )
 CLOSED_AS_BOOKED = Automated(
     key="contracts.close_stale",
-    kind="cancellation_paid",
+    kind="shift_closed",
     decides=Said(
         en="Closes a shift whose end the platform never reported and pays it as booked, at least the minimum.",
         fr="Clôture un service dont la plateforme n'a jamais signalé la fin et le paie comme réservé, au moins le "
