@@ -41,9 +41,9 @@ _MODE: dict[str, Said] = {
         en="Checks each booking against this term and corrects what falls short; the correction is recorded and "
         "shown to you.",
         fr="Vérifie chaque réservation selon ce terme et corrige ce qui n'y satisfait pas ; la correction est "
-        "enregistrée et vous est montrée.",
+        "enregistrée et t'est montrée.",
         nl="Toetst elke boeking aan deze voorwaarde en verbetert wat tekortschiet; de correctie wordt bewaard en "
-        "aan u getoond.",
+        "aan je getoond.",
     ),
     "reject": Said(
         en="Checks each booking against this term and refuses a booking that breaks it (a shift already worked is "
@@ -77,9 +77,9 @@ _BOOKING_DATA = Said(
     en="The shift the platform booked: its start and end, the pay it offered and how (by the hour or per trip), "
     "and your other shifts that day and week.",
     fr="Le service que la plateforme a réservé : son début et sa fin, la paie proposée et sa forme (à l'heure ou "
-    "à la course), et vos autres services du jour et de la semaine.",
+    "à la course), et tes autres services du jour et de la semaine.",
     nl="De dienst die het platform boekte: begin en einde, het aangeboden loon en de vorm (per uur of per rit), "
-    "en uw andere diensten die dag en week.",
+    "en je andere diensten die dag en week.",
 )
 _PAY_DATA = Said(
     en="The times the platform reported for the shift (start, first delivery, end) and the hours already worked.",
