@@ -33,6 +33,7 @@ from gateway.domains.jobs.endpoints import router as jobs_router
 from gateway.domains.members.endpoints import router as members_router
 from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.payouts.endpoints import router as payout_batches_router
+from gateway.domains.portability.endpoints import router as portability_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
 from gateway.domains.riders.endpoints import router as riders_router
@@ -45,6 +46,8 @@ from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_han
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
 from gateway.web.routes import install as install_rider_pages
+from gateway.web.transparency_routes import publish_at_start
+from gateway.web.transparency_routes import router as transparency_router
 
 DESCRIPTION = """
 Platforms post signed shift webhooks; the gateway opens the rider's employment contract at once and
@@ -68,6 +71,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.scheduler:
         engine = settings_engine(settings)
+        # The process that runs the jobs publishes the transparency notice the agreements just loaded make
+        # (a version taking effect later is announced now); readers publish too, whichever comes first.
+        publish_at_start(engine, app.state.book, settings, app.state.clock())
         scheduler = start_scheduler(JobContext(engine, settings, app.state.book, app.state.clock))
     try:
         yield
@@ -178,4 +184,6 @@ def create_app(
     app.include_router(reports_router)
     app.include_router(jobs_router)
     install_rider_pages(app)
+    app.include_router(transparency_router)
+    app.include_router(portability_router)
     return app

@@ -640,6 +640,22 @@ def web_report_screenshots(
         typer.echo(str(f))
 
 
+@web_app.command("transparency-screenshot")
+def web_transparency_screenshot(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG file.")] = REPO_ROOT / "docs" / "screenshots",
+    lang: Annotated[str, typer.Option(help="en, fr or nl.")] = "en",
+) -> None:
+    """Render the public transparency notice (two demo platforms, a signed 2027 amendment announced ahead) in
+    headless Chromium, whole, to transparency-notice.png."""
+    from gateway.screenshots import render_transparency
+
+    try:
+        typer.echo(str(render_transparency(out, lang)))
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @web_app.command("payslip-screenshots")
 def web_payslip_screenshots(
     out: Annotated[Path, typer.Option(help="Folder for the PNG files.")] = REPO_ROOT / "docs" / "screenshots",

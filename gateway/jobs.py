@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel, select
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.jobs import service as failures
 from gateway.domains.jobs.metrics import ROW_FAILURES
-from gateway.plugins import load_all
+from gateway.plugins import Automated, load_all
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.jobs")
@@ -54,18 +54,21 @@ class Job:
     func: JobFunc
     every_seconds: int
     description: str
+    # The automated decisions about riders this job takes, for the transparency notice (directive art. 9).
+    decides: tuple[Automated, ...] = ()
 
 
 _REGISTRY: dict[str, Job] = {}
 
 
-def job(name: str, every_seconds: int) -> Callable[[JobFunc], JobFunc]:
-    """Declare a periodic job named `domain.verb`; it returns how many items it processed."""
+def job(name: str, every_seconds: int, decides: tuple[Automated, ...] = ()) -> Callable[[JobFunc], JobFunc]:
+    """Declare a periodic job named `domain.verb`; it returns how many items it processed. `decides` declares
+    the automated decisions about riders it takes (the public transparency notice lists them)."""
 
     def register(func: JobFunc) -> JobFunc:
         if name in _REGISTRY and _REGISTRY[name].func is not func:
             raise ValueError(f"job {name!r} is declared twice")
-        _REGISTRY[name] = Job(name, func, every_seconds, (func.__doc__ or "").strip().split("\n")[0])
+        _REGISTRY[name] = Job(name, func, every_seconds, (func.__doc__ or "").strip().split("\n")[0], decides)
         return func
 
     return register

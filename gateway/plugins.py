@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,36 @@ if TYPE_CHECKING:
 
 # The namespaces whose packages may contribute, in the order they are read (the gateway's domains, then adapters).
 ROOTS = ("gateway.domains", "adapters")
+
+
+@dataclass(frozen=True)
+class Said:
+    """A text in each of the rider pages' languages: a declaration is read by riders, in their language."""
+
+    en: str
+    fr: str
+    nl: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"en": self.en, "fr": self.fr, "nl": self.nl}
+
+
+@dataclass(frozen=True)
+class Automated:
+    """One kind of automated decision a package takes about riders, declared for the transparency notice
+    (EU Directive 2024/2831 art. 9): what it decides, on which data, with which main parameters and their weight.
+
+    `kind` names the category (a decisions.DecisionKind value where one fits: the rider's page shows the same). `values`, when given, returns the parameters' values as configured
+    now, from the gateway's Settings (read lazily: a plugin's `__init__` stays light), so a changed setting changes
+    the notice."""
+
+    key: str
+    kind: str
+    decides: Said
+    data: Said
+    parameters: Said
+    weight: Said | None = None
+    values: Callable[[Any], Mapping[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +80,9 @@ class Plugin:
     # "module:attribute" of the package's own settings class (pydantic-settings, `GATEWAY_<NAME>_...`): the package
     # reads it itself; `gateway serve` builds each one before starting, so a wrong value stops it at once.
     settings: str | None = None
+    # The automated decisions the package takes about riders, for the transparency notice (gateway.domains.
+    # transparency): an adapter's apply to its platforms, a domain's to every platform.
+    decides: tuple[Automated, ...] = ()
 
     @property
     def name(self) -> str:

@@ -308,3 +308,57 @@ def render_reports(out: Path) -> list[Path]:
         context.close()
         chromium.close()
     return files
+
+
+# The transparency notice's screenshot: a CoopCycle platform (its adapter declares the work sessions it builds) under
+# the 2016 agreement with its 2027 proposal signed as an amendment, so the page shows the changes published ahead.
+TRANSPARENCY_VIEWPORT: ViewportSize = {"width": 1000, "height": 900}
+
+
+def render_transparency(out: Path, lang: str = "en") -> Path:
+    """Write transparency-notice.png under `out`: the public notice as a reader opens it, whole."""
+    import shutil
+
+    reason = browser.chromium_missing()
+    if reason:
+        raise RuntimeError(reason)
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "transparency-notice.png"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "agreements"
+        shutil.copytree(Settings().agreements_dir, root)
+        amendments = root / "be-delivery-2016" / "amendments"
+        amendments.mkdir()
+        shutil.copy(root.parent / "agreements" / "be-delivery-2016" / "proposals" / REPORT_DRAFT.name, amendments)
+        url = f"sqlite:///{tmp}/transparency.db"
+        upgrade(url)
+        settings = Settings(database_url=url, env="development", scheduler=False, agreements_dir=root)
+        book = AgreementBook.load(root)
+        app = create_app(settings, book, clock=lambda: BOOKED_AT)
+        engine = engine_for(url)
+        with Session(engine) as session:
+            platforms.create_platform(
+                session,
+                book,
+                slug="coopcycle",
+                name="CoopCycle Bruxelles",
+                adapter="coopcycle",
+                agreement="be-delivery-2016",
+            )
+            session.commit()
+        try:
+            with browser.serve(app) as base, sync_playwright() as pw:
+                chromium = browser.launch(pw)
+                context = chromium.new_context(
+                    viewport=TRANSPARENCY_VIEWPORT, device_scale_factor=1, reduced_motion="reduce"
+                )
+                page = context.new_page()
+                page.goto(f"{base}/transparency?lang={lang}")
+                page.screenshot(path=str(target), full_page=True)
+                context.close()
+                chromium.close()
+        finally:
+            engine.dispose()
+    return target

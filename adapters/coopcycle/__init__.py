@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from adapters.base import Deferred, PayloadError, VerifiedMessage
 from adapters.coopcycle import notice, signature
 from gateway.canonical import CanonicalEvent
-from gateway.plugins import Plugin
+from gateway.plugins import Automated, Plugin, Said
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -58,6 +58,49 @@ class CoopCycleAdapter:
         return {"content-type": "application/json", signature.HEADER_NAME: signature.sign(secret, body)}
 
 
+def _session_values(settings: object) -> dict[str, str]:
+    from adapters.coopcycle.settings import CoopCycleSettings  # read when the notice is built, not at discovery
+
+    own = CoopCycleSettings()
+    return {"idle_gap_minutes": str(own.idle_gap_seconds // 60), "booked_minutes": str(own.booked_seconds // 60)}
+
+
+# What this adapter decides about couriers, for the public transparency notice (directive art. 9).
+WORK_SESSIONS = Automated(
+    key="coopcycle.work_sessions",
+    kind="work_session",
+    decides=Said(
+        en="Groups a courier's deliveries into work sessions: each session is one employment contract, opened at "
+        "the first delivery and closed after a time with no delivery.",
+        fr="Regroupe les livraisons d'un coursier en périodes de travail : chaque période est un contrat de "
+        "travail, ouvert à la première livraison et clôturé après un temps sans livraison.",
+        nl="Groepeert de leveringen van een koerier in werkperiodes: elke periode is één arbeidscontract, geopend "
+        "bij de eerste levering en afgesloten na een tijd zonder levering.",
+    ),
+    data=Said(
+        en="The deliveries CoopCycle reports: their courier's username, their start and end times and their status "
+        "(done or failed). Never their price.",
+        fr="Les livraisons que CoopCycle signale : le nom d'utilisateur du coursier, leurs heures de début et de fin "
+        "et leur état (faite ou échouée). Jamais leur prix.",
+        nl="De leveringen die CoopCycle meldt: de gebruikersnaam van de koerier, hun begin- en eindtijd en hun "
+        "status (gedaan of mislukt). Nooit hun prijs.",
+    ),
+    parameters=Said(
+        en="The time with no delivery that closes a session (idle_gap_minutes) and the window booked from the first "
+        "delivery (booked_minutes). A failed delivery counts as worked time like a completed one.",
+        fr="Le temps sans livraison qui clôture une période (idle_gap_minutes) et la durée réservée à partir de la "
+        "première livraison (booked_minutes). Une livraison échouée compte comme du temps de travail.",
+        nl="De tijd zonder levering die een periode afsluit (idle_gap_minutes) en de geboekte duur vanaf de eerste "
+        "levering (booked_minutes). Een mislukte levering telt als gewerkte tijd.",
+    ),
+    weight=Said(
+        en="Only time decides: the number of deliveries changes neither the session nor the pay.",
+        fr="Seul le temps décide : le nombre de livraisons ne change ni la période ni la paie.",
+        nl="Alleen de tijd beslist: het aantal leveringen verandert noch de periode noch het loon.",
+    ),
+    values=_session_values,
+)
+
 ADAPTER = CoopCycleAdapter()
 # Everything CoopCycle adds to the gateway, found by gateway.plugins: nothing outside this package names it.
 PLUGIN = Plugin(
@@ -68,4 +111,5 @@ PLUGIN = Plugin(
     cli=".cli:coopcycle_app",
     settings=".settings:CoopCycleSettings",
     migrations="migrations",
+    decides=(WORK_SESSIONS,),
 )

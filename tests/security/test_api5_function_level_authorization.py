@@ -118,6 +118,19 @@ PUBLIC_ROUTES = {
     ("GET", "/v1/agreements"): "agreements are published texts",
     ("GET", "/v1/agreements/{agreement_id}"): "agreements are published texts",
     ("GET", "/v1/agreements/{agreement_id}/terms"): "agreements are published texts",
+    # Issue 20: the transparency notice is public (directive art. 9: workers, their representatives, authorities).
+    **{
+        ("GET", path): "the transparency notice is public (directive art. 9)"
+        for path in (
+            "/transparency",
+            "/transparency/platforms/{platform_slug}",
+            "/transparency/versions",
+            "/transparency/versions/{number}",
+            "/v1/transparency",
+            "/v1/transparency/versions",
+            "/v1/transparency/versions/{number}",
+        )
+    },
 }
 RIDER_CHECKS = (rider_principal, optional_rider)
 

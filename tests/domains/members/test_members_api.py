@@ -270,6 +270,7 @@ ROUTES = [
     ("put", f"{BASE}/M-1/riders/demo/r-1"),
     ("get", f"{BASE}/M-1/reads"),
     ("get", f"{BASE}/M-1/payslips/2026-11.pdf"),  # the month's pay summary (gateway/web/payslip_routes.py)
+    ("get", f"{BASE}/M-1/data.zip"),  # the member's data archive (gateway/domains/portability, issue 20)
 ]
 
 
