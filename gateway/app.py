@@ -35,6 +35,7 @@ from gateway.domains.outbox.endpoints import router as outbox_router
 from gateway.domains.payouts.endpoints import router as payout_batches_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
+from gateway.domains.representatives.endpoints import router as representatives_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router
@@ -176,6 +177,7 @@ def create_app(
     app.include_router(payout_batches_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
+    app.include_router(representatives_router)  # issue 20: the representatives' figures
     app.include_router(jobs_router)
     install_rider_pages(app)
     return app
