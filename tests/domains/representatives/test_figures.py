@@ -45,7 +45,7 @@ def demo_year(b: Builder) -> None:
     # Open bookings of two more riders, and cancellations of three: two small cells, six riders together.
     b.contract("r-02", "2026-12-21T10:00:00+01:00", status=ContractStatus.open)
     for i in (3, 4, 5):
-        b.contract(f"r-{i:02d}", f"2026-12-22T10:00:00+01:00", status=ContractStatus.cancelled)
+        b.contract(f"r-{i:02d}", "2026-12-22T10:00:00+01:00", status=ContractStatus.cancelled)
     b.contract("r-16", "2026-06-30T23:30:00+02:00")
     b.contract("r-17", "2027-01-01T00:30:00+01:00")
     for i in range(1, 7):
