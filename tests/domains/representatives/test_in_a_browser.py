@@ -45,6 +45,10 @@ def test_the_page_has_no_serious_accessibility_violation_and_fits_a_phone(
             for width in (1100, 390):
                 tab = chromium.new_context(viewport={"width": width, "height": 800}).new_page()
                 tab.set_content(html, wait_until="load")
+                assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), width
+                assert tab.locator("svg[role=img]").count() == 3  # pay bands, statuses, decisions
+                if width != 1100:
+                    continue  # the same document: axe once is enough
                 tab.evaluate(axe)
                 result = tab.evaluate(
                     "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', "
@@ -56,7 +60,5 @@ def test_the_page_has_no_serious_accessibility_violation_and_fits_a_phone(
                     if v["impact"] in SERIOUS
                 ]
                 assert serious == [], json.dumps(serious, indent=1)
-                assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), width
-                assert tab.locator("svg[role=img]").count() == 3  # pay bands, statuses, decisions
         finally:
             chromium.close()
