@@ -45,6 +45,7 @@ from gateway.plugins import check_settings
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
+from gateway.web.representatives import router as representatives_page_router
 from gateway.web.routes import install as install_rider_pages
 
 DESCRIPTION = """
@@ -178,6 +179,7 @@ def create_app(
     app.include_router(agreements_router)
     app.include_router(reports_router)
     app.include_router(representatives_router)  # issue 20: the representatives' figures
+    app.include_router(representatives_page_router)
     app.include_router(jobs_router)
     install_rider_pages(app)
     return app

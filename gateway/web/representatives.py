@@ -1,6 +1,7 @@
 """The representatives' page: one self-contained HTML file in fr, nl or en, its charts drawn here as SVG.
 
-No script and nothing to fetch (the file is written by `gateway reports representatives` and opened from disk).
+No script and nothing to fetch: the file is written by `gateway reports representatives`, or downloaded with the
+representative's staff token (`GET /v1/admin/representatives.html`), and opened from disk.
 Every chart is an image with a title and a text description, followed by the table that holds the same figures; a
 suppressed figure reads "< 5" in both, and the chart draws no bar for it.
 """
@@ -10,11 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from fastapi import Query, Response
+
+from gateway.deps import BookDep, NowDep, SessionDep
+from gateway.domains.representatives.endpoints import (
+    ERRORS,
+    HalfQuery,
+    PlatformQuery,
+    Representative,
+    figures_or_problem,
+)
 from gateway.domains.representatives.schemas import BandOut, PayPerHourOut, RepresentativesOut, TableOut
 from gateway.domains.representatives.suppression import MINIMUM_RIDERS
-from gateway.web.i18n import Translator
+from gateway.routing import api_router
+from gateway.web.i18n import LANGUAGES, Translator
 
 HUNDREDTH = Decimal("0.01")
 BAR = "#1e5e3a"  # the rider's pages' accent: 7:1 on white
@@ -256,4 +269,41 @@ def page(r: RepresentativesOut, t: Translator) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><main><h1>{escape(title)}</h1>{''.join(parts)}</main></body></html>\n"
+    )
+
+
+router = api_router(prefix="/v1/admin", tags=["representatives"])
+HTML = "text/html"
+# A file to save and open: never cached, never run as a page of the gateway's origin (no script, inline style only).
+FILE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@router.get(
+    "/representatives.html",
+    response_class=Response,
+    summary="The same figures as a page with charts (fr, nl or en), to save and open",
+    responses={
+        200: {"description": "The page, as an attachment", "content": {HTML: {"schema": {"type": "string"}}}},
+        **ERRORS,
+    },
+)
+def get_page(
+    platform: PlatformQuery,
+    half: HalfQuery,
+    session: SessionDep,
+    book: BookDep,
+    now: NowDep,
+    staff: Representative,
+    lang: Annotated[str, Query(pattern=f"^({'|'.join(LANGUAGES)})$", description="The page's language.")] = "en",
+) -> Response:
+    r = figures_or_problem(session, book, now, platform, half)
+    name = f"representatives-{r.platform}-{r.half}-{lang}.html"
+    return Response(
+        page(r, Translator(lang)),
+        media_type=f"{HTML}; charset=utf-8",
+        headers={**FILE_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -34,7 +34,8 @@ ERRORS = problem_responses(Unauthorized, Forbidden, NotFound, InvalidRequest, Se
 CSV = "text/csv"
 
 
-def _figures(session: SessionDep, book: BookDep, now: NowDep, platform: str, half: str) -> RepresentativesOut:
+def figures_or_problem(session: SessionDep, book: BookDep, now: NowDep, platform: str, half: str) -> RepresentativesOut:
+    """The figures, or the problem to answer (also for the page's route in gateway.web.representatives)."""
     try:
         return figures(session, book, platform, half, now)
     except UnknownPlatform as exc:
@@ -55,7 +56,7 @@ def _figures(session: SessionDep, book: BookDep, now: NowDep, platform: str, hal
 def get_figures(
     platform: PlatformQuery, half: HalfQuery, session: SessionDep, book: BookDep, now: NowDep, staff: Representative
 ) -> RepresentativesOut:
-    return _figures(session, book, now, platform, half)
+    return figures_or_problem(session, book, now, platform, half)
 
 
 @router.get(
@@ -70,7 +71,7 @@ def get_figures(
 def get_figures_csv(
     platform: PlatformQuery, half: HalfQuery, session: SessionDep, book: BookDep, now: NowDep, staff: Representative
 ) -> Response:
-    r = _figures(session, book, now, platform, half)
+    r = figures_or_problem(session, book, now, platform, half)
     name = f"representatives-{r.platform}-{r.half}.csv"
     return Response(
         to_csv(r), media_type=f"{CSV}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -198,6 +198,15 @@ def test_the_api_needs_the_representative_role_and_answers_problems(
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.text.splitlines()[0].split(",") == COLUMNS
     assert 'filename="representatives-demo-2026-H2.csv"' in r.headers["content-disposition"]
+    r = client.get(f"{url}.html", params={"platform": "demo", "half": "2026-H2", "lang": "fr"}, headers=rep)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr">' in r.text and "attachment" in r.headers["content-disposition"]
+    assert "script-src" not in r.headers["content-security-policy"]  # default-src 'none': no script runs
+    assert client.get(f"{url}.html", params={"platform": "demo", "half": "2026-H2"}, headers=other).status_code == 403
+    assert (
+        client.get(f"{url}.html", params={"platform": "demo", "half": "2026-H2", "lang": "de"}, headers=rep).status_code
+        == 422
+    )
     r = client.get(url, params={"platform": "nowhere", "half": "2026-H2"}, headers=rep)
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     for half in ("2026-H3", "2026", "x" * 100, "0000-H1"):
