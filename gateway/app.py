@@ -36,6 +36,7 @@ from gateway.domains.payouts.endpoints import router as payout_batches_router
 from gateway.domains.portability.endpoints import router as portability_router
 from gateway.domains.readmodel.endpoints import rider_router as rider_contracts_router
 from gateway.domains.readmodel.endpoints import router as contracts_router
+from gateway.domains.representatives.endpoints import router as representatives_router
 from gateway.domains.riders.endpoints import router as riders_router
 from gateway.domains.riders.oidc import router as oidc_router
 from gateway.domains.settlement.endpoints import router as invoices_router
@@ -45,6 +46,7 @@ from gateway.plugins import check_settings
 from gateway.problems import PROBLEM_MEDIA_TYPE, ProblemOut, install_problem_handlers
 from gateway.reports.endpoints import router as reports_router
 from gateway.settings import Settings, get_settings
+from gateway.web.representatives import router as representatives_page_router
 from gateway.web.routes import install as install_rider_pages
 from gateway.web.transparency_routes import publish_at_start
 from gateway.web.transparency_routes import router as transparency_router
@@ -182,6 +184,8 @@ def create_app(
     app.include_router(payout_batches_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)
+    app.include_router(representatives_router)  # issue 20: the representatives' figures
+    app.include_router(representatives_page_router)
     app.include_router(jobs_router)
     install_rider_pages(app)
     app.include_router(transparency_router)

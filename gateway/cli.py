@@ -666,3 +666,57 @@ def web_payslip_screenshots(
 
     for f in render_payslips(out, lang or ["en", "fr", "nl"]):
         typer.echo(str(f))
+
+
+# --- The riders' representatives (issue 20): the figures come from their domain, the page from gateway.web; both
+# meet here, the one layer that may import the two.
+@reports_app.command("representatives")
+def reports_representatives(
+    platform: Annotated[str, typer.Option("--platform", help="The platform's slug.")],
+    half: Annotated[str, typer.Option("--half", help="YYYY-H1 (January to June) or YYYY-H2 (July to December).")],
+    lang: Annotated[str, typer.Option("--lang", help="The page's language: en, fr or nl.")] = "en",
+    out: Annotated[Path, typer.Option("--out", help="Directory for the CSV and HTML files.")] = REPO_ROOT
+    / "var"
+    / "reports",
+) -> None:
+    """A platform's half-year for the riders' representatives, never a group under five riders: writes
+    representatives-<platform>-<half>.csv and representatives-<platform>-<half>-<lang>.html in --out."""
+    from gateway.domains.representatives.export import to_csv
+    from gateway.domains.representatives.service import HalfError, UnknownPlatform, figures
+    from gateway.reports.files import outputs
+    from gateway.web import representatives
+    from gateway.web.i18n import LANGUAGES, Translator
+
+    if lang not in LANGUAGES:
+        _fail(f"--lang {lang!r}: choose from {', '.join(LANGUAGES)}")
+        raise typer.Exit(1)
+    try:
+        book = AgreementBook.load(get_settings().agreements_dir)
+        with Session(get_engine()) as session:
+            report = figures(session, book, platform, half, utcnow())
+    except (HalfError, UnknownPlatform, AgreementError) as exc:
+        _fail(str(exc))
+        raise typer.Exit(1) from exc
+    stem = f"representatives-{report.platform}-{report.half}"
+    with outputs(out) as files:
+        written = [
+            files.write_text(f"{stem}.csv", to_csv(report)),
+            files.write_text(f"{stem}-{lang}.html", representatives.page(report, Translator(lang))),
+        ]
+    for path in written:
+        typer.echo(f"written: {path}")
+
+
+@web_app.command("representatives-screenshot")
+def web_representatives_screenshot(
+    out: Annotated[Path, typer.Option(help="Folder for the PNG file.")] = REPO_ROOT / "docs" / "screenshots",
+    lang: Annotated[str, typer.Option(help="The page's language: en, fr or nl.")] = "en",
+) -> None:
+    """Render the representatives' page of a demo half-year in headless Chromium, whole, to representatives.png."""
+    from gateway.screenshots import render_representatives
+
+    try:
+        typer.echo(str(render_representatives(out, lang)))
+    except RuntimeError as exc:
+        typer.echo(f"cannot take screenshots: {exc}", err=True)
+        raise typer.Exit(1) from exc

@@ -362,3 +362,128 @@ def render_transparency(out: Path, lang: str = "en") -> Path:
         finally:
             engine.dispose()
     return target
+
+
+# The representatives' page (issue 20): a demo half-year's shifts, with the decisions the gateway took on them (one per
+# correction) and a few reviews riders asked for, as a representative reads the half-year.
+REPRESENTATIVES_HALF = "2026-H2"
+
+
+def _decided(engine: Engine) -> None:
+    """Record the demo's corrections as decisions (one per correction, the rider's) and reviews of some of them:
+    six upheld, three overturned, two not answered yet, each asked by a different rider."""
+    from gateway.domains.contracts.models import Contract, Violation
+    from gateway.domains.decisions import service as decisions
+    from gateway.domains.decisions.models import Decision, DecisionReview
+    from gateway.domains.decisions.service import DecisionKind, Made
+
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Violation, Contract).join(Contract, col(Contract.id) == col(Violation.contract_id))
+        ).all()
+        made = [
+            Made(f"violation:{v.id}", c.rider_id, c.platform_id, DecisionKind.BOOKING_CORRECTED, "gateway:booking",
+                 v.code, v.created_at, c.id, v.clause)
+            for v, c in rows
+        ]  # fmt: skip
+        decisions.record(session, *made)
+        firsts: dict[int, int] = {}
+        for d in session.exec(select(Decision).order_by(col(Decision.id))).all():
+            if d.id is not None:
+                firsts.setdefault(d.rider_id, d.id)
+        outcomes = ["upheld"] * 6 + ["overturned"] * 3 + [None] * 2
+        for decision_id, outcome in zip(firsts.values(), outcomes, strict=False):
+            asked = REPORT_AS_OF - timedelta(days=20)
+            session.add(
+                DecisionReview(
+                    decision_id=decision_id, comment="demo", requested_at=asked, due_at=asked + timedelta(days=14),
+                    answered_at=asked + timedelta(days=5) if outcome else None,
+                    answer="demo answer" if outcome else None, outcome=outcome,
+                    reviewer="staff:demo" if outcome else None,
+                )
+            )  # fmt: skip
+        session.commit()
+
+
+def representatives_half(send: Send, run: Run) -> None:
+    """Thirty riders' July to December: each rider keeps one kind of offer (none or 11.00, both raised to the
+    statutory minimum; 14.00, 15.20 or 16.50 an hour), three shifts each; three riders' shifts cancelled in good time, two booked for New
+    Year's Eve and not worked yet. Settled as they end; paid up to November."""
+    from gateway.web.demo import event
+
+    rnd = random.Random(2026)  # noqa: S311 - demo data, not a secret
+    riders = [f"rider-{i:02d}" for i in range(1, 31)]
+    offers: list[dict[str, str] | None] = [None, {"hourly_gross": "11.00"}, {"hourly_gross": "14.00"},
+                                           {"hourly_gross": "15.20"}, {"hourly_gross": "16.50"}]  # fmt: skip
+    start_of_half = datetime(2026, 6, 20, 9, tzinfo=UTC)
+
+    def post(type_: str, when: datetime, **data: Any) -> None:
+        r = send(event(type_, when, **data), when)
+        if r.status_code != 200:
+            raise RuntimeError(f"{type_} refused: {r.status_code} {r.text}")
+
+    for rider in riders:
+        post("rider.enrolled", start_of_half, rider_id=rider, name=rider, email=f"{rider}@example.org")
+    shifts = sorted(
+        (datetime(2026, month, rnd.randrange(1, 29), rnd.choice([11, 12, 18]), tzinfo=UTC), i, n)
+        for i in range(len(riders))
+        for n, month in enumerate(rnd.sample(range(7, 12), 3))
+    )
+    for start, i, n in shifts:
+        rider, code, offer = riders[i], f"H2-{riders[i]}-{n}", offers[i % len(offers)]
+        end = start + timedelta(hours=rnd.choice([2, 3, 4, 5]))
+        pay = {"pay": {**offer, "currency": "EUR"}} if offer else {}
+        post("shift.booked", start - timedelta(days=4), shift_code=code, rider_id=rider,
+             starts_at=start.isoformat(), ends_at=end.isoformat(), **pay)  # fmt: skip
+        if i < 3 and n == 0:
+            post(
+                "shift.cancelled",
+                start - timedelta(days=3),
+                shift_code=code,
+                at=(start - timedelta(days=3)).isoformat(),
+            )
+            continue
+        post("shift.started", start, shift_code=code, at=start.isoformat())
+        post("shift.ended", end, shift_code=code, at=end.isoformat(), deliveries=rnd.randrange(0, 9))
+        run("contracts.settle", end + timedelta(hours=2))
+    for day in range(1, 31):
+        run("payouts.execute", datetime(2026, 11, day, 9, tzinfo=UTC))
+    for rider in riders[-2:]:
+        start = datetime(2026, 12, 31, 18, tzinfo=UTC)
+        post("shift.booked", start - timedelta(days=2), shift_code=f"NYE-{rider}", rider_id=rider,
+             starts_at=start.isoformat(), ends_at=(start + timedelta(hours=4)).isoformat())  # fmt: skip
+
+
+def representatives_page(lang: str = "en") -> str:
+    """The demo half-year's representatives' page (HTML), from a throw-away database."""
+    from gateway.domains.representatives.service import figures
+    from gateway.web import representatives
+    from gateway.web.i18n import Translator
+
+    with _demo(fill=representatives_half) as demo:
+        _decided(demo.engine)
+        book = AgreementBook.load(demo.settings.agreements_dir)
+        with Session(demo.engine) as session:
+            report = figures(session, book, "demo", REPRESENTATIVES_HALF, REPORT_AS_OF)
+    return representatives.page(report, Translator(lang))
+
+
+def render_representatives(out: Path, lang: str = "en") -> Path:
+    """Write representatives.png under `out`: the demo half-year's page, whole, at a laptop's width."""
+    reason = browser.chromium_missing()
+    if reason:
+        raise RuntimeError(reason)
+    from playwright.sync_api import sync_playwright
+
+    html = representatives_page(lang)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "representatives.png"
+    with sync_playwright() as pw:
+        chromium = browser.launch(pw)
+        context = chromium.new_context(viewport=REPORT_VIEWPORT, device_scale_factor=1, reduced_motion="reduce")
+        tab = context.new_page()
+        tab.set_content(html, wait_until="load")  # one self-contained file: nothing to fetch
+        tab.screenshot(path=str(target), full_page=True)
+        context.close()
+        chromium.close()
+    return target

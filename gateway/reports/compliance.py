@@ -7,7 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from gateway.agreements.engine import resolve
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
-from gateway.agreements.payroll import CENT, net_of
+from gateway.agreements.payroll import net_of
 from gateway.canonical import EARLIEST, LATEST
 from gateway.domains.contracts.models import Contract, Violation
 from gateway.domains.contracts.service import BLOCKED
@@ -28,6 +28,7 @@ from gateway.domains.invoicing.settings import InvoicingSettings
 from gateway.domains.payouts.models import Payout
 from gateway.domains.platforms.models import Platform
 from gateway.domains.settlement.models import Invoice, Settlement
+from gateway.domains.settlement.service import per_hour
 from gateway.reports.schemas import (
     ComplianceOut,
     FairPayOut,
@@ -87,10 +88,6 @@ class _Scope:
 
 def _local_day(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
-
-
-def _per_hour(amount: Decimal, hours: Decimal) -> Decimal | None:
-    return (amount / hours).quantize(CENT, rounding=ROUND_HALF_UP) if hours > 0 else None
 
 
 def _in_month(scope: _Scope) -> ColumnElement[bool]:
@@ -232,8 +229,8 @@ def _pay(session: Session, scope: _Scope) -> FairPayOut:
         paid_hours=paid,
         gross=gross,
         net=net,
-        net_per_worked_hour=_per_hour(net, worked),
-        gross_per_worked_hour=_per_hour(gross, worked),
+        net_per_worked_hour=per_hour(net, worked),
+        gross_per_worked_hour=per_hour(gross, worked),
         floor_net_hourly=floor_net,
         statutory_minimum_hourly=statutory,
         statutory_minimum_net_hourly=statutory_net,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from gateway.agreements.engine import (
 )
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
+from gateway.agreements.payroll import CENT
 from gateway.agreements.render import note_json
 from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
@@ -39,6 +40,12 @@ from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.models import Invoice, Settlement
 from gateway.problems import Conflict, NotFound, ServiceUnavailable
+
+
+def per_hour(amount: Decimal, hours: Decimal) -> Decimal | None:
+    """An amount of settled pay per hour, to the cent; None when there is no hour to divide by (never a verdict on
+    nothing). The compliance report and the representatives' figures measure pay per hour with it."""
+    return (amount / hours).quantize(CENT, rounding=ROUND_HALF_UP) if hours > 0 else None
 
 
 def stored_offer(data: dict[str, Any] | None) -> Offer | None:
