@@ -192,8 +192,9 @@ def handle(
 class Handover:
     """What the at-once booking learnt before it declined, handed to the general path so nothing runs twice: the
     lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or what
-    the statement found instead of writing the contract (no such rider, a shift taken, or a rider whose identity
-    cannot be declared: then the engine's decision too, to open the contract blocked)."""
+    the statement found instead of writing the contract (no such rider, a shift taken, a rider whose identity
+    cannot be declared: then the engine's decision too, to open the contract blocked; or a rider held by a
+    confirmed suspension or deactivation: the engine's decision, to open it if none covers the shift)."""
 
     found: Lookup | None
     refused: Problem | None = None
