@@ -150,6 +150,7 @@ def test_a_pending_suspension_cancels_nothing_and_a_confirmed_one_cancels_the_fu
     assert [(d["id"], d["platform"], d["rider_id"], d["status"]) for d in queue] == [
         (pending["id"], "demo", "r-1", "pending_confirmation")
     ]
+    assert client.get(f"{ADMIN}/pending?after={pending['id']}", headers=STAFF).json() == []  # paged by id
 
     # A person confirms it ten hours before S-1 starts: less than the agreement's 24 hours of notice.
     clock.fixed = at("2026-12-01T00:00:00+01:00")

@@ -230,13 +230,13 @@ def _with_names(stmt: Any) -> Any:
     )
 
 
-def pending(session: Session, limit: int = 100, before: int | None = None) -> list[PlatformDecisionOut]:
-    """The platforms' suspensions and deactivations waiting for a person, oldest first (the first decided is the
-    longest a rider has waited), then by id."""
+def pending(session: Session, limit: int = 100, after: int | None = None) -> list[PlatformDecisionOut]:
+    """The platforms' suspensions and deactivations waiting for a person, first received first (by id: the one
+    that has waited longest), paged by the last id seen."""
     stmt = _with_names(select(*_WITH_NAMES)).where(Decision.status == DecisionStatus.PENDING_CONFIRMATION.value)
-    if before is not None:
-        stmt = stmt.where(col(Decision.id) < before)
-    rows = session.exec(stmt.order_by(col(Decision.decided_at), col(Decision.id)).limit(limit)).all()
+    if after is not None:
+        stmt = stmt.where(col(Decision.id) > after)
+    rows = session.exec(stmt.order_by(col(Decision.id)).limit(limit)).all()
     return [view(d, rider, slug) for d, rider, slug in rows]
 
 

@@ -24,16 +24,19 @@ DecisionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The gateway's 
 @router.get(
     "/pending",
     response_model=list[PlatformDecisionOut],
-    summary="Platforms' suspensions and deactivations waiting for a person to confirm or dismiss them, oldest first",
+    summary="Platforms' suspensions and deactivations waiting for a person to confirm or dismiss them, first received "
+    "first",
     responses=problem_responses(Unauthorized, Forbidden, InvalidRequest),
 )
 def list_pending(
     staff: Reviewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Decisions with a smaller id.")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="Decisions with a larger id (paging: the last id seen).")
+    ] = None,
 ) -> list[PlatformDecisionOut]:
-    return platform.pending(session, limit, before)
+    return platform.pending(session, limit, after)
 
 
 @router.get(
