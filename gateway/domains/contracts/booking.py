@@ -62,7 +62,7 @@ class Opened(enum.Enum):
     # Nothing written: the rider's member identity is required and cannot be declared (no member, or incomplete).
     IDENTITY_INCOMPLETE = "identity-incomplete"
     # Nothing written: the rider has a confirmed suspension or deactivation (`decisions.platform`); whether it
-    # covers this shift is the general path's to read (`decisions.platform.hold_on`), never the hot path's.
+    # covers this shift is the general path's to read (`decisions.platform.check_not_held`), never the hot path's.
     HELD = "held"
 
 
@@ -128,7 +128,7 @@ def insert_contract(
     """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
     session's transaction. False, with nothing written, when the shift already has a contract, the platform has
     no such rider, or the rider has a confirmed suspension or deactivation (the caller tells them apart:
-    `decisions.platform.hold_on`, `service.existing_contract`; `despite_hold` once it read that none covers the
+    `decisions.platform.check_not_held`, `service.existing_contract`; `despite_hold` once it read that none covers the
     shift)."""
     if session.connection().execute(_general_statement(session, new.row, despite_hold), new.row).first() is None:
         return False

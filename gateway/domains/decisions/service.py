@@ -109,16 +109,11 @@ def of_riders(session: Session, rider_ids: list[int], *, limit: int = 200) -> li
 
 def holds(rider_id: ColumnElement[int]) -> ColumnElement[bool]:
     """SQL for a statement's WHERE or SELECT: the rider has a confirmed suspension or deactivation by their
-    platform, whatever its dates (the booking then declines, and `decisions.platform.hold_on` reads the dates).
+    platform, whatever its dates (the booking then declines, and `decisions.platform.check_not_held` reads the dates).
     A probe of the partial index `ix_decision_holding`."""
     return exists().where(Decision.__table__.c.rider_id == rider_id, HOLDING)  # type: ignore[attr-defined]
 
 
-assert (
-    DecisionStatus.CONFIRMED.value == "confirmed"
-    and (
-        DecisionKind.PLATFORM_SUSPENSION.value,
-        DecisionKind.PLATFORM_DEACTIVATION.value,
-    )
-    == HOLDING_KINDS
-), "models.HOLDING names these values as literals"
+# models.HOLDING writes these values as literals (a partial index's condition): they must stay the enums' values.
+assert DecisionStatus.CONFIRMED.value == "confirmed"
+assert (DecisionKind.PLATFORM_SUSPENSION.value, DecisionKind.PLATFORM_DEACTIVATION.value) == HOLDING_KINDS
