@@ -327,4 +327,9 @@ def test_on_postgresql_an_unaffected_riders_booking_stays_one_statement_and_a_he
     assert isinstance(answered, tuple) and answered[0].status_code == 200  # opened by the one statement
     handed = at_once("r-1", "S-21")
     assert isinstance(handed, inbox.Handover) and handed.opened is not None and handed.opened.value == "held"
+    # With the identity required (r-1 has no member), held is what it says: the general path reads both.
+    settings.identity_required = True
+    handed = at_once("r-1", "S-22")
+    assert isinstance(handed, inbox.Handover) and handed.opened is not None and handed.opened.value == "held"
+    assert handed.identity_required
     assert count_rows(engine, "contract") == 1
