@@ -21,6 +21,7 @@ from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
 from gateway.domains.contracts.endpoints import router as blocked_contracts_router
+from gateway.domains.decisions.platform_endpoints import router as platform_decisions_router
 from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
 from gateway.domains.health.endpoints import router as health_router
@@ -187,6 +188,7 @@ def create_app(
     app.include_router(representatives_router)  # issue 20: the representatives' figures
     app.include_router(representatives_page_router)
     app.include_router(jobs_router)
+    app.include_router(platform_decisions_router)  # issue 20: platforms' decisions, confirmed by a person
     install_rider_pages(app)
     app.include_router(transparency_router)
     app.include_router(portability_router)

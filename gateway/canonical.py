@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +16,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -162,7 +163,134 @@ class ShiftCancelled(_Data):
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-EventType = Literal["rider.enrolled", "shift.booked", "shift.started", "shift.ended", "shift.cancelled"]
+# --- rider.decision: a platform's own decision about one of its riders (issue 20, directive 2024/2831 art. 9-11) --
+
+PlatformDecisionKind = Literal["restriction", "suspension", "deactivation", "remuneration_refused"]
+REASONS_MAX = 2000  # the Decision row's `reasons` column
+PARAMETERS_MAX_KEYS = 30  # keys in all, at every level
+PARAMETERS_MAX_DEPTH = 3  # {"a": {"b": {"c": "..."}}} is 3 levels
+PARAMETER_KEY_MAX = 64
+PARAMETER_VALUE_MAX = 500
+SHIFT_CODES_MAX = 100
+
+
+def _plain_text(value: str) -> str:
+    """Words a person reads: no control characters beyond line breaks and tabs (nothing that moves a terminal's
+    cursor or hides text on a page)."""
+    if any((ord(ch) < 32 and ch not in "\n\t\r") or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValueError("plain text only: no control characters (line breaks and tabs are fine)")
+    return value
+
+
+def _count_parameters(value: object, depth: int, where: str) -> int:
+    if isinstance(value, str):
+        if len(value) > PARAMETER_VALUE_MAX:
+            raise ValueError(f"{where}: a value is at most {PARAMETER_VALUE_MAX} characters")
+        _plain_text(value)
+        return 0
+    if not isinstance(value, dict):
+        raise ValueError(f'{where}: a value is a string or an object of strings (numbers as text, e.g. "0.92")')
+    if depth > PARAMETERS_MAX_DEPTH:
+        raise ValueError(f"{where}: at most {PARAMETERS_MAX_DEPTH} levels of nesting")
+    keys = 0
+    for key, inner in value.items():
+        if not 1 <= len(key) <= PARAMETER_KEY_MAX:
+            raise ValueError(f"{where}: a key has 1 to {PARAMETER_KEY_MAX} characters")
+        keys += 1 + _count_parameters(inner, depth + 1, f"{where}.{key}" if where else key)
+    return keys
+
+
+def _bounded_parameters(value: dict[str, Any]) -> dict[str, Any]:
+    if _count_parameters(value, 1, "") > PARAMETERS_MAX_KEYS:
+        raise ValueError(f"at most {PARAMETERS_MAX_KEYS} keys in all (nested ones count)")
+    return value
+
+
+_PARAMETERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "maxProperties": PARAMETERS_MAX_KEYS,
+    "propertyNames": {"minLength": 1, "maxLength": PARAMETER_KEY_MAX},
+    "additionalProperties": {
+        "anyOf": [{"type": "string", "maxLength": PARAMETER_VALUE_MAX}, {"type": "object"}],
+    },
+    "description": "The main parameters and data the platform's system used for the decision, as it names them: "
+    f"an object whose values are strings or objects of the same, at most {PARAMETERS_MAX_DEPTH} levels deep, "
+    f"{PARAMETERS_MAX_KEYS} keys in all, keys of 1 to {PARAMETER_KEY_MAX} characters, values of at most "
+    f'{PARAMETER_VALUE_MAX} (numbers as text, e.g. "0.92"). Shown to the rider as given.',
+}
+DecisionParameters = Annotated[dict[str, Any], AfterValidator(_bounded_parameters), WithJsonSchema(_PARAMETERS_SCHEMA)]
+Reasons = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REASONS_MAX, strip_whitespace=True),
+    AfterValidator(_plain_text),
+]
+
+
+class RiderDecision(_Data):
+    """A decision the platform's systems (or a person at the platform) took about one of its riders."""
+
+    decision_id: Code = Field(
+        description="The platform's own id for the decision: the same id sent again records nothing twice."
+    )
+    rider_id: Code = Field(description="The platform's rider id, as `rider.enrolled` named the rider.")
+    kind: PlatformDecisionKind = Field(
+        description="restriction (fewer or narrower offers: zones, hours), suspension (no work for a while), "
+        "deactivation (the account closed), remuneration_refused (the platform refuses to pay for the shifts "
+        "in `shift_codes`)."
+    )
+    decided_at: Instant = Field(description="When the decision was taken, ISO-8601 with an offset.")
+    reasons: Reasons = Field(
+        description=f"The platform's statement of reasons, in plain text the rider reads (1 to {REASONS_MAX} "
+        "characters; directive 2024/2831 art. 11)."
+    )
+    parameters: DecisionParameters = Field(default_factory=dict)
+    automated: StrictBool = Field(
+        description="true: taken by an automated system; false: taken by a person at the platform."
+    )
+    effective_from: Instant | None = Field(
+        default=None, description="When it takes effect (default: decided_at). Not for remuneration_refused."
+    )
+    effective_until: Instant | None = Field(
+        default=None,
+        description="When a restriction or suspension ends (none: until withdrawn). After effective_from.",
+    )
+    shift_codes: Annotated[list[Code], Field(max_length=SHIFT_CODES_MAX)] = Field(
+        default_factory=list,
+        description=f"remuneration_refused only (and required there): the shifts whose pay the platform refuses, "
+        f"1 to {SHIFT_CODES_MAX} shift codes.",
+    )
+    withdrawn: StrictBool = Field(
+        default=False,
+        description="true withdraws the decision sent earlier under this decision_id (the rest of the body as "
+        "then, or the new reasons for withdrawing); a decision is never edited: withdraw it and send a new one.",
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RiderDecision:
+        if self.kind == "remuneration_refused":
+            if not self.shift_codes:
+                raise ValueError("remuneration_refused names the shifts it refuses to pay: give shift_codes")
+            if self.effective_from is not None or self.effective_until is not None:
+                raise ValueError("remuneration_refused has no effective_from or effective_until")
+        elif self.shift_codes:
+            raise ValueError("shift_codes are for remuneration_refused only")
+        if self.kind == "deactivation" and self.effective_until is not None:
+            raise ValueError("a deactivation has no end: give no effective_until (a suspension may end)")
+        if self.effective_until is not None and self.effective_until <= self.starts:
+            raise ValueError(
+                "effective_until must be after effective_from (or decided_at when effective_from is absent)"
+            )
+        return self
+
+    @property
+    def starts(self) -> datetime:
+        """When the decision takes effect."""
+        return self.effective_from or self.decided_at
+
+
+EventType = Literal[
+    "rider.enrolled", "shift.booked", "shift.started", "shift.ended", "shift.cancelled", "rider.decision"
+]
 
 DATA_MODELS: dict[str, type[_Data]] = {
     "rider.enrolled": RiderEnrolled,
@@ -170,9 +298,10 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "shift.started": ShiftStarted,
     "shift.ended": ShiftEnded,
     "shift.cancelled": ShiftCancelled,
+    "rider.decision": RiderDecision,
 }
 
-EventData = RiderEnrolled | ShiftBooked | ShiftStarted | ShiftEnded | ShiftCancelled
+EventData = RiderEnrolled | ShiftBooked | ShiftStarted | ShiftEnded | ShiftCancelled | RiderDecision
 
 
 class CanonicalEvent(BaseModel):

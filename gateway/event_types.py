@@ -6,8 +6,8 @@ OpenAPI document shows. The inbox's `handle` looks the type up here and runs the
 webhook route's documented body from the rows; `tests/test_event_types.py` proves every `EventType` has exactly
 one row, whose example validates against its schema and is accepted by `handle`.
 
-The kind of row says how the inbox calls its handler: a fact about a rider, a booking, or a fact about a booked
-shift's contract. A new event type of a kind that exists is a data model and a row; only a new kind of event needs
+The kind of row says how the inbox calls its handler: a fact about a rider, a booking, a fact about a booked
+shift's contract, or a platform's decision about a rider. A new event type of a kind that exists is a data model and a row; only a new kind of event needs
 the inbox to learn how to call it.
 """
 
@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from gateway.canonical import (
     EventType,
+    RiderDecision,
     RiderEnrolled,
     ShiftBooked,
     ShiftCancelled,
@@ -32,6 +33,9 @@ from gateway.canonical import (
 from gateway.domains.contracts import bounds, lifecycle
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.models import Contract
+from gateway.domains.decisions import platform as platform_decisions
+from gateway.domains.decisions.platform_schemas import DecisionRecorded
+from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.riders import service as riders
 from gateway.domains.riders.models import Rider
 
@@ -85,7 +89,19 @@ class ContractRow(Row[F]):
     handler: Callable[[Session, Contract, F, str, datetime, timedelta], bool]
 
 
-ROWS: tuple[RiderRow[Any] | BookingRow | ContractRow[Any], ...] = (
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionRow(Row[D]):
+    """A platform's decision about one of its riders: the inbox runs the checks (each refuses with a 422 before
+    anything changes), then the handler records it; the answer carries the decision as recorded."""
+
+    checks: tuple[Callable[[D, datetime, TimeBounds], None], ...]
+    # (session, the platform, data, source message id, now) -> the decision as recorded
+    handler: Callable[[Session, WebhookTarget, D, str, datetime], DecisionRecorded]
+
+
+AnyRow = RiderRow[Any] | BookingRow | ContractRow[Any] | DecisionRow[Any]
+
+ROWS: tuple[AnyRow, ...] = (
     RiderRow(
         type="rider.enrolled",
         model=RiderEnrolled,
@@ -157,8 +173,37 @@ ROWS: tuple[RiderRow[Any] | BookingRow | ContractRow[Any], ...] = (
             "data": {"shift_code": "DEMO-SUN-0300", "at": "2027-11-20T20:00:00+01:00", "reason": "zone closed"},
         },
     ),
+    DecisionRow(
+        type="rider.decision",
+        model=RiderDecision,
+        summary="The platform restricted, suspended or deactivated one of its riders, or refused to pay for shifts, "
+        "with its reasons: the rider sees it. A suspension or deactivation waits for a person at the cooperative to "
+        "confirm it before it cancels any contract (directive 2024/2831 art. 10); the same decision_id sent again "
+        "records nothing twice; withdrawn: true withdraws it.",
+        checks=(bounds.check_decision,),
+        handler=platform_decisions.apply_reported,
+        example={
+            "type": "rider.decision",
+            "timestamp": "2027-11-22T10:00:00Z",
+            "data": {
+                "decision_id": "susp-2027-0042",
+                "rider_id": "rider-42",
+                "kind": "suspension",
+                "decided_at": "2027-11-22T10:00:00+01:00",
+                "reasons": "Three deliveries marked as not handed over in the last 7 days, against a limit of two.",
+                "parameters": {
+                    "undelivered_orders_7d": "3",
+                    "limit_7d": "2",
+                    "signals": {"customer_reports": "3", "gps_at_dropoff": "absent"},
+                },
+                "automated": True,
+                "effective_from": "2027-11-23T00:00:00+01:00",
+                "effective_until": "2027-11-30T00:00:00+01:00",
+            },
+        },
+    ),
 )
 """Every canonical event type, in the order the document lists them (the demo's rider and shift: examples/*.json
 are the first two examples)."""
 
-EVENT_TYPES: Mapping[str, RiderRow[Any] | BookingRow | ContractRow[Any]] = {row.type: row for row in ROWS}
+EVENT_TYPES: Mapping[str, AnyRow] = {row.type: row for row in ROWS}

@@ -23,7 +23,7 @@ from gateway.canonical import DATA_MODELS, EventData, EventType
 from gateway.domains.contracts import bounds
 from gateway.domains.inbox import service as inbox
 from gateway.domains.platforms.service import webhook_target
-from gateway.event_types import EVENT_TYPES, ROWS, BookingRow, ContractRow, RiderRow, Row
+from gateway.event_types import EVENT_TYPES, ROWS, BookingRow, ContractRow, DecisionRow, RiderRow, Row
 from gateway.openapi_doc import render
 from gateway.settings import Settings
 from gateway.webhooks_doc import ENVELOPES
@@ -76,9 +76,9 @@ def test_the_document_shows_one_example_and_one_schema_per_row() -> None:
         assert DOC["components"]["schemas"][f"{row.model.__name__}Event"]["description"] == row.summary, t
 
 
-def test_every_fact_about_a_contract_is_checked_against_the_time_bounds() -> None:
+def test_every_fact_about_a_contract_or_a_decision_is_checked_against_the_time_bounds() -> None:
     for row in ROWS:
-        if isinstance(row, ContractRow):
+        if isinstance(row, ContractRow | DecisionRow):
             assert any(check.__module__ == bounds.__name__ for check in row.checks), row.type
 
 
@@ -90,7 +90,12 @@ def _at(example: dict[str, Any]) -> datetime:
 
 def _before(row: Row[Any]) -> list[Row[Any]]:
     """What must have happened before this row's example: its rider enrolled, and for a shift's fact the booking."""
-    kinds: tuple[type, ...] = {RiderRow: (), BookingRow: (RiderRow,), ContractRow: (RiderRow, BookingRow)}[type(row)]
+    kinds: tuple[type, ...] = {
+        RiderRow: (),
+        BookingRow: (RiderRow,),
+        ContractRow: (RiderRow, BookingRow),
+        DecisionRow: (RiderRow,),
+    }[type(row)]
     return [r for kind in kinds for r in ROWS if isinstance(r, kind)]
 
 
@@ -115,6 +120,8 @@ def test_each_row_example_is_accepted_by_handle(
     data = row.example["data"]
     if isinstance(row, RiderRow):
         assert body["rider"]["rider_id"] == data["rider_id"] and body["contract"] is None
+    elif isinstance(row, DecisionRow):
+        assert body["decision"]["decision_id"] == data["decision_id"] and body["contract"] is None
     else:
         assert body["contract"]["shift_code"] == data["shift_code"] and body["rider"] is None
 

@@ -38,6 +38,7 @@ from gateway.db.driver import DriverStatement, records, with_defaults
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
 from gateway.domains.contracts.service import NewContract
+from gateway.domains.decisions.service import holds
 from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
@@ -60,6 +61,9 @@ class Opened(enum.Enum):
     DUPLICATE = "duplicate"  # nothing written: another delivery recorded the answer's unique key first
     # Nothing written: the rider's member identity is required and cannot be declared (no member, or incomplete).
     IDENTITY_INCOMPLETE = "identity-incomplete"
+    # Nothing written: the rider has a confirmed suspension or deactivation (`decisions.platform`); whether it
+    # covers this shift is the general path's to read (`decisions.platform.check_not_held`), never the hot path's.
+    HELD = "held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,26 +105,32 @@ def _the_rider(platform_id: Any) -> tuple[Any, Any]:
     return _RIDER.c.platform_id == platform_id, _RIDER.c.external_id == bindparam(RIDER_KEY)
 
 
-_general: dict[tuple[str, tuple[str, ...]], Any] = {}
+_general: dict[tuple[str, tuple[str, ...], bool], Any] = {}
 
 
-def _general_statement(session: Session, row: Mapping[str, Any]) -> Any:
+def _general_statement(session: Session, row: Mapping[str, Any], despite_hold: bool) -> Any:
     """The contract's INSERT ... SELECT for the session's dialect, built once per dialect and set of columns
     (building a statement costs about as much as running it)."""
     columns = tuple(_contract_columns(row))
-    key = (session.get_bind().dialect.name, columns)
+    key = (session.get_bind().dialect.name, columns, despite_hold)
     stmt = _general.get(key)
     if stmt is None:
-        the_rider = _the_rider(bindparam("platform_id"))
-        stmt = _general[key] = _open_contract(insert_for(session, CONTRACT), columns, _RIDER, "", *the_rider)
+        where = [*_the_rider(bindparam("platform_id"))]
+        if not despite_hold:
+            where.append(~holds(_RIDER.c.id))
+        stmt = _general[key] = _open_contract(insert_for(session, CONTRACT), columns, _RIDER, "", *where)
     return stmt
 
 
-def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
+def insert_contract(
+    session: Session, new: NewContract, payload: dict[str, Any], now: datetime, despite_hold: bool = False
+) -> bool:
     """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
-    session's transaction. False, with nothing written, when the shift already has a contract or the platform has
-    no such rider (the caller tells the two apart: `service.existing_contract`)."""
-    if session.connection().execute(_general_statement(session, new.row), new.row).first() is None:
+    session's transaction. False, with nothing written, when the shift already has a contract, the platform has
+    no such rider, or the rider has a confirmed suspension or deactivation (the caller tells them apart:
+    `decisions.platform.check_not_held`, `service.existing_contract`; `despite_hold` once it read that none covers the
+    shift)."""
+    if session.connection().execute(_general_statement(session, new.row, despite_hold), new.row).first() is None:
         return False
     if new.corrections:
         session.execute(VIOLATION.insert(), corrections(new, now))
@@ -168,22 +178,30 @@ def _at_once_statement(
         later.append(_rows_from(c, VIOLATION, fixes, "v", contract_id))
     recorded = _rows_from(c, answer.table, [answer_row], "a", {answer.column: document}).returning(answer.table.c.id)
     a = recorded.cte("a")
-    # What was written, and what the statement found instead: a rider, and (identity required) a declarable one.
+    # What was written, and what the statement found instead: a rider, a held one, and (identity required) a
+    # declarable one.
     counted = [select(func.count()).select_from(x).scalar_subquery() for x in (a, rider)]
+    counted.append(select(func.count()).select_from(rider).where(rider.c.held).scalar_subquery())
     if identity:
-        counted.append(select(func.count()).select_from(rider).where(*declarable).scalar_subquery())
+        counted.append(select(func.count()).select_from(rider).where(*declarable[1:]).scalar_subquery())
     counts = select(*counted)
     return DriverStatement(counts.add_cte(*[x.cte(f"w{n}") for n, x in enumerate(later)]))
 
 
 def _rider_cte(platform_id: Any, identity: bool) -> tuple[Any, tuple[Any, ...]]:
-    """The rider (and, when the identity is required, whether their member is declarable, found by the member's
-    unique number: an index probe in the same statement), and the condition the contract's INSERT adds."""
+    """The rider, whether they are held from bookings (a confirmed suspension or deactivation: a probe of a
+    partial index of the few held riders) and, when the identity is required, whether their member is declarable
+    (found by the member's unique number: an index probe in the same statement); and the conditions the
+    contract's INSERT adds (not held first)."""
+    held = holds(_RIDER.c.id).label("held")
     if not identity:
-        return select(_RIDER.c.id).where(*_the_rider(platform_id)).cte("r"), ()
+        rider = select(_RIDER.c.id, held).where(*_the_rider(platform_id)).cte("r")
+        return rider, (rider.c.held.is_(False),)
     with_member = _RIDER.outerjoin(_MEMBER, _MEMBER.c.number == _RIDER.c.member_id)
-    rider = select(_RIDER.c.id, _MEMBER.c.declarable).select_from(with_member).where(*_the_rider(platform_id)).cte("r")
-    return rider, (rider.c.declarable.is_(True),)
+    rider = (
+        select(_RIDER.c.id, held, _MEMBER.c.declarable).select_from(with_member).where(*_the_rider(platform_id))
+    ).cte("r")
+    return rider, (rider.c.held.is_(False), rider.c.declarable.is_(True))
 
 
 def open_at_once(
@@ -218,5 +236,7 @@ def open_at_once(
         return Opened.OPENED
     if written[1] == 0:
         return Opened.NO_RIDER
+    if written[2] == 1:
+        return Opened.HELD  # held (and maybe also not declarable, or the shift taken): the general path reads why
     # Not declarable, shift taken or not: the general path reads the member and answers either way.
-    return Opened.IDENTITY_INCOMPLETE if identity and written[2] == 0 else Opened.TAKEN
+    return Opened.IDENTITY_INCOMPLETE if identity and written[3] == 0 else Opened.TAKEN

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gateway.canonical import ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
+from gateway.canonical import RiderDecision, ShiftBooked, ShiftCancelled, ShiftEnded, ShiftStarted
 from gateway.domains.contracts.models import Contract
 from gateway.problems import InvalidPayload
 from gateway.settings import Settings
@@ -136,4 +136,25 @@ def check_cancelled(contract: Contract, data: ShiftCancelled, now: datetime, b: 
     if not errors and contract.actual_start is not None and contract.actual_end is None:
         # A shift under way is cancelled by sending the rider home: the cancellation is its end.
         errors += _within_shift("data.at", contract.actual_start, data.at, "the recorded start", b)
+    _refuse(errors)
+
+
+def check_decision(data: RiderDecision, now: datetime, b: TimeBounds) -> None:
+    """A platform's decision (rider.decision) reports what it decided: not ahead of the clock, not older than the
+    booking horizon (a decision about contracts long settled is a matter for a person, not a webhook), and it takes
+    effect no further ahead than a shift may be booked."""
+    errors = _not_ahead("data.decided_at", data.decided_at, now, b)
+    if not errors and now - data.decided_at > b.ahead:
+        errors.append(
+            {
+                "location": "data.decided_at",
+                "message": f"{_iso(data.decided_at)} is more than {b.ahead.days} days ago; report a decision when "
+                "it is taken",
+            }
+        )
+    begins = data.effective_from
+    if begins is not None and begins - now > b.ahead:
+        errors.append(
+            {"location": "data.effective_from", "message": f"{_iso(begins)} is more than {b.ahead.days} days ahead"}
+        )
     _refuse(errors)

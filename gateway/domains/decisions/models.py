@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, and_, literal_column
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
@@ -58,3 +58,18 @@ class DecisionReview(SQLModel, table=True):
     answer: str | None = Field(default=None, sa_type=String(4000))
     outcome: str | None = Field(default=None, sa_type=String(16), description="upheld or overturned")
     reviewer: str | None = Field(default=None, sa_type=String(120), description="staff:<name>")
+
+
+# A rider held from new bookings on their platform: a platform's suspension or deactivation a person at the
+# cooperative confirmed (issue 20, `decisions.platform`). The values are `DecisionStatus.CONFIRMED` and
+# `DecisionKind.PLATFORM_SUSPENSION` / `PLATFORM_DEACTIVATION` (service.py checks they agree), written as literals:
+# PostgreSQL uses a partial index only for a query whose WHERE implies the index's, which bound parameters never do.
+HOLDING_KINDS = ("platform_suspension", "platform_deactivation")
+_d = Decision.__table__  # type: ignore[attr-defined]
+HOLDING = and_(
+    _d.c.status == literal_column("'confirmed'"),
+    _d.c.kind.in_([literal_column(f"'{k}'") for k in HOLDING_KINDS]),
+)
+# The few riders held: the probe every booking makes (`service.holds`) reads an index of (almost) no rows, whatever
+# the number of the rider's other decisions.
+Index("ix_decision_holding", _d.c.rider_id, postgresql_where=HOLDING, sqlite_where=HOLDING)

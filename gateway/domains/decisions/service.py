@@ -9,11 +9,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlmodel import Session
 
 from gateway.db.upsert import insert_for
-from gateway.domains.decisions.models import Decision
+from gateway.domains.decisions.models import HOLDING, HOLDING_KINDS, Decision
 from gateway.domains.notifications import service as notifications
 
 
@@ -40,6 +40,7 @@ class DecisionStatus(StrEnum):
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"  # the cooperative did not confirm a platform's decision
     OVERTURNED = "overturned"  # a reviewer overturned it; the correction it implies was made
+    WITHDRAWN = "withdrawn"  # the platform withdrew its own decision (rider.decision with withdrawn: true)
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,15 @@ def of_riders(session: Session, rider_ids: list[int], *, limit: int = 200) -> li
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def holds(rider_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL for a statement's WHERE or SELECT: the rider has a confirmed suspension or deactivation by their
+    platform, whatever its dates (the booking then declines, and `decisions.platform.check_not_held` reads the dates).
+    A probe of the partial index `ix_decision_holding`."""
+    return exists().where(Decision.__table__.c.rider_id == rider_id, HOLDING)  # type: ignore[attr-defined]
+
+
+# models.HOLDING writes these values as literals (a partial index's condition): they must stay the enums' values.
+assert DecisionStatus.CONFIRMED.value == "confirmed"
+assert (DecisionKind.PLATFORM_SUSPENSION.value, DecisionKind.PLATFORM_DEACTIVATION.value) == HOLDING_KINDS

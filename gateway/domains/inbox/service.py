@@ -21,6 +21,7 @@ from gateway.domains.contracts import booking, identity, lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.schemas import RiderOut
+from gateway.domains.decisions import platform as platform_decisions
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -28,7 +29,7 @@ from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.readmodel import service as read
 from gateway.domains.readmodel.service import ContractOut
 from gateway.domains.riders import service as riders
-from gateway.event_types import EVENT_TYPES, BookingRow, ContractRow, F, RiderRow
+from gateway.event_types import EVENT_TYPES, BookingRow, ContractRow, DecisionRow, F, RiderRow
 from gateway.problems import InvalidPayload, Problem, ServiceUnavailable
 from gateway.settings import Settings
 
@@ -178,6 +179,10 @@ def handle(
             )
         case ContractRow():
             result.contract = _lifecycle(session, target, row, data, message_id, now, settings)
+        case DecisionRow():
+            for check in row.checks:
+                check(data, now, TimeBounds.of(settings))
+            result.decision = row.handler(session, target, data, message_id, now)
         case _:
             assert_never(row)
     return _record(session, target.id, message_id, event.type, now, 200, result.model_dump(mode="json"))
@@ -187,13 +192,15 @@ def handle(
 class Handover:
     """What the at-once booking learnt before it declined, handed to the general path so nothing runs twice: the
     lookup (None: the platform no longer exists), and once the booking was decided, the engine's refusal or what
-    the statement found instead of writing the contract (no such rider, a shift taken, or a rider whose identity
-    cannot be declared: then the engine's decision too, to open the contract blocked)."""
+    the statement found instead of writing the contract (no such rider, a shift taken, a rider whose identity
+    cannot be declared: then the engine's decision too, to open the contract blocked; or a rider held by a
+    confirmed suspension or deactivation: the engine's decision, to open it if none covers the shift)."""
 
     found: Lookup | None
     refused: Problem | None = None
     opened: booking.Opened | None = None
     decision: BookingDecision | None = None
+    identity_required: bool = False  # as the statement ran (a held rider's contract may then open blocked)
 
     @property
     def decided(self) -> bool:
@@ -242,7 +249,7 @@ def book_at_once(
             return (again.stored, True) if again is not None and again.stored is not None else Handover(again)
     if opened is booking.Opened.OPENED:
         return Answer(200, event.type, content.encode()), False
-    return Handover(found, opened=opened, decision=decision)
+    return Handover(found, opened=opened, decision=decision, identity_required=settings.requires_identity)
 
 
 def _book_shift(
@@ -279,13 +286,18 @@ def _open(
     event_type: str,
     now: datetime,
     identity_required: bool,
+    despite_hold: bool = False,
 ) -> Answer:
     """Open the decided contract in the session's transaction: blocked when the identity is required and the
-    rider's cannot be declared (one more read, only then), else open."""
+    rider's cannot be declared (one more read, only then), else open. The statement declines for a rider held by
+    a confirmed suspension or deactivation; only then are its dates read: one that covers the shift refuses it
+    (409), else the contract opens `despite_hold`."""
     gap = identity.gap(session, target.id, data.rider_id) if identity_required else None
     new, body = _proposed(target, data, decision, message_id, event_type, now, gap)
-    if booking.insert_contract(session, new, body["contract"], now):
+    if booking.insert_contract(session, new, body["contract"], now, despite_hold):
         return _record(session, target.id, message_id, event_type, now, 200, body)
+    if not despite_hold and platform_decisions.check_not_held(session, target.id, data.rider_id, data.starts_at):
+        return _open(session, target, data, decision, message_id, event_type, now, identity_required, True)
     return _not_opened(session, target, data, message_id, event_type, now, None)
 
 
@@ -305,6 +317,11 @@ def book_handed_on(
     if handover.opened is booking.Opened.IDENTITY_INCOMPLETE:
         assert handover.decision is not None
         return _open(session, target, data, handover.decision, message_id, event_type, now, identity_required=True)
+    if handover.opened is booking.Opened.HELD:
+        assert handover.decision is not None
+        platform_decisions.check_not_held(session, target.id, data.rider_id, data.starts_at)  # 409 if it covers
+        required = handover.identity_required
+        return _open(session, target, data, handover.decision, message_id, event_type, now, required, True)
     return _not_opened(session, target, data, message_id, event_type, now, handover.opened)
 
 
