@@ -117,7 +117,9 @@ def record_work_session(
     (a decision about the rider, issue 20), once per contract. Values as strings. False when the shift has no
     contract (nothing to show the rider)."""
     found = session.exec(
-        select(Contract.id, Contract.rider_id).where(Contract.platform_id == platform_id, Contract.shift_code == shift_code)
+        select(Contract.id, Contract.rider_id).where(
+            Contract.platform_id == platform_id, Contract.shift_code == shift_code
+        )
     ).first()
     if found is None:
         return False

@@ -349,7 +349,8 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         assert again[name] == first[name], name
     statuses = [r.json()["contract"]["status"] for r in one]
     if not identity_required:
-        assert [len(first[name]) for name in names] == [3, 4, 6, 4, 4]  # contracts, corrections, outbox, inbox, decisions
+        # contracts, corrections, outbox, inbox, decisions
+        assert [len(first[name]) for name in names] == [3, 4, 6, 4, 4]
         assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
         assert statuses == ["open"] * 3
     else:  # D: its identity correction, its history entry, its callback only (nothing to declare)

@@ -19,6 +19,7 @@ from gateway.domains.contracts.models import Contract
 from gateway.domains.decisions import reviews
 from gateway.domains.decisions.models import Decision, DecisionReview
 from gateway.domains.payouts.models import Payout
+from gateway.problems import Conflict
 from gateway.settings import Settings
 from tests.conftest import TEST_NOW, Clock, PlatformHandle, as_it_happens, count_rows, event, fund_opening_balance
 
@@ -59,7 +60,11 @@ def test_a_corrected_booking_is_one_decision_with_its_clause_parameters_and_data
     first = send(enrolled, two_hours(), "msg-1")
     assert send(enrolled, two_hours(), "msg-1").status_code == first.status_code == 200
     [d] = decisions(engine)
-    assert (d.kind, d.outcome, d.decided_by) == ("booking_corrected", "shift_shorter_than_minimum", "gateway:agreement-engine")
+    assert (d.kind, d.outcome, d.decided_by) == (
+        "booking_corrected",
+        "shift_shorter_than_minimum",
+        "gateway:agreement-engine",
+    )
     assert d.clause and d.contract_id == uuid.UUID(first.json()["contract"]["id"])
     assert d.parameters["applied"] == "3.0000" and d.parameters["unit"] == "hours"
     assert d.facts["offered"] == "2.0000" and d.facts["starts_at"] == "2026-12-01T09:00:00+00:00"
@@ -72,7 +77,11 @@ def test_a_booking_a_term_refuses_is_a_decision_recorded_once_per_delivery(
     p = make_platform("coop", agreement="be-delivery-coop-2027")
     send(p, event("rider.enrolled", rider_id="r-1", name="Amina", email="amina@example.org"))
     long_day = event(
-        "shift.booked", shift_code="L-1", rider_id="r-1", starts_at="2027-01-05T07:00:00+01:00", ends_at="2027-01-05T19:00:00+01:00"
+        "shift.booked",
+        shift_code="L-1",
+        rider_id="r-1",
+        starts_at="2027-01-05T07:00:00+01:00",
+        ends_at="2027-01-05T19:00:00+01:00",
     )
     refused = [send(p, long_day, "msg-long") for _ in range(2)]
     assert [r.status_code for r in refused] == [422, 422], refused[0].text
@@ -90,7 +99,9 @@ def test_what_a_cancellation_pays_is_a_decision(
     run_job("contracts.settle", at("2026-12-01T12:00:00+01:00"))
     run_job("contracts.settle", at("2026-12-01T12:00:00+01:00"))
     cancellation = [d for d in decisions(engine) if d.kind == "cancellation_paid"]
-    assert [(d.outcome, d.facts["paid_hours"], d.facts["notice_hours"]) for d in cancellation] == [("paid", "3.00", "1.00")]
+    assert [(d.outcome, d.facts["paid_hours"], d.facts["notice_hours"]) for d in cancellation] == [
+        ("paid", "3.00", "1.00")
+    ]
     assert cancellation[0].parameters["minimum_paid_hours"] == "3" and cancellation[0].clause
 
 
@@ -127,9 +138,8 @@ def test_overturning_a_held_payout_pays_it_on_the_reviewers_decision(
 ) -> None:
     held = _held_payout(enrolled, live, engine, run_job)
     review = _ask(engine, held)
-    with Session(engine) as session:  # a second request is a conflict, not a second entry
-        with pytest.raises(reviews.Conflict):
-            reviews.request(session, [held.rider_id], held.id or 0, "again", TEST_NOW, 14)
+    with Session(engine) as session, pytest.raises(Conflict):  # a second request: a conflict, not a second entry
+        reviews.request(session, [held.rider_id], held.id or 0, "again", TEST_NOW, 14)
     queue = client.get("/v1/admin/decision-reviews", headers=REVIEWER).json()
     assert (queue["open"], queue["overdue"]) == (1, 0)
     assert queue["reviews"][0]["comment"] == "I was there for 3 hours"
@@ -155,7 +165,13 @@ def test_overturning_a_held_payout_pays_it_on_the_reviewers_decision(
 
 
 def test_overturning_an_unpaid_cancellation_pays_the_amount_granted_through_a_payout(
-    enrolled: PlatformHandle, send: Send, live: Send, engine: Engine, run_job: Run, reviewer: Settings, client: TestClient
+    enrolled: PlatformHandle,
+    send: Send,
+    live: Send,
+    engine: Engine,
+    run_job: Run,
+    reviewer: Settings,
+    client: TestClient,
 ) -> None:
     send(enrolled, two_hours())
     live(enrolled, event("shift.cancelled", shift_code="S-1", at="2026-11-28T10:00:00+01:00"))
@@ -168,7 +184,9 @@ def test_overturning_an_unpaid_cancellation_pays_the_amount_granted_through_a_pa
     assert too_much.status_code == 422 and too_much.json()["errors"][0]["location"] == "amount"
     missing = client.post(url, json={"outcome": "overturned", "reasons": "ok"}, headers=REVIEWER)
     assert missing.status_code == 422
-    r = client.post(url, json={"outcome": "overturned", "reasons": "Short notice.", "amount": "38.49"}, headers=REVIEWER)
+    r = client.post(
+        url, json={"outcome": "overturned", "reasons": "Short notice.", "amount": "38.49"}, headers=REVIEWER
+    )
     assert r.status_code == 200 and r.json()["effect"] == "payout_scheduled" and r.json()["granted"] == "38.49"
     fund_opening_balance(engine)
     assert run_job("payouts.execute", at("2026-12-01T13:00:00+01:00")) == 1

@@ -121,7 +121,12 @@ def booking_decisions(new: NewContract, rider_id: int, now: datetime) -> list[Ma
             facts: dict[str, Any] = {**facts_of_shift, "missing": list(new.missing)}
         else:
             kind, by, outcome = DecisionKind.BOOKING_CORRECTED, AGREEMENT_ENGINE, c["code"]
-            parameters = {"term": c["term"], "action": c["action"], "unit": c["unit"], "applied": _text(c["applied_value"])}
+            parameters = {
+                "term": c["term"],
+                "action": c["action"],
+                "unit": c["unit"],
+                "applied": _text(c["applied_value"]),
+            }
             facts = {**facts_of_shift, "offered": _text(c["offered_value"]), "offered_text": c["offered"]}
         made.append(
             Made(

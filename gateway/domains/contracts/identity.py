@@ -212,7 +212,9 @@ def unblock(session: Session, contract: Contract, now: datetime, source: str, de
         return False
     rider_external_id = session.exec(select(Rider.external_id).where(Rider.id == contract.rider_id)).one()
     lifecycle.transition(session, contract, ContractStatus.open, "unblocked_on_review", now, source, now, detail[:1000])
-    outbox.enqueue(session, UNBLOCKED_KINDS, _unblocked_payload(contract, rider_external_id, REVIEWED), now, contract.id)
+    outbox.enqueue(
+        session, UNBLOCKED_KINDS, _unblocked_payload(contract, rider_external_id, REVIEWED), now, contract.id
+    )
     session.flush()
     return True
 

@@ -18,7 +18,9 @@ from gateway.domains.staff.service import cli_actor
 from gateway.problems import Problem
 from gateway.settings import get_settings
 
-app = typer.Typer(help="Decisions about riders: the reviews riders asked for, answered by a person.", no_args_is_help=True)
+app = typer.Typer(
+    help="Decisions about riders: the reviews riders asked for, answered by a person.", no_args_is_help=True
+)
 ReviewId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The review's id (`gateway decisions reviews`).")]
 
 
@@ -61,7 +63,9 @@ def show_cmd(review_id: ReviewId) -> None:
     typer.echo(f"  clause: {d.clause or '-'}")
     typer.echo(f"  parameters: {json.dumps(d.parameters, sort_keys=True)}")
     typer.echo(f"  facts: {json.dumps(d.facts, sort_keys=True)}")
-    typer.echo(f"  requested {r.requested_at.isoformat()}, due {r.due_at.isoformat()}{' OVERDUE' if e.overdue(now) else ''}")
+    typer.echo(
+        f"  requested {r.requested_at.isoformat()}, due {r.due_at.isoformat()}{' OVERDUE' if e.overdue(now) else ''}"
+    )
     typer.echo(f"  comment: {r.comment or '-'}")
     if r.answered_at is not None:
         granted = "" if r.granted is None else f", granted {r.granted}"
@@ -73,7 +77,9 @@ def show_cmd(review_id: ReviewId) -> None:
 def answer_cmd(
     review_id: ReviewId,
     outcome: Annotated[reviews.Outcome, typer.Option(help="upheld or overturned.")],
-    reasons: Annotated[str, typer.Option(help=f"Written reasons, for the rider (1 to {reviews.REASONS_MAX} characters).")],
+    reasons: Annotated[
+        str, typer.Option(help=f"Written reasons, for the rider (1 to {reviews.REASONS_MAX} characters).")
+    ],
     amount: Annotated[str | None, typer.Option(help="Overturned: the amount granted (e.g. 38.49).")] = None,
 ) -> None:
     """Answer a review: upheld, or overturned (which makes the correction it implies: docs/decisions.md)."""

@@ -18,7 +18,15 @@ from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.decisions import reviews
 from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
-from gateway.problems import Conflict, Forbidden, InvalidPayload, InvalidRequest, NotFound, Unauthorized, problem_responses
+from gateway.problems import (
+    Conflict,
+    Forbidden,
+    InvalidPayload,
+    InvalidRequest,
+    NotFound,
+    Unauthorized,
+    problem_responses,
+)
 from gateway.routing import api_router
 
 router = api_router(prefix="/v1/admin/decision-reviews", tags=["staff"])

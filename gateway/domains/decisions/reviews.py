@@ -18,9 +18,11 @@ This module sits above the domains it corrects (contracts, payouts, jobs, staff)
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -81,7 +83,7 @@ class Entry:
 
 
 def request(
-    session: Session, rider_ids: list[int], decision_id: int, comment: str, now: datetime, period_days: int
+    session: Session, rider_ids: Collection[int], decision_id: int, comment: str, now: datetime, period_days: int
 ) -> DecisionReview:
     """The rider's request that a person review one of their decisions. NotFound for another's decision, Conflict
     when it was asked before (one request per decision, answered or not)."""
@@ -118,7 +120,7 @@ def of_decisions(session: Session, decision_ids: list[int]) -> dict[int, Decisio
     return {r.decision_id: r for r in found}
 
 
-def _entries() -> object:
+def _entries() -> Any:
     return (
         select(DecisionReview, Decision, Rider.external_id, Platform.slug)
         .join(Decision, col(Decision.id) == col(DecisionReview.decision_id))
@@ -131,11 +133,11 @@ def queue(session: Session, *, answered: bool = False, limit: int = 100) -> list
     """Open reviews, the oldest due first (or answered ones, the latest answered first)."""
     stmt = _entries()
     if answered:
-        stmt = stmt.where(col(DecisionReview.answered_at).is_not(None)).order_by(  # type: ignore[attr-defined]
+        stmt = stmt.where(col(DecisionReview.answered_at).is_not(None)).order_by(
             col(DecisionReview.answered_at).desc(), col(DecisionReview.id).desc()
         )
     else:
-        stmt = stmt.where(col(DecisionReview.answered_at).is_(None)).order_by(  # type: ignore[attr-defined]
+        stmt = stmt.where(col(DecisionReview.answered_at).is_(None)).order_by(
             col(DecisionReview.due_at), col(DecisionReview.id)
         )
     return [Entry(r, d, rider, slug) for r, d, rider, slug in session.exec(stmt.limit(limit)).all()]
@@ -152,7 +154,7 @@ def counts(session: Session, now: datetime) -> tuple[int, int]:
 
 
 def entry(session: Session, review_id: int) -> Entry:
-    found = session.exec(_entries().where(col(DecisionReview.id) == review_id)).first()  # type: ignore[attr-defined]
+    found = session.exec(_entries().where(col(DecisionReview.id) == review_id)).first()
     if found is None:
         raise NotFound(f"no review {review_id}")
     r, d, rider, slug = found

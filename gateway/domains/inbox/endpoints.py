@@ -137,7 +137,9 @@ def _receive(
             raise problem(exc.detail, errors=exc.errors) from exc
         try:
             if handover is not None and handover.decided and isinstance(event.data, ShiftBooked):
-                answer = inbox.book_handed_on(session, target, handover, event.data, message.message_id, event.type, now)
+                answer = inbox.book_handed_on(
+                    session, target, handover, event.data, message.message_id, event.type, now
+                )
             else:
                 answer = inbox.handle(session, target, book, settings, message.message_id, event, now)
             session.commit()

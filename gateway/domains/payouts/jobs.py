@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col
 
 from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.decisions import service as decisions
+from gateway.domains.fund import service as fund
 from gateway.domains.members.vault import vault_of
 from gateway.domains.payouts import batches, reconcile
 from gateway.domains.payouts.models import Payout
-from gateway.domains.decisions import service as decisions
-from gateway.domains.fund import service as fund
 from gateway.domains.payouts.service import held_decision, is_due, pay, rail, settle_and_schedule
 from gateway.domains.settlement import service as settlement
 from gateway.jobs import JobContext, drain, job

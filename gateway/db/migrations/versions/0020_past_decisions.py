@@ -13,7 +13,7 @@ ON CONFLICT DO NOTHING, so a decision already recorded is never doubled and the 
 - a contract released once the identity was complete (`contract_event` identity_completed) → `contract_blocked`
   outcome `released`;
 - a cancelled shift settled as paid (`settlement` cancelled_paid) or closed with nothing due → `cancellation_paid`
-  (the policy's parameters are not stored with the contract: left empty);
+  (its clause from the booking's explanation; the policy's parameters are not stored with the contract: empty);
 - a payout the fund could not advance (`job_failure` FundShort of payouts.execute) → `payout_held`;
 - a CoopCycle work session closed (`coopcycle_session`) → `work_session`.
 
@@ -54,6 +54,7 @@ _contract = sa.table(
     sa.column("cancelled_at", UTCDateTime()),
     sa.column("actual_start", UTCDateTime()),
     sa.column("opened_at", UTCDateTime()),
+    sa.column("explanation", sa.JSON()),
 )
 _violation = sa.table(
     "violation",
@@ -115,7 +116,7 @@ _session = sa.table(
     sa.column("deliveries", sa.Integer()),
     sa.column("note", sa.String()),
 )
-_decision = sa.table(
+_decisions = sa.table(
     "decision",
     sa.column("key", sa.String()),
     sa.column("rider_id", sa.Integer()),
@@ -247,7 +248,9 @@ def _cancellation(c: Any, outcome: str, paid_hours: Decimal, at: Any) -> dict[st
         "hourly_gross": str(c.hourly_gross),
         "currency": c.currency,
     }
-    return _decision(f"contract:{c.id}:cancellation", c, "cancellation_paid", "gateway:settlement", outcome, at, facts=facts)
+    return _decision(
+        f"contract:{c.id}:cancellation", c, "cancellation_paid", "gateway:settlement", outcome, at, facts=facts
+    )
 
 
 def _cancellations(conn: sa.Connection) -> list[dict[str, Any]]:
@@ -332,7 +335,9 @@ def upgrade() -> None:
     rows = [*_corrections(conn), *_released(conn), *_cancellations(conn), *_held(conn), *_sessions(conn)]
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), 500):
-        conn.execute(insert(_decision).values(rows[start : start + 500]).on_conflict_do_nothing(index_elements=["key"]))
+        conn.execute(
+            insert(_decisions).values(rows[start : start + 500]).on_conflict_do_nothing(index_elements=["key"])
+        )
 
 
 def downgrade() -> None:
