@@ -332,7 +332,7 @@ def _home_page(
     decision_error: str | None = None,
 ) -> HTMLResponse:
     content = home_content(session, settings, rider, t, now)
-    return _render(
+    response = _render(
         request,
         "home.html",
         t,
@@ -343,6 +343,9 @@ def _home_page(
         decision_notice=decision_notice,
         decision_error=decision_error,
     )
+    # The review forms post to their own origin: the browser must say so (Origin), which `no-referrer` blanks out.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @router.get(

@@ -49,7 +49,9 @@ def test_upgrading_from_0019_derives_past_decisions_under_the_live_keys(
         r = send(enrolled, event("shift.booked", shift_code=code, rider_id=rider, starts_at=start, ends_at=end, **more))
         assert r.status_code == 200, r.text
 
-    booked("A", "2026-12-01T10:00:00+01:00", "2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"})
+    booked(
+        "A", "2026-12-01T10:00:00+01:00", "2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"}
+    )
     booked("B", "2026-12-02T10:00:00+01:00", "2026-12-02T14:00:00+01:00")
     send(enrolled, event("shift.cancelled", shift_code="B", at="2026-11-26T12:00:00+00:00"))
     booked("C", "2026-12-03T10:00:00+01:00", "2026-12-03T13:00:00+01:00")
@@ -88,6 +90,8 @@ def test_upgrading_from_0019_derives_past_decisions_under_the_live_keys(
     }
     assert _facts(engine, "booking_corrected") == corrected
     # The live code meets the derived decisions: a replayed booking and a second payout run add nothing.
-    booked("A", "2026-12-01T10:00:00+01:00", "2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"})
+    booked(
+        "A", "2026-12-01T10:00:00+01:00", "2026-12-01T12:00:00+01:00", pay={"hourly_gross": "9.00", "currency": "EUR"}
+    )
     run_job("payouts.execute", datetime.fromisoformat("2026-12-31T12:00:00+01:00"))
     assert _decisions(engine) == derived

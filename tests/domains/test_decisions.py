@@ -229,3 +229,37 @@ def test_unanswered_reviews_past_their_due_date_are_overdue_in_the_queue_and_in_
     metrics = client.get("/metrics").text
     assert "gateway_decision_reviews_overdue 1.0" in metrics and "gateway_decision_reviews_open 1.0" in metrics
     assert client.get("/v1/admin/decision-reviews").status_code == 401
+
+
+def test_a_reviewer_lists_reads_and_answers_reviews_from_the_command_line(
+    enrolled: PlatformHandle, send: Send, engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.cli import app as cli
+    from gateway.settings import get_settings
+
+    send(enrolled, two_hours())
+    [d] = decisions(engine)
+    review = _ask(engine, d, "Trois heures d'attente.")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        listed = runner.invoke(cli, ["decisions", "reviews"])
+        assert listed.exit_code == 0 and "1 open review(s), 0 overdue" in listed.output
+        assert f"{review.id}\tdue 2026-12-10" in listed.output and "booking_corrected:shift_shorter" in listed.output
+        shown = runner.invoke(cli, ["decisions", "show", str(review.id)])
+        assert "comment: Trois heures d'attente." in shown.output and '"applied": "3.0000"' in shown.output
+        blank = runner.invoke(cli, ["decisions", "answer", str(review.id), "--outcome", "upheld", "--reasons", " "])
+        assert blank.exit_code == 1 and "reasons are required" in blank.output
+        answer = ["decisions", "answer", str(review.id), "--outcome", "upheld", "--reasons", "Le contrat paie 3 h."]
+        assert runner.invoke(cli, answer).exit_code == 0
+        assert runner.invoke(cli, answer).exit_code == 1  # answered once
+    finally:
+        get_settings.cache_clear()
+    with engine.connect() as conn:
+        actor = conn.execute(
+            text("SELECT actor FROM audit_entry WHERE action = 'decisions.review_upheld'")
+        ).scalar_one()
+    assert actor.startswith("cli:")

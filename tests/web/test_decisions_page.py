@@ -49,7 +49,12 @@ def test_the_rider_reads_a_decision_asks_for_a_review_once_and_reads_the_answer(
     assert "Ta demande est envoyée" in page and "J&#39;ai attendu 3 heures." in page and "<textarea" not in page
 
     token = staff_token("rev", "reviewer")
-    assert client.get("/v1/admin/decision-reviews", headers={"Authorization": f"Bearer {staff_token('m', 'members')}"}).status_code == 403
+    assert (
+        client.get(
+            "/v1/admin/decision-reviews", headers={"Authorization": f"Bearer {staff_token('m', 'members')}"}
+        ).status_code
+        == 403
+    )
     [review] = client.get("/v1/admin/decision-reviews", headers={"Authorization": f"Bearer {token}"}).json()["reviews"]
     answered = client.post(
         f"/v1/admin/decision-reviews/{review['id']}/answer",
