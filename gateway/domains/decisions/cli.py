@@ -89,6 +89,8 @@ def answer_cmd(
             granted = Decimal(amount)
         except InvalidOperation:
             _fail(f"{amount!r} is not an amount")
+        if not granted.is_finite():
+            _fail(f"{amount!r} is not an amount")
     now = utcnow()
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
