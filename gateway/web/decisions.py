@@ -90,6 +90,14 @@ def _moment(t: Translator, value: Any, zone: ZoneInfo) -> str:
         return "?"
 
 
+def _field(t: Translator, name: str) -> str:
+    """A missing identity field as the identity form labels it (`member`: no member linked at all)."""
+    for key in (f"decision.missing.{name}", f"identity.field.{name}"):
+        if t.has(key):
+            return t(key)
+    return name
+
+
 def why(d: Decision, t: Translator, zone: ZoneInfo) -> str:
     """The decision's reasons in a sentence, from its codes and numbers."""
     p, f = d.parameters or {}, d.facts or {}
@@ -116,7 +124,7 @@ def why(d: Decision, t: Translator, zone: ZoneInfo) -> str:
     if d.kind == decisions.DecisionKind.CONTRACT_BLOCKED:
         if d.outcome == "released":
             return t("decision.why.released")
-        missing = [t(f"decision.missing.{m}") if t.has(f"decision.missing.{m}") else m for m in f.get("missing") or []]
+        missing = [_field(t, str(m)) for m in f.get("missing") or []]
         return t("decision.why.blocked", missing=t.join(missing) or "?")
     if d.kind == decisions.DecisionKind.CANCELLATION_PAID:
         notice = _hours(t, f.get("notice_hours"))

@@ -196,13 +196,19 @@ def test_overturning_an_unpaid_cancellation_pays_the_amount_granted_through_a_pa
 
 
 def test_overturning_an_identity_block_opens_the_contract_and_a_release_is_a_decision(
-    enrolled: PlatformHandle, send: Send, engine: Engine, settings: Settings, reviewer: Settings, client: TestClient
+    platform: PlatformHandle, send: Send, engine: Engine, settings: Settings, reviewer: Settings, client: TestClient
 ) -> None:
+    from tests.domains.test_identity_block import add_member, complete_identity
+
     settings.identity_required = True
-    send(enrolled, two_hours("S-1"))
-    send(enrolled, two_hours("S-2").replace(b"2026-12-01", b"2026-12-02"))
+    add_member(engine, settings, "M-1", complete=False)
+    send(platform, event("rider.enrolled", rider_id="r-1", name="Amina", email="a@example.org", member_id="M-1"))
+    send(platform, two_hours("S-1"))
+    send(platform, two_hours("S-2").replace(b"2026-12-01", b"2026-12-02"))
     blocked = [d for d in decisions(engine) if d.kind == "contract_blocked"]
-    assert [(d.outcome, d.facts["missing"]) for d in blocked] == [("blocked_identity_incomplete", ["member"])] * 2
+    assert [(d.outcome, d.facts["missing"][:2]) for d in blocked] == [
+        ("blocked_identity_incomplete", ["birth_date", "ssin"])
+    ] * 2
     review = _ask(engine, blocked[0], "My identity was given at the office.")
     r = client.post(
         f"/v1/admin/decision-reviews/{review.id}/answer",
@@ -215,6 +221,12 @@ def test_overturning_an_identity_block_opens_the_contract_and_a_release_is_a_dec
         kinds = session.exec(text("SELECT kind FROM outbox_message ORDER BY id")).scalars().all()  # type: ignore[call-overload]
     assert statuses == {"S-1": "open", "S-2": "blocked"}
     assert kinds[-2:] == ["declaration.in", "callback.contract.unblocked"]
+    # The identity completed: the other contract is released, a decision of its own; the overturned one untouched.
+    assert len(complete_identity(engine, settings, "M-1", TEST_NOW)) == 1
+    released = [d for d in decisions(engine) if d.outcome == "released"]
+    assert [(d.kind, d.contract_id, d.decided_by) for d in released] == [
+        ("contract_blocked", blocked[1].contract_id, "gateway:identity-check")
+    ]
 
 
 def test_unanswered_reviews_past_their_due_date_are_overdue_in_the_queue_and_in_metrics(

@@ -65,3 +65,31 @@ def test_the_rider_reads_a_decision_asks_for_a_review_once_and_reads_the_answer(
     [d] = amina.get("/v1/rider/view?lang=fr").json()["decisions"]
     assert d["review"]["outcome"] == "upheld" and d["review"]["answer"] == "Le contrat paie déjà 3 heures."
     assert "a maintenu la décision" in d["review"]["status"]
+
+
+def test_each_kind_of_decision_is_worded_with_its_numbers() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gateway.domains.decisions.models import Decision
+    from gateway.web.decisions import why
+    from gateway.web.i18n import Translator
+
+    def worded(lang: str, kind: str, outcome: str, parameters: dict[str, str], facts: dict[str, object]) -> str:
+        d = Decision(
+            key="k", rider_id=1, platform_id=1, kind=kind, decided_by="gateway:x", clause="§2 Minimum engagement",
+            outcome=outcome, parameters=parameters, facts=facts, decided_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )  # fmt: skip
+        return why(d, Translator(lang), ZoneInfo("Europe/Brussels"))
+
+    blocked = worded("nl", "contract_blocked", "blocked_identity_incomplete", {}, {"missing": ["ssin", "birth_date"]})
+    assert "je identiteit is onvolledig (ontbreekt: Rijksregisternummer (INSZ) en Geboortedatum)." in blocked
+    unpaid = worded("fr", "cancellation_paid", "unpaid", {}, {"notice_hours": "26.00", "currency": "EUR"})
+    assert unpaid.startswith("La plateforme a annulé ton shift 26\u00a0h avant son début ; selon la convention (§2)")
+    held = worded("en", "payout_held", "held_fund_short", {}, {"amount": "33.82", "currency": "EUR"})
+    assert held.startswith("Your pay of €33.82 was due")
+    floor = worded("en", "booking_corrected", "hourly_pay_below_floor", {"applied": "12.83"}, {"offered": "9.00"})
+    assert floor == (
+        "The platform offered €9.00 gross an hour; the agreement (§2) sets a minimum of €12.83, "
+        "so your contract pays €12.83 an hour."
+    )
