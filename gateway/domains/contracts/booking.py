@@ -1,4 +1,5 @@
-"""Writing a booking: the contract, its corrections, its outbox rows and the caller's answer, from one builder.
+"""Writing a booking: the contract, its corrections (each a decision about the rider, issue 20), its outbox rows
+and the caller's answer, from one builder.
 
 Every statement here is built from the tables (SQLAlchemy Core), so a column is stated once, in its model; the
 rows come from one builder each (`service.new_contract`, `corrections`, `outbox.messages`, and the caller's answer
@@ -183,9 +184,9 @@ def _general_statement(session: Session, row: Mapping[str, Any]) -> Any:
 
 
 def insert_contract(session: Session, new: NewContract, payload: dict[str, Any], now: datetime) -> bool:
-    """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
-    session's transaction. False, with nothing written, when the shift already has a contract or the platform has
-    no such rider (the caller tells the two apart: `service.existing_contract`)."""
+    """Insert the contract, its corrections and their decisions, its outbox rows (`payload` is the contract as sent
+    out), in the session's transaction. False, with nothing written, when the shift already has a contract or the
+    platform has no such rider (the caller tells the two apart: `service.existing_contract`)."""
     inserted = session.connection().execute(_general_statement(session, new.row), new.row).first()
     if inserted is None:
         return False
