@@ -21,6 +21,7 @@ from gateway.deps import utcnow
 from gateway.domains.auth.endpoints import router as auth_router
 from gateway.domains.callbacks.endpoints import router as callbacks_router
 from gateway.domains.contracts.endpoints import router as blocked_contracts_router
+from gateway.domains.decisions.endpoints import router as decision_reviews_router
 from gateway.domains.decisions.platform_endpoints import router as platform_decisions_router
 from gateway.domains.declarations.endpoints import router as declarations_router
 from gateway.domains.fund.endpoints import router as staff_router
@@ -182,6 +183,7 @@ def create_app(
     app.include_router(staff_router)
     app.include_router(invoices_router)
     app.include_router(insolvency_router)
+    app.include_router(decision_reviews_router)
     app.include_router(payout_batches_router)
     app.include_router(agreements_router)
     app.include_router(reports_router)

@@ -8,19 +8,26 @@ place (docs/adapters.md) and a domain can change its internals without breaking 
 - feeding canonical events to the webhook intake (`handle`, the same path a webhook takes, `DuplicateDelivery`);
 - reading a platform (`platform_named`, `intake_target`) and its riders (`enrol_rider`, `rider_pk`, `lock_rider`);
 - jobs (`job`, `JobContext`, `claim_due`, `drain`, `set_aside_now`, `not_set_aside`);
+- recording a decision the adapter took about a rider (`record_work_session`: deliveries grouped into one
+  worked period, issue 20), in the adapter's transaction;
 - calling the platform's API (`ClientCredentials`, `SendError`, `describe_transport_error`);
 - `utcnow`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
 from gateway.canonical import RiderEnrolled
 from gateway.db.base import utcnow
+from gateway.domains.contracts.models import Contract
+from gateway.domains.decisions import service as decisions
+from gateway.domains.decisions.service import DecisionKind, Made
 from gateway.domains.inbox.service import DuplicateDelivery, handle
 from gateway.domains.jobs.service import not_set_aside
 from gateway.domains.outbox.delivery import SendError, describe_transport_error
@@ -48,6 +55,7 @@ __all__ = [
     "lock_rider",
     "not_set_aside",
     "platform_named",
+    "record_work_session",
     "rider_pk",
     "set_aside_now",
     "utcnow",
@@ -92,3 +100,43 @@ def rider_pk(session: Session, platform_id: int, rider_id: str) -> int | None:
 def lock_rider(session: Session, pk: int) -> None:
     """Lock the rider's row until the transaction ends: an adapter's work for one rider is done one at a time."""
     session.exec(select(Rider.id).where(Rider.id == pk).with_for_update()).one()
+
+
+def record_work_session(
+    session: Session,
+    platform_id: int,
+    shift_code: str,
+    *,
+    decided_by: str,
+    outcome: str,
+    parameters: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    now: datetime,
+) -> bool:
+    """Record that the adapter grouped a rider's deliveries into one worked period, the contract of `shift_code`
+    (a decision about the rider, issue 20), once per contract. Values as strings. False when the shift has no
+    contract (nothing to show the rider)."""
+    found = session.exec(
+        select(Contract.id, Contract.rider_id).where(
+            Contract.platform_id == platform_id, Contract.shift_code == shift_code
+        )
+    ).first()
+    if found is None:
+        return False
+    contract_id, rider_id = found
+    decisions.record(
+        session,
+        Made(
+            key=f"contract:{contract_id}:work_session",
+            rider_id=rider_id,
+            platform_id=platform_id,
+            contract_id=contract_id,
+            kind=DecisionKind.WORK_SESSION,
+            decided_by=decided_by[:80],
+            outcome=outcome[:64],
+            parameters=parameters,
+            facts=facts,
+            decided_at=now,
+        ),
+    )
+    return True

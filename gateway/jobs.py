@@ -152,6 +152,7 @@ def drain(
     handle: RowHandler[M],
     batch: int = 50,
     platform_of: Callable[[Session, M], int | None] | None = None,
+    on_set_aside: Callable[[Session, M, BaseException, datetime], None] | None = None,
 ) -> int:
     """Claim due rows a batch at a time (one transaction a batch) and handle each, until the work is done.
 
@@ -161,7 +162,8 @@ def drain(
 
     `handle` may return False for a row it leaves for later (not due yet): it is not counted, and a full batch
     of such rows ends the run rather than claiming them again forever. `platform_of` names a row's platform for
-    staff when the row has no `platform_id`.
+    staff when the row has no `platform_id`. `on_set_aside` records what setting a row aside means to the domain
+    (a payout held: a decision about its rider), in the same transaction.
     """
     done = 0
     while True:
@@ -170,7 +172,9 @@ def drain(
             _begin_batch(session)
             claimable = [*where(now), failures.not_set_aside(job_name, model)]
             rows = claim_due(session, model, claimable, order_by, batch)
-            outcomes = [_handle_one(session, job_name, model, row, now, handle, platform_of) for row in rows]
+            outcomes = [
+                _handle_one(session, job_name, model, row, now, handle, platform_of, on_set_aside) for row in rows
+            ]
             session.commit()
         done += outcomes.count(Outcome.HANDLED)
         # Set-aside rows are progress too: they are not claimed again, so the next batch holds other rows.
@@ -198,6 +202,7 @@ def _handle_one(
     now: datetime,
     handle: RowHandler[M],
     platform_of: Callable[[Session, M], int | None] | None,
+    on_set_aside: Callable[[Session, M, BaseException, datetime], None] | None = None,
 ) -> Outcome:
     key = sa_inspect(row).identity[0]  # read now: a failure expires what the savepoint changed
     platform_id = getattr(row, "platform_id", None)
@@ -213,6 +218,8 @@ def _handle_one(
         if platform_of is not None:
             platform_id = _platform_or_none(session, row, platform_of)
         failures.set_aside(session, job_name, model, key, platform_id, exc, now)
+        if on_set_aside is not None:
+            on_set_aside(session, row, exc, now)
         ROW_FAILURES.labels(job_name).inc()
         return Outcome.SET_ASIDE
     return Outcome.LEFT if result is False else Outcome.HANDLED

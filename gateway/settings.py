@@ -189,6 +189,13 @@ class Settings(BaseSettings):
     job_intervals: dict[str, int] = Field(
         default_factory=dict, description='Override a job\'s period in seconds, e.g. {"payouts.execute": 5}.'
     )
+    review_period_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="A rider's request that a person review a decision is answered within this many days "
+        "(EU Directive 2024/2831 art. 11: two weeks); past it the review is overdue (staff queue, /metrics).",
+    )
     settle_delay_seconds: int = Field(
         default=300, ge=0, description="Wait after a shift's end before settling, to absorb out-of-order events."
     )

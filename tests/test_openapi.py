@@ -72,8 +72,13 @@ def test_a_json_route_answers_unreadable_json_only_with_a_problem_it_declares(
 ) -> None:
     app.state.settings = settings.model_copy(update={"admin_token": SecretStr("staff-secret")})
     auth = {"Authorization": "Bearer staff-secret"} if path.startswith("/v1/admin/") else platform.auth
-    url = path.replace("{platform}", platform.slug).replace("{number}", "M-1").replace("{batch_id}", "1")
-    url = url.replace("{decision_id}", "1")
+    url = (
+        path.replace("{platform}", platform.slug)
+        .replace("{number}", "M-1")
+        .replace("{batch_id}", "1")
+        .replace("{review_id}", "1")
+        .replace("{decision_id}", "1")
+    )
     assert "{" not in url, f"give {path}'s parameters a value here"
     declared = json.loads(render())["paths"][path][method]["responses"]
     for name, (body, content_type) in UNREADABLE_JSON.items():

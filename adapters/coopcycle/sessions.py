@@ -170,6 +170,7 @@ def close(session: Session, intake: Intake, ws: CoopCycleSession, now: datetime)
     ws.status, ws.deliveries, ws.last_activity_at, ws.ended_at, ws.closed_at = "closed", deliveries, end, end, now
     session.add(ws)
     session.flush()
+    _record_session(session, intake.terms, ws, now)
     if under_way:
         nxt = _continuation(session, intake, ws, ws.rider_id, intake.terms, now)
         for d in under_way:
@@ -178,6 +179,34 @@ def close(session: Session, intake: Intake, ws: CoopCycleSession, now: datetime)
         session.flush()
         for d in under_way:
             _extend(session, nxt, d, intake.terms)
+
+
+def _minutes(span: timedelta) -> str:
+    return str(int(span.total_seconds() // 60))
+
+
+def _record_session(session: Session, terms: SessionTerms, ws: CoopCycleSession, now: datetime) -> None:
+    """The rider sees how their deliveries became this worked period, and may ask a person to review it."""
+    assert ws.ended_at is not None
+    host.record_work_session(
+        session,
+        ws.platform_id,
+        ws.shift_code,
+        decided_by="gateway:coopcycle-sessions",
+        outcome="session_closed",
+        parameters={
+            "idle_gap_minutes": _minutes(terms.idle_gap),
+            "booked_minutes": _minutes(terms.booked),
+            "hard_limit_minutes": _minutes(terms.hard_limit),
+        },
+        facts={
+            "started_at": ws.started_at.isoformat(),
+            "ended_at": ws.ended_at.isoformat(),
+            "deliveries": str(ws.deliveries),
+            "note": ws.note,
+        },
+        now=now,
+    )
 
 
 def _under_way(session: Session, session_id: int) -> list[CoopCycleDelivery]:

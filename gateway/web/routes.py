@@ -8,6 +8,7 @@ with a page explaining how to get in (401) when a browser asks, and with a probl
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -18,11 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
 from gateway.domains.auth import tokens
+from gateway.domains.decisions import reviews as decision_reviews
 from gateway.domains.members.schemas import IdentityIn
 from gateway.domains.members.service import SsinTaken
 from gateway.domains.members.vault import vault_of
@@ -50,7 +53,7 @@ from gateway.problems import (
 from gateway.ratelimit import TooManyRequests, check_identity_write_rate
 from gateway.routing import api_router
 from gateway.settings import Settings
-from gateway.web import identity, payslip_routes, view
+from gateway.web import decisions, identity, payslip_routes, view
 from gateway.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose
 
 HERE = Path(__file__).parent
@@ -181,10 +184,14 @@ def contract_content(
     )
 
 
-def home_content(session: Session, settings: Settings, principal: RiderPrincipal, t: Translator) -> view.RiderHomeView:
+def home_content(
+    session: Session, settings: Settings, principal: RiderPrincipal, t: Translator, now: datetime
+) -> view.RiderHomeView:
     needed = identity.needs_identity(session, settings, principal)
     returned = identity.iban_returned(session, principal)
-    return view.home_view(rider_contracts(session, principal), t, identity_needed=needed, iban_returned=returned)
+    home = view.home_view(rider_contracts(session, principal), t, identity_needed=needed, iban_returned=returned)
+    home.decisions = decisions.of_rider(session, principal.rider_ids, t, now)
+    return home
 
 
 @router.get(
@@ -301,12 +308,47 @@ def _link_refused(exc: tokens.InvalidToken) -> Unauthorized:
     responses=problem_responses(Unauthorized),
 )
 def rider_home(
-    request: Request, session: SessionDep, settings: SettingsDep, t: PageLang, rider: PageRider
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+    rider: PageRider,
+    asked: Annotated[str | None, Query(max_length=1, description="1: a review was just asked for.")] = None,
 ) -> HTMLResponse:
     if isinstance(rider, Unauthorized):
         return _sign_in_page(request, t, settings, rider)
-    content = home_content(session, settings, rider, t)
-    return _render(request, "home.html", t, signed_in=True, page_title=t("page.list.title"), view=content)
+    notice = t("decision.asked") if asked == "1" else None
+    return _home_page(request, session, settings, now, t, rider, decision_notice=notice)
+
+
+def _home_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    t: Translator,
+    rider: RiderPrincipal,
+    status: int = 200,
+    *,
+    decision_notice: str | None = None,
+    decision_error: str | None = None,
+) -> HTMLResponse:
+    content = home_content(session, settings, rider, t, now)
+    response = _render(
+        request,
+        "home.html",
+        t,
+        status,
+        signed_in=True,
+        page_title=t("page.list.title"),
+        view=content,
+        decision_notice=decision_notice,
+        decision_error=decision_error,
+    )
+    # The review forms post to their own origin: the browser must say so (Origin), which `no-referrer` blanks out.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @router.get(
@@ -346,10 +388,11 @@ def rider_home_json(
     principal: RiderDep,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
     t: Annotated[Translator, Depends(json_language)],
 ) -> view.RiderHomeView:
     response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
-    return home_content(session, settings, principal, t)
+    return home_content(session, settings, principal, t, now)
 
 
 @router.get(
@@ -727,6 +770,111 @@ def put_rider_notifications(
     session.commit()
     response.headers.update(JSON_HEADERS)
     return notification_choices(session, principal)
+
+
+# --- the rider asks a person to review a decision (issue 20) ----------------------------------------------
+
+# A 2000-character comment, percent-encoded (a character of another script takes up to 12 bytes so).
+REVIEW_FORM_MAX_BYTES = 24576
+DecisionRef = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="The decision's id.")]
+
+
+class ReviewIn(BaseModel):
+    comment: str = Field(default="", max_length=decision_reviews.COMMENT_MAX, description="Why the rider asks.")
+
+
+async def posted_review_form(request: Request) -> str:
+    """The review form's comment (application/x-www-form-urlencoded), read within a few KiB."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise UnsupportedMediaType(f"post the review form as {FORM_TYPE}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > REVIEW_FORM_MAX_BYTES:
+            raise PayloadTooLarge(f"the form is over the limit of {REVIEW_FORM_MAX_BYTES} bytes")
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=4, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidBody("the form is not url-encoded UTF-8 text with at most 4 fields") from None
+    return (fields.get("comment") or [""])[0]
+
+
+@router.post(
+    "/rider/decisions/{decision_id}/review",
+    status_code=303,
+    response_class=RedirectResponse,
+    summary="Ask a person to review a decision (the rider page's form); back to the page (303) with a confirmation",
+    responses=problem_responses(
+        Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, InvalidBody, InvalidPayload
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM_TYPE: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"comment": {"type": "string", "maxLength": decision_reviews.COMMENT_MAX}},
+                    }
+                }
+            },
+        }
+    },
+)
+def ask_review_form(
+    request: Request,
+    decision_id: DecisionRef,
+    comment: Annotated[str, Depends(posted_review_form)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: PageLang,
+    rider: PageRider,
+) -> Response:
+    """One request per decision: asking again is a 409 (the page says so to a browser)."""
+    if isinstance(rider, Unauthorized):
+        return _sign_in_page(request, t, settings, rider)
+    browser = wants_html(request)
+    if not same_origin(request, settings.public_url):
+        if not browser:
+            raise Forbidden("ask for a review from the gateway's own page")
+        return _home_page(request, session, settings, now, t, rider, 403, decision_error=t("decision.refused"))
+    try:
+        decision_reviews.request(session, rider.rider_ids, decision_id, comment, now, settings.review_period_days)
+    except (Conflict, InvalidPayload) as exc:
+        session.rollback()
+        if not browser:
+            raise
+        error = t("decision.already_asked") if isinstance(exc, Conflict) else t("decision.too_long")
+        return _home_page(request, session, settings, now, t, rider, exc.status, decision_error=error)
+    session.commit()
+    return RedirectResponse(
+        f"{RIDER_HOME}?asked=1#decision-{decision_id}", status_code=303, headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post(
+    "/v1/rider/decisions/{decision_id}/review",
+    status_code=201,
+    response_model=decisions.DecisionView,
+    summary="Ask a person to review one of the signed-in rider's decisions, with a comment (once per decision)",
+    responses=problem_responses(Unauthorized, NotFound, Conflict, InvalidRequest, InvalidPayload),
+)
+def ask_review_json(
+    decision_id: DecisionRef,
+    body: ReviewIn,
+    response: Response,
+    principal: RiderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    t: Annotated[Translator, Depends(json_language)],
+) -> decisions.DecisionView:
+    """The answer is the decision with its review (due within the review period, two weeks by default)."""
+    decision_reviews.request(session, principal.rider_ids, decision_id, body.comment, now, settings.review_period_days)
+    session.commit()
+    response.headers.update(JSON_HEADERS | {"Content-Language": t.lang})
+    return decisions.one(session, principal.rider_ids, decision_id, t, now)
 
 
 def install(app: FastAPI) -> None:

@@ -20,6 +20,7 @@ from gateway.agreements.terms import expenses, insurance, payment_term, piece_ra
 from gateway.agreements.terms.base import TermValue
 from gateway.domains.contracts.schemas import CorrectionOut, NoteOut, PayLineOut, StatementOut
 from gateway.domains.readmodel.service import ContractOut
+from gateway.web.decisions import DecisionView
 from gateway.web.i18n import Translator
 
 _CLAUSE_REF = re.compile(r"^\s*((?:§|art\.?|article)\s*\d+[a-z]?)", re.IGNORECASE)
@@ -212,6 +213,11 @@ class RiderHomeView(BaseModel):
         default=None,
         description="Set when the bank returned the rider's pay: the sentence asking them to correct their IBAN "
         "(the form is /rider/identity).",
+    )
+    decisions: list[DecisionView] = Field(
+        default_factory=list,
+        description="The automated decisions about the rider, newest first, in plain words, each with the person's "
+        "review the rider asked for (issue 20).",
     )
 
 

@@ -265,8 +265,8 @@ def test_unknown_platform_gets_404_problem(client: Any) -> None:
 
 
 # Every table a booking writes; every column of each is compared, as the database has it (reflected). A booking
-# opened blocked (identity incomplete) also writes its history entry.
-_BOOKING_TABLES = ("contract", "violation", "outbox_message", "inbox_message")
+# opened blocked (identity incomplete) also writes its history entry. Each correction is a decision (issue 20).
+_BOOKING_TABLES = ("contract", "violation", "outbox_message", "inbox_message", "decision")
 _BLOCKED_TABLES = (*_BOOKING_TABLES, "contract_event")
 
 
@@ -342,7 +342,7 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
     one = [send(p, b, f"msg-{n}") for n, b in enumerate(bookings)]
     first = _written(engine, names)
     with engine.begin() as conn:
-        for table in ("contract_event", "outbox_message", "violation", "contract"):
+        for table in ("decision", "contract_event", "outbox_message", "violation", "contract"):
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant table names
         conn.execute(text("DELETE FROM inbox_message WHERE event_type = 'shift.booked'"))
     monkeypatch.setattr(driver, "applies", lambda _bind: False)
@@ -353,11 +353,12 @@ def test_one_statement_booking_on_postgresql_writes_what_the_general_path_writes
         assert again[name] == first[name], name
     statuses = [r.json()["contract"]["status"] for r in one]
     if not identity_required:
-        assert [len(first[name]) for name in names] == [3, 4, 9, 4]  # contracts, corrections, outbox, inbox
+        # contracts, corrections, outbox (callbacks, declarations, e-mails), inbox, decisions
+        assert [len(first[name]) for name in names] == [3, 4, 9, 4, 4]
         assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1]
         assert statuses == ["open"] * 3
     else:  # D: its identity correction, its history entry, its callback and e-mail only (nothing to declare)
-        assert [len(first[name]) for name in names] == [4, 5, 11, 6, 1]
+        assert [len(first[name]) for name in names] == [4, 5, 11, 6, 5, 1]
         assert [len(r.json()["contract"]["corrections"]) for r in one] == [3, 0, 1, 1]
         assert statuses == ["open", "open", "open", "blocked"]
     with engine.connect() as conn:

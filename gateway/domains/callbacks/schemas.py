@@ -68,9 +68,11 @@ class ContractUnblockedData(BaseModel):
     shift_code: str
     rider_id: str = Field(description="The platform's id of the rider.")
     status: ContractStatus = Field(description="open: the rider may work the shift once it is declared.")
-    reason: Literal["identity_completed"] = Field(
+    reason: Literal["identity_completed", "review_overturned"] = Field(
         description="identity_completed: the contract opened blocked (identity_incomplete) and the member's "
-        "identity is now complete; its declaration of employment is queued (contract.declared follows)."
+        "identity is now complete; its declaration of employment is queued (contract.declared follows). "
+        "review_overturned: a person at the cooperative reviewed the block at the rider's request and lifted it "
+        "(issue 20); its declaration is queued too."
     )
 
 

@@ -1,4 +1,5 @@
-"""Writing a booking: the contract, its corrections, its outbox rows and the caller's answer, from one builder.
+"""Writing a booking: the contract, its corrections (each a decision about the rider, issue 20), its outbox rows
+and the caller's answer, from one builder.
 
 Every statement here is built from the tables (SQLAlchemy Core), so a column is stated once, in its model; the
 rows come from one builder each (`service.new_contract`, `corrections`, `outbox.messages`, and the caller's answer
@@ -26,7 +27,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -37,8 +38,10 @@ from sqlmodel import Session
 from gateway.db.driver import DriverStatement, records, with_defaults
 from gateway.db.upsert import insert_for
 from gateway.domains.contracts.models import Contract, ContractEvent, Violation
-from gateway.domains.contracts.service import NewContract
-from gateway.domains.decisions.service import holds
+from gateway.domains.contracts.service import BLOCKED, IDENTITY_INCOMPLETE, NewContract
+from gateway.domains.decisions import service as decisions
+from gateway.domains.decisions.models import Decision
+from gateway.domains.decisions.service import DecisionKind, Made, holds
 from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
 from gateway.domains.outbox.models import OutboxMessage
@@ -48,6 +51,7 @@ CONTRACT: Table = Contract.__table__  # type: ignore[attr-defined]
 VIOLATION: Table = Violation.__table__  # type: ignore[attr-defined]
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 EVENT: Table = ContractEvent.__table__  # type: ignore[attr-defined]
+DECISION: Table = Decision.__table__  # type: ignore[attr-defined]
 _RIDER: Table = Rider.__table__  # type: ignore[attr-defined]
 _MEMBER: Table = Member.__table__  # type: ignore[attr-defined]
 # The one key of `NewContract.row` that is not a contract column: the rider is found by it inside the INSERT.
@@ -84,6 +88,68 @@ def corrections(new: NewContract, now: datetime) -> list[dict[str, Any]]:
     return [{"contract_id": new.id, "created_at": now, **c} for c in new.corrections]
 
 
+# Who decides a booking's corrections, and who blocks a contract for an incomplete identity (issue 20).
+AGREEMENT_ENGINE = "gateway:agreement-engine"
+IDENTITY_CHECK = "gateway:identity-check"
+
+
+def correction_key(contract_id: Any, term: str, code: str) -> str:
+    """A booking correction's decision key: one per term and code (two floors lifting one offer are two terms).
+    Migration 0020 derives past ones under the same key."""
+    return f"contract:{contract_id}:{term}:{code}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def booking_decisions(new: NewContract, rider_id: int, now: datetime) -> list[Made]:
+    """The decisions a booking takes about its rider, one per correction it writes: an offer raised to a term
+    (`booking_corrected`, outcome the correction's code), or the contract held for an incomplete identity
+    (`contract_blocked`). Numbers as strings (a Decimal survives JSON unchanged)."""
+    row = new.row
+    facts_of_shift = {
+        "shift_code": row["shift_code"],
+        "starts_at": row["starts_at"].astimezone(UTC).isoformat(),
+        "ends_at": row["ends_at"].astimezone(UTC).isoformat(),
+        "agreement": row["agreement"],
+        "agreement_version": row["agreement_version"],
+        "currency": row["currency"],
+    }
+    made = []
+    for c in new.corrections:
+        blocked = c["action"] == BLOCKED and c["code"] == IDENTITY_INCOMPLETE
+        if blocked:
+            kind, by, outcome = DecisionKind.CONTRACT_BLOCKED, IDENTITY_CHECK, "blocked_identity_incomplete"
+            parameters: dict[str, Any] = {"term": c["term"]}
+            facts: dict[str, Any] = {**facts_of_shift, "missing": list(new.missing)}
+        else:
+            kind, by, outcome = DecisionKind.BOOKING_CORRECTED, AGREEMENT_ENGINE, c["code"]
+            parameters = {
+                "term": c["term"],
+                "action": c["action"],
+                "unit": c["unit"],
+                "applied": _text(c["applied_value"]),
+            }
+            facts = {**facts_of_shift, "offered": _text(c["offered_value"]), "offered_text": c["offered"]}
+        made.append(
+            Made(
+                key=correction_key(new.id, c["term"], c["code"]),
+                rider_id=rider_id,
+                platform_id=row["platform_id"],
+                contract_id=new.id,
+                kind=kind,
+                decided_by=by,
+                clause=c["clause"][:100],
+                outcome=outcome,
+                parameters=parameters,
+                facts=facts,
+                decided_at=now,
+            )
+        )
+    return made
+
+
 def _contract_columns(row: Mapping[str, Any]) -> list[str]:
     return [k for k in row if k != RIDER_KEY]
 
@@ -97,7 +163,7 @@ def _open_contract(insert: Any, columns: Sequence[str], riders: Any, prefix: str
     return (
         insert.from_select([*columns, "rider_id"], source, include_defaults=False)
         .on_conflict_do_nothing(index_elements=["platform_id", "shift_code"])
-        .returning(CONTRACT.c.id)
+        .returning(CONTRACT.c.id, CONTRACT.c.rider_id)
     )
 
 
@@ -125,15 +191,17 @@ def _general_statement(session: Session, row: Mapping[str, Any], despite_hold: b
 def insert_contract(
     session: Session, new: NewContract, payload: dict[str, Any], now: datetime, despite_hold: bool = False
 ) -> bool:
-    """Insert the contract, its corrections and its outbox rows (`payload` is the contract as sent out), in the
-    session's transaction. False, with nothing written, when the shift already has a contract, the platform has
-    no such rider, or the rider has a confirmed suspension or deactivation (the caller tells them apart:
-    `decisions.platform.check_not_held`, `service.existing_contract`; `despite_hold` once it read that none covers the
-    shift)."""
-    if session.connection().execute(_general_statement(session, new.row, despite_hold), new.row).first() is None:
+    """Insert the contract, its corrections and their decisions, its outbox rows (`payload` is the contract as sent
+    out), in the session's transaction. False, with nothing written, when the shift already has a contract, the
+    platform has no such rider, or the rider has a confirmed suspension or deactivation (the caller tells them
+    apart: `decisions.platform.check_not_held`, `service.existing_contract`; `despite_hold` once it read that none
+    covers the shift)."""
+    inserted = session.connection().execute(_general_statement(session, new.row, despite_hold), new.row).first()
+    if inserted is None:
         return False
     if new.corrections:
         session.execute(VIOLATION.insert(), corrections(new, now))
+        decisions.record(session, *booking_decisions(new, inserted[1], now))
     if new.events:
         session.execute(EVENT.insert(), list(new.events))
     outbox.enqueue(session, new.kinds, payload, now, new.id)
@@ -143,6 +211,8 @@ def insert_contract(
 _statements: dict[tuple[Any, ...], DriverStatement] = {}
 # Columns of the rows written with the contract that the statement itself fills in.
 _BY_STATEMENT = ("contract_id", "payload")
+# Columns of the decisions written with the contract that the statement fills in: the rider is found by it.
+_DECIDED_BY_STATEMENT = ("contract_id", "rider_id")
 
 
 def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], name: str, given: dict[str, Any]) -> Any:
@@ -163,6 +233,7 @@ def _rows_from(source: Any, table: Table, rows: Sequence[Mapping[str, Any]], nam
 def _at_once_statement(
     columns: Sequence[str],
     fixes: Sequence[Mapping[str, Any]],
+    decided: Sequence[Mapping[str, Any]],
     messages: Sequence[Mapping[str, Any]],
     answer: Answer,
     answer_row: Mapping[str, Any],
@@ -176,6 +247,9 @@ def _at_once_statement(
     later = [_rows_from(c, OUTBOX, messages, "o", {**contract_id, "payload": document[answer.payload_member]})]
     if fixes:
         later.append(_rows_from(c, VIOLATION, fixes, "v", contract_id))
+    if decided:
+        # One decision per correction (issue 20), its rider the one the contract's INSERT found.
+        later.append(_rows_from(c, DECISION, decided, "d", {**contract_id, "rider_id": c.c.rider_id}))
     recorded = _rows_from(c, answer.table, [answer_row], "a", {answer.column: document}).returning(answer.table.c.id)
     a = recorded.cte("a")
     # What was written, and what the statement found instead: a rider, a held one, and (identity required) a
@@ -212,17 +286,20 @@ def open_at_once(
     assert not new.events, "a contract opened with history entries (blocked) is the general path's"
     columns = _contract_columns(new.row)
     fixes = corrections(new, now)
+    # rider_id 0 is a placeholder: the statement writes the rider it found (`_DECIDED_BY_STATEMENT`).
+    decided = [decisions.row(m) for m in booking_decisions(new, 0, now)]
     messages = outbox.messages(new.kinds, None, now, new.id)
     answer_row = with_defaults(answer.table, {**answer.row, answer.column: None})
     messages = [with_defaults(OUTBOX, m) for m in messages]
-    shape = (tuple(columns), tuple(fixes[0]) if fixes else (), tuple(messages[0]))
+    shape = (tuple(columns), tuple(fixes[0]) if fixes else (), bool(decided), tuple(messages[0]))
     key = (*shape, answer.table.name, tuple(answer_row), answer.column, answer.payload_member, identity)
     stmt = _statements.get(key)
     if stmt is None:
-        stmt = _statements[key] = _at_once_statement(columns, fixes, messages, answer, answer_row, identity)
+        stmt = _statements[key] = _at_once_statement(columns, fixes, decided, messages, answer, answer_row, identity)
     values: dict[str, Any] = {"answer": answer.text, RIDER_KEY: new.row[RIDER_KEY]}
     values.update((f"c_{k}", new.row[k]) for k in columns)
     values["v"] = records(VIOLATION, fixes, _BY_STATEMENT) if fixes else None
+    values["d"] = records(DECISION, decided, _DECIDED_BY_STATEMENT) if decided else None
     values["o"] = records(OUTBOX, messages, _BY_STATEMENT)
     values["a"] = records(answer.table, [answer_row], (answer.column,))
     try:

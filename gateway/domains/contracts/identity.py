@@ -31,6 +31,8 @@ from gateway.domains.contracts.service import (
     IDENTITY_INCOMPLETE,
     NewContract,
 )
+from gateway.domains.decisions import service as decisions
+from gateway.domains.decisions.service import DecisionKind, Made
 from gateway.domains.members import service as members
 from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
@@ -45,6 +47,30 @@ NO_MEMBER = "member"
 COMPLETED = "identity_completed"
 UNBLOCKED_KINDS = ("declaration.in", "callback.contract.unblocked")
 RELEASED_BY = "members.identity"
+REVIEWED = "review_overturned"  # the reason a contract unblocked by a person's review gives the platform
+# The part that blocks and releases (issue 20's decisions): the same as `booking.IDENTITY_CHECK`.
+DECIDED_BY = "gateway:identity-check"
+
+
+def released_key(contract_id: uuid.UUID) -> str:
+    return f"contract:{contract_id}:released"
+
+
+def released_decision(contract: Contract, member_number: str, now: datetime) -> Made:
+    """The contract held for an incomplete identity, opened now that the identity is complete."""
+    return Made(
+        key=released_key(contract.id),
+        rider_id=contract.rider_id,
+        platform_id=contract.platform_id,
+        contract_id=contract.id,
+        kind=DecisionKind.CONTRACT_BLOCKED,
+        decided_by=DECIDED_BY,
+        clause=CLAUSE[:100],
+        outcome="released",
+        parameters={"term": TERM},
+        facts={"shift_code": contract.shift_code, "ends_at": contract.ends_at.isoformat(), "member": member_number},
+        decided_at=now,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +149,7 @@ def blocked(new: NewContract, gap: Gap, now: datetime) -> NewContract:
         corrections=[*new.corrections, correction],
         events=(event,),
         kinds=BLOCKED_KINDS,
+        missing=gap.missing,
     )
 
 
@@ -141,13 +168,13 @@ def for_reason(reason: BlockReason) -> ColumnElement[bool]:
     return and_(col(Contract.status) == ContractStatus.blocked.value, _has_entry(IDENTITY_INCOMPLETE), not_(refused))
 
 
-def _unblocked_payload(contract: Contract, rider_external_id: str) -> dict[str, Any]:
+def _unblocked_payload(contract: Contract, rider_external_id: str, reason: str = COMPLETED) -> dict[str, Any]:
     return {
         "contract_id": str(contract.id),
         "shift_code": contract.shift_code,
         "rider_id": rider_external_id,
         "status": contract.status,
-        "reason": COMPLETED,
+        "reason": reason,
     }
 
 
@@ -173,8 +200,23 @@ def release(session: Session, member_number: str, now: datetime) -> list[uuid.UU
     for contract, rider_external_id in held:
         lifecycle.transition(session, contract, ContractStatus.open, COMPLETED, now, RELEASED_BY, now, detail)
         outbox.enqueue(session, UNBLOCKED_KINDS, _unblocked_payload(contract, rider_external_id), now, contract.id)
+    decisions.record(session, *[released_decision(contract, member_number, now) for contract, _ in held])
     session.flush()
     return [contract.id for contract, _ in held]
+
+
+def unblock(session: Session, contract: Contract, now: datetime, source: str, detail: str) -> bool:
+    """Open a blocked contract on a person's decision (a reviewer overturning the block): as `release` does, its
+    declaration queued and the platform told. False when it is not blocked (released meanwhile, or closed)."""
+    if contract.status != ContractStatus.blocked.value:
+        return False
+    rider_external_id = session.exec(select(Rider.external_id).where(Rider.id == contract.rider_id)).one()
+    lifecycle.transition(session, contract, ContractStatus.open, "unblocked_on_review", now, source, now, detail[:1000])
+    outbox.enqueue(
+        session, UNBLOCKED_KINDS, _unblocked_payload(contract, rider_external_id, REVIEWED), now, contract.id
+    )
+    session.flush()
+    return True
 
 
 def list_blocked(session: Session, reason: BlockReason | None = None, limit: int = 100) -> list[BlockedContractOut]:

@@ -101,6 +101,8 @@ class NewContract:
     corrections: list[dict[str, Any]]
     events: tuple[dict[str, Any], ...] = ()
     kinds: tuple[str, ...] = OPENED_KINDS
+    # Opened blocked: what the member's identity lacks, by field name (the decision shows it to the rider).
+    missing: tuple[str, ...] = ()
 
 
 def new_contract(

@@ -8,3 +8,7 @@ report theirs (`rider.decision`). Each is one `Decision` row, written in the tra
 `key` is unique). `service` is the write and read kit the deciding domains use; reviews live above the domains
 whose decisions they may overturn.
 """
+
+from gateway.plugins import Plugin
+
+PLUGIN = Plugin(__name__, cli=".cli:app")

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, and_, literal_column
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
-from gateway.db.types import UTCDateTime
+from gateway.db.types import ScaledDecimal, UTCDateTime
 
 
 class Decision(SQLModel, table=True):
@@ -58,6 +59,10 @@ class DecisionReview(SQLModel, table=True):
     answer: str | None = Field(default=None, sa_type=String(4000))
     outcome: str | None = Field(default=None, sa_type=String(16), description="upheld or overturned")
     reviewer: str | None = Field(default=None, sa_type=String(120), description="staff:<name>")
+    # Overturned: the amount the reviewer granted the rider, in the contract's currency (migration 0020), and
+    # what the overturn did (`reviews.Effect`: contract_unblocked, payout_paid, granted_recorded...).
+    granted: Decimal | None = Field(default=None, sa_type=ScaledDecimal(2))
+    effect: str | None = Field(default=None, sa_type=String(40))
 
 
 # A rider held from new bookings on their platform: a platform's suspension or deactivation a person at the

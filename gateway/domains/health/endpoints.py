@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db.engine import settings_engine
 from gateway.deps import SessionDep
+from gateway.domains.decisions import metrics as decision_metrics
 from gateway.domains.jobs import metrics as job_metrics
 from gateway.jobs import registry
 from gateway.problems import ServiceUnavailable, problem_responses
@@ -58,11 +59,12 @@ def readyz(session: SessionDep) -> Readiness:
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics (webhooks accepted and refused, rows the jobs set aside)",
+    summary="Prometheus metrics (webhooks accepted and refused, rows the jobs set aside, overdue decision reviews)",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Metrics"}},
 )
 async def metrics(request: Request) -> Response:
     state = request.app.state
     await job_metrics.refresh(state, settings_engine(state.settings), list(registry()))
+    await decision_metrics.refresh(state, settings_engine(state.settings), state.clock)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -152,6 +152,11 @@ def _receive(
         except Problem as exc:
             session.rollback()
             WEBHOOKS_REFUSED.labels(target.slug, exc.slug).inc()
+            # A booking a term refused is still a decision about the rider, which they see (issue 20).
+            if isinstance(event.data, ShiftBooked) and inbox.record_refusal(
+                session, target, event.data, exc, message.message_id, now
+            ):
+                session.commit()
             raise
     session.rollback()  # end the read here, in this thread: the session then closes without a round trip
     WEBHOOKS_ACCEPTED.labels(target.slug, stored.event_type, "true").inc()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import typing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, assert_never
 
 from sqlalchemy import JSON, Engine, Text, bindparam, cast, type_coerce
@@ -22,6 +23,8 @@ from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.bounds import TimeBounds
 from gateway.domains.contracts.schemas import RiderOut
 from gateway.domains.decisions import platform as platform_decisions
+from gateway.domains.decisions import service as decisions
+from gateway.domains.decisions.service import DecisionKind, Made
 from gateway.domains.inbox.models import InboxMessage
 from gateway.domains.inbox.schemas import WebhookAccepted
 from gateway.domains.platforms.models import Platform
@@ -30,7 +33,7 @@ from gateway.domains.readmodel import service as read
 from gateway.domains.readmodel.service import ContractOut
 from gateway.domains.riders import service as riders
 from gateway.event_types import EVENT_TYPES, BookingRow, ContractRow, DecisionRow, F, RiderRow
-from gateway.problems import InvalidPayload, Problem, ServiceUnavailable
+from gateway.problems import InvalidPayload, Problem, ServiceUnavailable, TermViolationRejected
 from gateway.settings import Settings
 
 
@@ -329,6 +332,45 @@ def _refused(session: Session, target: WebhookTarget, data: ShiftBooked, problem
     if riders.rider_id_for(session, target.id, data.rider_id) is None:
         raise _unknown_rider(data) from None  # an unknown rider is named first, as it always was
     raise problem
+
+
+def refusal_key(platform_id: int, message_id: str) -> str:
+    """One decision per refused delivery: a platform retrying the same webhook-id is refused once."""
+    return f"booking-refused:{platform_id}:{hashlib.sha256(message_id.encode()).hexdigest()[:40]}"
+
+
+def record_refusal(
+    session: Session, target: WebhookTarget, data: ShiftBooked, problem: Problem, message_id: str, now: datetime
+) -> bool:
+    """A booking a term refused (`enforcement: reject`) is a decision about the rider (issue 20): recorded in a
+    transaction of its own after the refused one rolled back (the caller commits; nothing else of the booking is
+    written). False when there is nothing to record: another refusal, or a rider the platform never enrolled."""
+    if not isinstance(problem, TermViolationRejected):
+        return False
+    rider = riders.rider_id_for(session, target.id, data.rider_id)
+    if rider is None:
+        return False
+    given = problem.extensions
+    made = Made(
+        key=refusal_key(target.id, message_id),
+        rider_id=rider,
+        platform_id=target.id,
+        kind=DecisionKind.BOOKING_REFUSED,
+        decided_by="gateway:agreement-engine",
+        clause=str(given.get("clause", ""))[:100] or None,
+        outcome=str(given.get("code", "refused"))[:64],
+        parameters={"term": given.get("term"), "enforcement": "reject", "agreement": target.agreement},
+        facts={
+            "shift_code": data.shift_code,
+            "starts_at": data.starts_at.astimezone(UTC).isoformat(),
+            "ends_at": data.ends_at.astimezone(UTC).isoformat(),
+            "pay": None if data.pay is None else data.pay.model_dump(mode="json", exclude_none=True),
+            "detail": problem.detail[:500],
+        },
+        decided_at=now,
+    )
+    decisions.record(session, made)
+    return True
 
 
 def _not_opened(

@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col
 
 from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.decisions import service as decisions
+from gateway.domains.fund import service as fund
 from gateway.domains.members.vault import vault_of
 from gateway.domains.payouts import batches, reconcile
 from gateway.domains.payouts.models import Payout
-from gateway.domains.payouts.service import is_due, pay, rail, settle_and_schedule
+from gateway.domains.payouts.service import held_decision, is_due, pay, rail, settle_and_schedule
 from gateway.domains.settlement import service as settlement
 from gateway.jobs import JobContext, drain, job
 from gateway.plugins import Automated, Said
@@ -156,7 +158,14 @@ def execute_due(ctx: JobContext) -> int:
         (col(Payout.due_on), col(Payout.id)),
         pay_if_due,
         platform_of=platform_of,
+        on_set_aside=held,
     )
+
+
+def held(session: Session, payout: Payout, exc: BaseException, now: datetime) -> None:
+    """A payout set aside because the fund could not advance it is a decision about its rider (issue 20)."""
+    if isinstance(exc, fund.FundShort):
+        decisions.record(session, held_decision(session, payout, exc, now))
 
 
 def batch_due(ctx: JobContext) -> int:

@@ -6,6 +6,7 @@ A contract's payout is scheduled when it is settled, in the same transaction (`s
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from gateway.agreements.loader import AgreementBook
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts.models import Contract, ContractStatus
+from gateway.domains.decisions.service import DecisionKind, Made
 from gateway.domains.fund import service as fund
 from gateway.domains.outbox import service as outbox
 from gateway.domains.payouts.models import Payout
@@ -102,6 +104,38 @@ def pay(
         payout.funded_by = "guarantee_fund"
     payout.reference = payments.transfer(payout)
     complete(session, payout, now, source)
+
+
+HELD_BY = "gateway:guarantee-fund"
+
+
+def held_key(payout_id: uuid.UUID) -> str:
+    """A payout is held once (migration 0020 derives past holds from the set-aside rows under the same key)."""
+    return f"payout:{payout_id}:held"
+
+
+def held_decision(session: Session, payout: Payout, exc: BaseException, now: datetime) -> Made:
+    """The fund could not advance this payout within its cash, so it waits for staff (issue 20's decision)."""
+    contract = session.get(Contract, payout.contract_id)
+    assert contract is not None
+    return Made(
+        key=held_key(payout.id),
+        rider_id=payout.rider_id,
+        platform_id=contract.platform_id,
+        contract_id=contract.id,
+        kind=DecisionKind.PAYOUT_HELD,
+        decided_by=HELD_BY,
+        outcome="held_fund_short",
+        parameters={"rule": "the guarantee fund advances unpaid wages within its cash"},
+        facts={
+            "shift_code": contract.shift_code,
+            "amount": str(payout.amount),
+            "currency": payout.currency,
+            "due_on": payout.due_on.isoformat(),
+            "reason": str(exc)[:300],
+        },
+        decided_at=now,
+    )
 
 
 def complete(session: Session, payout: Payout, now: datetime, source: str) -> None:

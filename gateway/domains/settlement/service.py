@@ -23,6 +23,7 @@ from gateway.agreements.engine import (
     Worker,
     counts_hours_before,
     evaluate_shift,
+    resolve,
 )
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
@@ -33,6 +34,8 @@ from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
 from gateway.domains.contracts.models import Contract, ContractStatus
 from gateway.domains.contracts.service import offer_of
+from gateway.domains.decisions import service as decisions
+from gateway.domains.decisions.service import DecisionKind, Made
 from gateway.domains.fund import service as fund
 from gateway.domains.members.models import Member
 from gateway.domains.outbox import service as outbox
@@ -184,6 +187,8 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     except (OfferError, AgreementError) as exc:
         # Recorded facts that cannot be evaluated are a bug upstream, never the rider's loss: keep it visible.
         raise ServiceUnavailable(f"contract {contract.id} cannot be settled: {exc}") from exc
+    if result.status in ("cancelled_paid", "cancelled_unpaid"):
+        decisions.record(session, cancellation_decision(contract, agreement, result.status, result.paid_hours, now))
     if result.paid_hours == 0 and result.status == "cancelled_unpaid":
         lifecycle.transition(
             session,
@@ -257,6 +262,65 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
     )
     session.flush()
     return Settled(settlement, owed)
+
+
+CANCELLATION_DECIDED_BY = "gateway:settlement"
+
+
+def cancellation_key(contract_id: uuid.UUID) -> str:
+    """What a cancelled shift pays is decided once per contract (migration 0020 uses the same key)."""
+    return f"contract:{contract_id}:cancellation"
+
+
+def cancellation_decision(
+    contract: Contract, agreement: Agreement, status: str, paid_hours: Decimal, now: datetime
+) -> Made:
+    """What a shift cancelled before it started pays (issue 20): the minimum-engagement term's cancellation
+    policy (short notice, or graded by notice) applied to the notice the platform gave."""
+    assert contract.cancelled_at is not None
+    parameters: dict[str, Any] = {}
+    clause = None
+    try:
+        rule = resolve(agreement, contract.starts_at.astimezone(agreement.timezone).date()).minimum
+    except AgreementError:
+        rule = None
+    if rule is not None:
+        clause = rule.clause[:100]
+        policy, graded = rule.value.short_notice_cancellation, rule.value.graded_cancellation
+        parameters["minimum_paid_hours"] = str(rule.value.paid_hours)
+        if graded is not None:
+            parameters["graded_of"] = graded.of
+            parameters["bands"] = [
+                {"notice_under_hours": str(b.notice_under_hours), "pays_percent": str(b.pays_percent)}
+                for b in graded.bands
+            ]
+        elif policy is not None:
+            parameters["notice_hours"] = str(policy.notice_hours)
+            parameters["pays"] = policy.pays
+    notice = (contract.starts_at - contract.cancelled_at).total_seconds() / 3600
+    booked = (contract.ends_at - contract.starts_at).total_seconds() / 3600
+    return Made(
+        key=cancellation_key(contract.id),
+        rider_id=contract.rider_id,
+        platform_id=contract.platform_id,
+        contract_id=contract.id,
+        kind=DecisionKind.CANCELLATION_PAID,
+        decided_by=CANCELLATION_DECIDED_BY,
+        clause=clause,
+        outcome="paid" if status == "cancelled_paid" else "unpaid",
+        parameters=parameters,
+        facts={
+            "shift_code": contract.shift_code,
+            "starts_at": contract.starts_at.isoformat(),
+            "cancelled_at": contract.cancelled_at.isoformat(),
+            "notice_hours": str(Decimal(str(max(notice, 0.0))).quantize(Decimal("0.01"))),
+            "booked_hours": str(Decimal(str(booked)).quantize(Decimal("0.01"))),
+            "paid_hours": str(paid_hours.quantize(Decimal("0.01"))),
+            "hourly_gross": str(contract.hourly_gross),
+            "currency": contract.currency,
+        },
+        decided_at=now,
+    )
 
 
 def close_as_booked(session: Session, contract: Contract, now: datetime, source: str, why: str) -> None:

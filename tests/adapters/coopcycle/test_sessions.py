@@ -12,6 +12,7 @@ from adapters.coopcycle.models import CoopCycleAccount, CoopCycleDelivery, CoopC
 from adapters.coopcycle.queue import requeue_held
 from gateway.canonical import RiderEnrolled
 from gateway.domains.contracts.models import Contract
+from gateway.domains.decisions.models import Decision
 from gateway.domains.riders import service as riders
 from tests.adapters.coopcycle.conftest import CoopCyclePlatform, FakeCoopCycle
 from tests.conftest import Clock
@@ -64,6 +65,14 @@ def test_a_delivery_after_the_paid_window_and_the_idle_gap_opens_a_second_contra
     assert (second.status, second.started_at) == ("open", m(181))
     with Session(engine) as s:
         assert len(s.exec(select(Contract)).all()) == 2
+        # Grouping the deliveries into one worked period is a decision the rider sees (issue 20).
+        [decided] = s.exec(select(Decision).where(Decision.kind == "work_session")).all()
+    assert (decided.outcome, decided.facts["deliveries"], decided.facts["ended_at"]) == (
+        "session_closed",
+        "2",
+        m(50).isoformat(),
+    )
+    assert decided.parameters["idle_gap_minutes"] and decided.decided_by == "gateway:coopcycle-sessions"
 
 
 def test_a_delivery_under_way_keeps_its_session_open_past_the_idle_gap(
