@@ -364,29 +364,17 @@ def render_transparency(out: Path, lang: str = "en") -> Path:
     return target
 
 
-# The representatives' page (issue 20): a demo half-year's shifts, with the decisions the gateway took on them (one per
-# correction) and a few reviews riders asked for, as a representative reads the half-year.
+# The representatives' page (issue 20): a demo half-year's shifts, with the decisions the gateway took on them (its
+# bookings record one per correction) and a few reviews riders asked for, as a representative reads the half-year.
 REPRESENTATIVES_HALF = "2026-H2"
 
 
 def _decided(engine: Engine) -> None:
-    """Record the demo's corrections as decisions (one per correction, the rider's) and reviews of some of them:
-    six upheld, three overturned, two not answered yet, each asked by a different rider."""
-    from gateway.domains.contracts.models import Contract, Violation
-    from gateway.domains.decisions import service as decisions
+    """Reviews of some of the decisions the demo's bookings recorded (one per correction, the rider's): six upheld,
+    three overturned, two not answered yet, each asked by a different rider."""
     from gateway.domains.decisions.models import Decision, DecisionReview
-    from gateway.domains.decisions.service import DecisionKind, Made
 
     with Session(engine) as session:
-        rows = session.exec(
-            select(Violation, Contract).join(Contract, col(Contract.id) == col(Violation.contract_id))
-        ).all()
-        made = [
-            Made(f"violation:{v.id}", c.rider_id, c.platform_id, DecisionKind.BOOKING_CORRECTED, "gateway:booking",
-                 v.code, v.created_at, c.id, v.clause)
-            for v, c in rows
-        ]  # fmt: skip
-        decisions.record(session, *made)
         firsts: dict[int, int] = {}
         for d in session.exec(select(Decision).order_by(col(Decision.id))).all():
             if d.id is not None:

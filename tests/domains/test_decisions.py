@@ -220,7 +220,8 @@ def test_overturning_an_identity_block_opens_the_contract_and_a_release_is_a_dec
         statuses = {c.shift_code: c.status for c in session.exec(select(Contract)).all()}
         kinds = session.exec(text("SELECT kind FROM outbox_message ORDER BY id")).scalars().all()  # type: ignore[call-overload]
     assert statuses == {"S-1": "open", "S-2": "blocked"}
-    assert kinds[-2:] == ["declaration.in", "callback.contract.unblocked"]
+    # The contract declared, the platform told, and the rider e-mailed that a person answered.
+    assert kinds[-3:] == ["declaration.in", "callback.contract.unblocked", "notification.review_answered"]
     # The identity completed: the other contract is released, a decision of its own; the overturned one untouched.
     assert len(complete_identity(engine, settings, "M-1", TEST_NOW)) == 1
     released = [d for d in decisions(engine) if d.outcome == "released"]

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from gateway.db.engine import get_engine
 from gateway.deps import utcnow
 from gateway.domains.decisions import platform
-from gateway.domains.decisions.platform_schemas import PlatformDecisionOut, ReviewIn
+from gateway.domains.decisions.platform_schemas import ConfirmationIn, PlatformDecisionOut
 from gateway.domains.staff.service import cli_actor
 from gateway.problems import Problem
 from gateway.settings import get_settings
@@ -36,7 +36,7 @@ def _fail(message: str) -> NoReturn:
 
 def _reasons(text: str) -> str:
     try:
-        return ReviewIn(reasons=text).reasons
+        return ConfirmationIn(reasons=text).reasons
     except ValidationError as exc:
         _fail("; ".join(f"--reasons: {e['msg']}" for e in exc.errors(include_input=False)))
 

@@ -10,7 +10,7 @@ from fastapi import Path, Query
 
 from gateway.deps import NowDep, SessionDep, SettingsDep
 from gateway.domains.decisions import platform
-from gateway.domains.decisions.platform_schemas import ConfirmedOut, PlatformDecisionOut, ReviewIn
+from gateway.domains.decisions.platform_schemas import ConfirmationIn, ConfirmedOut, PlatformDecisionOut
 from gateway.domains.staff.deps import staff_role
 from gateway.domains.staff.service import StaffPrincipal
 from gateway.problems import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized, problem_responses
@@ -57,7 +57,12 @@ def get_decision(decision_id: DecisionId, staff: Reviewer, session: SessionDep) 
     responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
 )
 def confirm(
-    decision_id: DecisionId, body: ReviewIn, staff: Reviewer, session: SessionDep, settings: SettingsDep, now: NowDep
+    decision_id: DecisionId,
+    body: ConfirmationIn,
+    staff: Reviewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> ConfirmedOut:
     delay = timedelta(seconds=settings.settle_delay_seconds)
     done = platform.confirm(session, decision_id, staff.actor, body.reasons, now, delay)
@@ -75,7 +80,7 @@ def confirm(
     responses=problem_responses(Unauthorized, Forbidden, NotFound, Conflict, InvalidRequest),
 )
 def dismiss(
-    decision_id: DecisionId, body: ReviewIn, staff: Reviewer, session: SessionDep, now: NowDep
+    decision_id: DecisionId, body: ConfirmationIn, staff: Reviewer, session: SessionDep, now: NowDep
 ) -> PlatformDecisionOut:
     platform.dismiss(session, decision_id, staff.actor, body.reasons, now)
     session.commit()

@@ -50,7 +50,7 @@ class PlatformDecisionOut(DecisionRecorded):
     withdrawn_at: datetime | None = None
 
 
-class ReviewIn(BaseModel):
+class ConfirmationIn(BaseModel):
     """A reviewer's written reasons, which the rider reads."""
 
     reasons: Reasons = Field(
