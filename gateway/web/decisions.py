@@ -142,7 +142,30 @@ def why(d: Decision, t: Translator, zone: ZoneInfo) -> str:
             deliveries=str(f.get("deliveries") or "0"),
             gap=t.hours(gap / 60) if gap is not None else "?",
         )
+    if d.kind.startswith(PLATFORM_PREFIX):
+        return _platform_why(d, t)
     return d.reasons or d.outcome
+
+
+PLATFORM_PREFIX = "platform_"
+
+
+def _platform(d: Decision) -> str:
+    return d.decided_by.removeprefix("platform:")
+
+
+def _platform_why(d: Decision, t: Translator) -> str:
+    """A platform's decision (rider.decision): its own reasons as it wrote them, what its status means for the
+    rider, and the cooperative's reasons once a person confirmed or dismissed it."""
+    f = d.facts or {}
+    parts = [f"{t('platform_decision.platform_reasons')}: {d.reasons or '?'}"]
+    meaning = f"platform_decision.status.{d.status}.text"
+    if t.has(meaning):
+        parts.append(t(meaning, platform=_platform(d)))
+    answered = f.get("confirmation")
+    if isinstance(answered, dict) and answered.get("reasons"):
+        parts.append(f"{t('platform_decision.cooperative_reasons')}: {answered['reasons']}")
+    return " ".join(parts)
 
 
 def _title(d: Decision, t: Translator) -> str:
@@ -153,6 +176,9 @@ def _title(d: Decision, t: Translator) -> str:
 
 
 def _by(d: Decision, t: Translator) -> str:
+    if d.kind.startswith(PLATFORM_PREFIX):
+        how = "automated" if (d.facts or {}).get("automated", True) else "by_person"
+        return f"{_platform(d)} ({t(f'platform_decision.{how}')})"
     key = "decision.by." + d.decided_by.replace(":", "_").replace("-", "_")
     return t(key) if t.has(key) else d.decided_by
 
@@ -174,6 +200,13 @@ def _review(r: DecisionReview, t: Translator, zone: ZoneInfo, currency: str, now
     )
 
 
+def _status_label(d: Decision, t: Translator) -> str:
+    key = f"platform_decision.status.{d.status}.label" if d.kind.startswith(PLATFORM_PREFIX) else ""
+    if not t.has(key):
+        key = f"decision.status.{d.status}"
+    return t(key) if t.has(key) else d.status
+
+
 def decision_view(
     d: Decision, review: DecisionReview | None, t: Translator, zone: ZoneInfo, now: datetime
 ) -> DecisionView:
@@ -190,7 +223,7 @@ def decision_view(
         by=_by(d, t),
         clause=d.clause,
         status=d.status,
-        status_label=t(f"decision.status.{d.status}") if t.has(f"decision.status.{d.status}") else d.status,
+        status_label=_status_label(d, t),
         contract_id=d.contract_id,
         review=None if review is None else _review(review, t, zone, currency, now),
         can_ask_review=review is None,

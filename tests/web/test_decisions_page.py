@@ -93,3 +93,39 @@ def test_each_kind_of_decision_is_worded_with_its_numbers() -> None:
         "The platform offered €9.00 gross an hour; the agreement (§2) sets a minimum of €12.83, "
         "so your contract pays €12.83 an hour."
     )
+
+
+def test_a_platforms_suspension_is_shown_with_its_reasons_and_what_waiting_means_in_each_language() -> None:
+    """A platform's decision (rider.decision) reads as the platform wrote it, with what its status means for the
+    rider: pending, nothing changes until a person at the cooperative confirms it; then the cooperative's reasons."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gateway.domains.decisions.models import Decision
+    from gateway.web.decisions import decision_view
+    from gateway.web.i18n import Translator
+
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    d = Decision(
+        id=7,
+        key="platform:1:susp-1",
+        rider_id=1,
+        platform_id=1,
+        kind="platform_suspension",
+        decided_by="platform:deliveroo",
+        outcome="suspension",
+        reasons="Three late deliveries.",
+        facts={"automated": True},
+        status="pending_confirmation",
+        decided_at=at,
+    )
+    zone = ZoneInfo("Europe/Brussels")
+    en = decision_view(d, None, Translator("en"), zone, at)
+    assert en.status_label == "Waiting for the cooperative"
+    assert "Three late deliveries." in en.why and "until a person at the cooperative" in en.why
+    assert en.by.startswith("deliveroo") and "automated" in en.by
+    fr = decision_view(d, None, Translator("fr"), zone, at)
+    assert fr.status_label != en.status_label and "Three late deliveries." in fr.why
+    d.status, d.facts = "confirmed", {"automated": True, "confirmation": {"reasons": "Checked with the rider."}}
+    confirmed = decision_view(d, None, Translator("nl"), zone, at)
+    assert "Checked with the rider." in confirmed.why and confirmed.can_ask_review
