@@ -195,6 +195,13 @@ def test_a_dismissed_suspension_changes_nothing_and_says_why(
     assert booking(enrolled, send, "S-2", "2026-12-02T10:00:00+01:00").status_code == 200
     [row] = stored(engine)
     assert row.status == "dismissed" and row.facts["confirmation"]["reasons"] == "The reports were wrong."
+    # The rider was e-mailed twice about it: when the platform reported it, and when a person answered.
+    with engine.connect() as conn:
+        mailed = conn.execute(
+            text("SELECT CAST(payload AS TEXT) FROM outbox_message WHERE kind = 'notification.decision'")
+        ).scalars()
+        statuses = [json.loads(p)["notice"]["status"] for p in mailed]
+    assert statuses == ["pending_confirmation", "dismissed"]
     assert client.get(f"{ADMIN}/pending", headers=STAFF).json() == []
 
 

@@ -37,6 +37,7 @@ from gateway.domains.decisions import service as decisions
 from gateway.domains.decisions.models import HOLDING_KINDS, Decision
 from gateway.domains.decisions.platform_schemas import Confirmation, DecisionRecorded, PlatformDecisionOut
 from gateway.domains.decisions.service import DecisionKind, DecisionStatus, Made
+from gateway.domains.notifications import service as notifications
 from gateway.domains.platforms.models import Platform
 from gateway.domains.platforms.service import WebhookTarget
 from gateway.domains.riders.models import Rider
@@ -316,6 +317,7 @@ def confirm(
         reasons=reasons,
         contracts_cancelled=[str(c.id) for c in cancelled],
     )
+    _tell(session, d, now)
     return Confirmed(d, cancelled)
 
 
@@ -326,7 +328,23 @@ def dismiss(session: Session, decision_pk: int, actor: str, reasons: str, now: d
     _answered(d, DecisionStatus.DISMISSED, actor, reasons, now)
     session.add(d)
     staff.audit(session, actor, "decision.dismissed", f"decision:{d.id}", now, reasons=reasons)
+    _tell(session, d, now)
     return d
+
+
+def _tell(session: Session, d: Decision, now: datetime) -> None:
+    """The rider is e-mailed that a person at the cooperative answered the platform's decision (the reasons are on
+    their page), in the answer's transaction."""
+    assert d.id is not None
+    notice = notifications.DecisionNotice(
+        decision_id=d.id,
+        decision_kind=d.kind,
+        status=d.status,
+        platform_id=d.platform_id,
+        decided_at=now,
+        contract_id=d.contract_id,
+    )
+    notifications.notify(session, rider_id=d.rider_id, notice=notice, now=now)
 
 
 # --- bookings of a held rider ----------------------------------------------------------------------------------

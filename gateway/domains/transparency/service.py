@@ -30,7 +30,6 @@ from gateway.settings import Settings
 # The content's own format: raised when its shape changes, so a reader of stored versions knows which it reads.
 FORMAT = 1
 # Directive art. 11: a review is answered in writing within two weeks (the notice tells riders so).
-REVIEW_DAYS = 14
 # Bounds: platforms in one notice, future change days published ahead.
 MAX_PLATFORMS = 200
 MAX_AHEAD = 12
@@ -185,7 +184,9 @@ def content_at(platforms: list[Platform], book: AgreementBook, settings: Setting
                 "decisions": decisions,
             }
         )
-    return {"format": FORMAT, "review_days": REVIEW_DAYS, "gateway": gateway, "platforms": shown}
+    # The period reviewers answer within, as configured (GATEWAY_REVIEW_PERIOD_DAYS): a change is a new version.
+    days = settings.review_period_days
+    return {"format": FORMAT, "review_days": days, "gateway": gateway, "platforms": shown}
 
 
 def _change_days(platforms: list[Platform], book: AgreementBook, today: date) -> list[date]:
