@@ -198,7 +198,7 @@ def test_a_dismissed_suspension_changes_nothing_and_says_why(
     # The rider was e-mailed twice about it: when the platform reported it, and when a person answered.
     with engine.connect() as conn:
         mailed = conn.execute(
-            text("SELECT CAST(payload AS TEXT) FROM outbox_message WHERE kind = 'notification.decision'")
+            text("SELECT CAST(payload AS TEXT) FROM outbox_message WHERE kind = 'notification.decision' ORDER BY id")
         ).scalars()
         statuses = [json.loads(p)["notice"]["status"] for p in mailed]
     assert statuses == ["pending_confirmation", "dismissed"]
