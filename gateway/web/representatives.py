@@ -3,7 +3,7 @@
 No script and nothing to fetch: the file is written by `gateway reports representatives`, or downloaded with the
 representative's staff token (`GET /v1/admin/representatives.html`), and opened from disk.
 Every chart is an image with a title and a text description, followed by the table that holds the same figures; a
-suppressed figure reads "< 5" in both, and the chart draws no bar for it.
+suppressed figure reads "withheld" in both, and the chart draws no bar for it.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _count(t: Translator, value: int | None) -> str:
 
 
 def chart(t: Translator, ident: str, title: str, rows: list[Row]) -> str:
-    """Horizontal bars, one per row, each labelled with its figure; a withheld one shows "< 5" and no bar."""
+    """Horizontal bars, one per row, each labelled with its figure; a withheld one says so and has no bar."""
     # Room for the longest label at about 7.2 px a character (13 px system font), within a page's width.
     label_w = min(max(len(r.label) for r in rows) * 7.2 + 12, 420) if rows else 120
     label_w, bar_w, row_h, top = round(label_w), 300, 30, 36

@@ -1,5 +1,5 @@
 """The representatives' page and the command that writes it: three languages, a chart with its table for each
-figure, "&lt; 5" where a figure is withheld, and nothing at all about a platform of four riders."""
+figure, "withheld" where a figure is withheld, and nothing at all about a platform of four riders."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def demo(build: Callable[[str], Builder]) -> Builder:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ["Contracts by status", "Pay per hour", "&lt; 5", "Open", "July to December 2026"]),
-        ("fr", ["Contrats par statut", "Salaire par heure", "&lt; 5", "juillet à décembre 2026"]),
-        ("nl", ["Contracten per status", "Loon per uur", "&lt; 5", "juli tot december 2026"]),
+        ("en", ["Contracts by status", "Pay per hour", "withheld", "Open", "July to December 2026"]),
+        ("fr", ["Contrats par statut", "Salaire par heure", "masqué", "juillet à décembre 2026"]),
+        ("nl", ["Contracten per status", "Loon per uur", "achtergehouden", "juli tot december 2026"]),
     ],
 )
 def test_the_page_shows_each_figure_as_a_chart_and_a_table_in_three_languages(
@@ -53,7 +53,7 @@ def test_the_page_shows_each_figure_as_a_chart_and_a_table_in_three_languages(
         assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     assert html.count("<table>") == 2 and html.count("<caption>") == 2
     # The open and cancelled contracts are withheld in the chart (no bar) and the table alike.
-    assert re.search(r"<th scope=\"row\">[^<]+</th><td>&lt; 5</td>", html)
+    assert re.search(r"<th scope=\"row\">[^<]+</th><td>(withheld|masqué|achtergehouden)</td>", html)
 
 
 def test_a_platform_of_four_riders_gets_a_page_that_says_why_it_shows_nothing(
