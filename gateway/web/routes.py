@@ -444,19 +444,30 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-async def posted_identity_form(request: Request) -> dict[str, list[str]]:
-    """The identity form's fields (application/x-www-form-urlencoded), read within a few KiB."""
+async def read_form(
+    request: Request, what: str, max_bytes: int, max_fields: int, *, strict: bool = False
+) -> dict[str, list[str]]:
+    """A page's form (application/x-www-form-urlencoded), read within `max_bytes` and `max_fields`: the identity,
+    e-mail and review forms all come through here. `strict`: a field without `=` is refused too."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise UnsupportedMediaType(f"post the identity form as {FORM_TYPE}")
+        raise UnsupportedMediaType(f"post {what} as {FORM_TYPE}")
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > IDENTITY_FORM_MAX_BYTES:
-            raise PayloadTooLarge(f"the form is over the limit of {IDENTITY_FORM_MAX_BYTES} bytes")
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"the form is over the limit of {max_bytes} bytes")
     try:
-        return parse_qs(body.decode("ascii"), max_num_fields=40, encoding="utf-8", errors="strict")
+        text = body.decode("ascii")
+        return parse_qs(
+            text, max_num_fields=max_fields, encoding="utf-8", errors="strict", strict_parsing=strict and bool(body)
+        )
     except (UnicodeDecodeError, ValueError):
-        raise InvalidBody("the form is not url-encoded UTF-8 text with at most 40 fields") from None
+        raise InvalidBody(f"the form is not url-encoded UTF-8 text with at most {max_fields} fields") from None
+
+
+async def posted_identity_form(request: Request) -> dict[str, list[str]]:
+    """The identity form's fields, read within a few KiB."""
+    return await read_form(request, "the identity form", IDENTITY_FORM_MAX_BYTES, 40)
 
 
 def _identity_page(
@@ -656,17 +667,7 @@ def notification_choices(session: Session, principal: RiderPrincipal) -> Notific
 
 async def posted_notifications_form(request: Request) -> dict[notifications.NotificationKind, bool]:
     """The checkboxes of the e-mail form (application/x-www-form-urlencoded): each kind on when its field is there."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise UnsupportedMediaType(f"post the e-mail choices as {FORM_TYPE}")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > NOTIFICATIONS_FORM_MAX_BYTES:
-            raise PayloadTooLarge(f"the form is over the limit of {NOTIFICATIONS_FORM_MAX_BYTES} bytes")
-    try:
-        fields = parse_qs(body.decode("ascii"), max_num_fields=8, strict_parsing=bool(body))
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidBody("the form is not url-encoded text with at most 8 fields") from None
+    fields = await read_form(request, "the e-mail choices", NOTIFICATIONS_FORM_MAX_BYTES, 8, strict=True)
     kinds = {k.value for k in notifications.NotificationKind}
     if fields.get("form") != [_NOTIFICATIONS_FORM] or any(
         k != "form" and (k not in kinds or v != ["on"]) for k, v in fields.items()
@@ -785,17 +786,7 @@ class ReviewIn(BaseModel):
 
 async def posted_review_form(request: Request) -> str:
     """The review form's comment (application/x-www-form-urlencoded), read within a few KiB."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise UnsupportedMediaType(f"post the review form as {FORM_TYPE}")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > REVIEW_FORM_MAX_BYTES:
-            raise PayloadTooLarge(f"the form is over the limit of {REVIEW_FORM_MAX_BYTES} bytes")
-    try:
-        fields = parse_qs(body.decode("ascii"), max_num_fields=4, encoding="utf-8", errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidBody("the form is not url-encoded UTF-8 text with at most 4 fields") from None
+    fields = await read_form(request, "the review form", REVIEW_FORM_MAX_BYTES, 4)
     return (fields.get("comment") or [""])[0]
 
 

@@ -8,6 +8,7 @@ two readers publishing at once meet on the version's unique key, and the one tha
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -16,10 +17,11 @@ from fastapi import Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from gateway.agreements.loader import AgreementBook
 from gateway.deps import BookDep, NowDep, SessionDep, SettingsDep
+from gateway.domains.platforms.models import Platform
 from gateway.domains.transparency import service
 from gateway.domains.transparency.models import NoticeVersion
 from gateway.domains.transparency.schemas import (
@@ -44,12 +46,29 @@ VersionNumber = Annotated[int, PathParam(ge=1, le=1_000_000, description="The ve
 PlatformQuery = Annotated[str | None, Query(max_length=64, description="Only this platform's part (its slug).")]
 
 
-def ensure_published(session: Session, book: AgreementBook, settings: Settings, now: datetime) -> None:
+def ensure_published(
+    session: Session, book: AgreementBook, settings: Settings, now: datetime, *, force: bool = False
+) -> None:
+    """Store the versions the configuration makes, if not stored yet. The notice is public: working it out again
+    on every read would let anyone make the gateway rebuild it at will, so a process does it again only when what
+    it is made of changed since (the day, the agreements loaded, the settings, the platforms, the database)."""
+    key = _configuration(session, book, settings, now.date())
+    if not force and _PUBLISHED.get("key") == key:
+        return
     try:
         service.publish(session, book, settings, now)
         session.commit()
     except IntegrityError:
         session.rollback()  # another reader published the same version first: read theirs
+    _PUBLISHED["key"] = key
+
+
+_PUBLISHED: dict[str, Hashable] = {}
+
+
+def _configuration(session: Session, book: AgreementBook, settings: Settings, today: date) -> Hashable:
+    rows = session.exec(select(Platform.slug, Platform.name, Platform.adapter, Platform.agreement)).all()
+    return (str(session.get_bind().engine.url), today, id(book), id(settings), tuple(sorted(rows)))
 
 
 def publish_at_start(engine: Engine, book: AgreementBook, settings: Settings, now: datetime) -> None:
@@ -64,6 +83,9 @@ def publish_at_start(engine: Engine, book: AgreementBook, settings: Settings, no
 def _current(session: Session, book: AgreementBook, settings: Settings, now: datetime) -> NoticeVersion:
     ensure_published(session, book, settings, now)
     version = service.in_effect(session, now.date())
+    if version is None:  # the table was emptied behind this process's back (a database restored, say)
+        ensure_published(session, book, settings, now, force=True)
+        version = service.in_effect(session, now.date())
     assert version is not None  # publish stores today's version when none is in effect
     return version
 
@@ -288,18 +310,7 @@ def versions_page(
         {
             "number": v.number,
             "day": t.day(v.effective_on),
-            "state": t(
-                "transparency.state."
-                + (
-                    "withdrawn"
-                    if v.withdrawn_at is not None
-                    else "current"
-                    if current is not None and v.number == current.number
-                    else "coming"
-                    if v.effective_on > today
-                    else "past"
-                )
-            ),
+            "state": t(f"transparency.state.{_state(v, current, today)}"),
             "published": t.day(v.published_at.date()),
         }
         for v in reversed(service.versions(session))
@@ -307,6 +318,14 @@ def versions_page(
     return _render(
         request, "transparency_versions.html", t, signed_in=False, page_title=t("transparency.versions"), rows=rows
     )
+
+
+def _state(v: NoticeVersion, current: NoticeVersion | None, today: date) -> str:
+    if v.withdrawn_at is not None:
+        return "withdrawn"
+    if current is not None and v.number == current.number:
+        return "current"
+    return "coming" if v.effective_on > today else "past"
 
 
 @router.get(
