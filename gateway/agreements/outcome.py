@@ -152,6 +152,16 @@ class PayLine:
     per: str | None = None
 
 
+def salary_total(lines: list[PayLine]) -> Decimal:
+    """The gross of `lines`: their salary amounts (expenses are not pay). A loop, not sum() over a generator: it
+    runs on every settled shift, and the generator costs more than the additions."""
+    total = Decimal(0)
+    for ln in lines:
+        if ln.kind == "salary":
+            total += ln.amount
+    return total
+
+
 @record
 class Note:
     """A rule of the rider's status or of the payroll profile that changed how the shift is paid or reported

@@ -111,6 +111,12 @@ def net_of(gross: Decimal, rates: Rates) -> NetBreakdown:
     return NetBreakdown(gross, social, withheld, gross - social - withheld)
 
 
+def net_amount(gross: Decimal, rates: Rates) -> Decimal:
+    """`net_of(gross, rates).net` without the breakdown: a net floor's check runs it on every shift."""
+    social = cents(gross * rates.employee_social_security)
+    return gross - social - cents((gross - social) * rates.withholding)
+
+
 QUARTER_HOUR = Decimal("0.25")
 
 

@@ -46,6 +46,7 @@ def provenance(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 V = TypeVar("V", bound=TermValue)
+_MISSING: Any = object()
 R = TypeVar("R")
 
 
@@ -86,8 +87,9 @@ class InForce(Generic[V]):
 
     def memo(self, key: Hashable, make: Callable[[], R]) -> R:
         """`make()` for `key`, computed once for this dated value (keys hold only what `make` reads)."""
-        if key in self._memo:
-            return cast(R, self._memo[key])
+        found = self._memo.get(key, _MISSING)
+        if found is not _MISSING:
+            return cast(R, found)
         found = make()
         if len(self._memo) < MEMO_KEPT:
             self._memo[key] = found
@@ -139,4 +141,14 @@ _HOURS_OF: dict[int, Decimal] = {}
 
 def hours_text(hours: Decimal) -> str:
     """Hours as people write them: 3, 2.5, 2.9833 (no trailing zeros)."""
-    return f"{hours.normalize():f}"
+    # Kept by value (3.25 and 3.2500 are one key, and one text): a shift words its hours three or four times, from a
+    # few thousand distinct values, and normalising and formatting a Decimal costs ten times the lookup.
+    found = _HOURS_TEXT.get(hours)
+    if found is None:
+        found = f"{hours.normalize():f}"
+        if len(_HOURS_TEXT) < 100_000:
+            _HOURS_TEXT[hours] = found
+    return found
+
+
+_HOURS_TEXT: dict[Decimal, str] = {}

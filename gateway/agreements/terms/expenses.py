@@ -63,7 +63,7 @@ def _measured(rule: Rule, item: ExpenseItem, s: ShiftOutcome, currency: str) -> 
         item.amount,
         cents(qty * item.amount),
         "expense",
-        f"{hours_text(qty)} {unit} × {item.amount} {currency}",
+        f"{hours_text(qty)} {unit} × {item.amount!s} {currency}",
         qty,
         item.per,
     )
@@ -100,7 +100,7 @@ def at_settlement(
                 item.amount,
                 cents(qty * item.amount),
                 "expense",
-                f"{hours_text(qty)} {'paid h' if per_hour else 'shift'} × {item.amount} {currency}",
+                f"{hours_text(qty)} {'paid h' if per_hour else 'shift'} × {item.amount!s} {currency}",
             )
         )
     if lines or monthly:

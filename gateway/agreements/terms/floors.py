@@ -51,10 +51,10 @@ def lift(
             corrections.append(
                 f.rule.correction(
                     "hourly_pay_below_floor",
-                    f"the platform offered {offered} {currency} gross an hour, under this floor of {f.gross}; "
-                    f"the contract pays {applied}",
-                    f"{offered} {currency}/h",
-                    f"{applied} {currency}/h",
+                    f"the platform offered {offered!s} {currency} gross an hour, under this floor of {f.gross!s}; "
+                    f"the contract pays {applied!s}",
+                    f"{offered!s} {currency}/h",
+                    f"{applied!s} {currency}/h",
                     "hourly_gross",
                     offered,
                     applied,
@@ -111,6 +111,6 @@ def top_up_offer(top: Floor | None, h: Hours, offered: Decimal | None, currency:
         covered,
         top.gross - offered,
         owed - at_offer,
-        f"{hours_text(covered)} h × {top.gross} {currency} = {owed} {currency} at the floor "
-        f"({top.rule.term.name}), less {at_offer} {currency} at {offered} {currency}",
+        f"{hours_text(covered)} h × {top.gross!s} {currency} = {owed!s} {currency} at the floor "
+        f"({top.rule.term.name}), less {at_offer!s} {currency} at {offered!s} {currency}",
     )

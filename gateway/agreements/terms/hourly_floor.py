@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from gateway.agreements.outcome import Hours, PayLine
-from gateway.agreements.payroll import CENT, Rates, cents, gross_for_net, net_of
+from gateway.agreements.outcome import Hours, PayLine, salary_total
+from gateway.agreements.payroll import CENT, Rates, cents, gross_for_net, net_amount, net_of
 from gateway.agreements.terms.base import ZERO, InForce, TermValue, hours_text, provenance
 from gateway.agreements.terms.floors import Floor, top_up
 
@@ -60,9 +60,9 @@ def net_rounding(
         if f.net is None or covered <= 0:
             continue
         owed = f.net * covered
-        gross = sum((ln.amount for ln in lines if ln.kind == "salary"), ZERO)
+        gross = salary_total(lines)
         short = ZERO
-        while net_of(gross + short, rates).net < owed:
+        while net_amount(gross + short, rates) < owed:
             short += CENT
         if short > 0:
             return [

@@ -80,6 +80,8 @@ def _graded(raw: Mapping[str, Any] | None) -> GradedCancellation | None:
 
 
 Rule = InForce[MinimumEngagement]
+# No time waited, to the ten-thousandth as `hours_between` counts it (the paid hours keep that exponent: "3.0000").
+NO_HOURS = ZERO.quantize(HOURS)
 
 
 def minimum_hours(rule: Rule | None) -> Decimal:
@@ -131,11 +133,12 @@ def at_settlement(
     Without `corrections` and `used`, the hours only (the engine's outcome key needs no words)."""
     if rule is None:
         return Hours("worked", worked, worked, end)
-    anchor = start
-    if rule.value.counted_from == "first_delivery" and s.first_delivery_at is not None and s.deliveries != 0:
-        anchor = max(start, s.first_delivery_at)
+    waited = NO_HOURS
+    first = s.first_delivery_at
+    if rule.value.counted_from == "first_delivery" and first is not None and s.deliveries != 0 and first > start:
+        waited = hours_between(start, first)
     # The guarantee runs from the anchor; time before it (waiting for the first order) is paid too.
-    paid = max(worked, hours_between(start, anchor) + rule.value.paid_hours)
+    paid = max(worked, waited + rule.value.paid_hours)
     home = rule.value.sent_home_early
     if s.sent_home_early and end < s.booking.ends_at and home is not None and home.pays == "booked" and booked > paid:
         paid = booked
@@ -265,5 +268,5 @@ def pay_line(rule: Rule | None, h: Hours, rate: Decimal, base: Decimal, currency
         # shift's gross once) holds; this line is what the base line leaves of it.
         cents(h.paid * rate) - base,
         "salary",
-        f"{h.paid:.2f} h paid at least: {hours_text(extra)} h more than worked, at {rate} {currency}",
+        f"{h.paid:.2f} h paid at least: {hours_text(extra)} h more than worked, at {rate!s} {currency}",
     )

@@ -102,5 +102,5 @@ def at_settlement(
         amount,
         "salary",
         f"{' and '.join(counted)} (every platform), then {hours_text(worked)} h: {hours_text(extra)} h past "
-        f"the threshold × {rate} {currency} × {v.percent} % = {amount} {currency}",
+        f"the threshold × {rate!s} {currency} × {v.percent!s} % = {amount!s} {currency}",
     )

@@ -186,12 +186,17 @@ def _pieces(
             if len(_DAYS) >= _DAYS_LIMIT:
                 _DAYS.clear()
             cached = _DAYS[key] = (value, _day(items, zone, country, day))
-        for first, stop, mask in cached[1]:
-            lo, hi = max(first, s), min(stop, e)
+        cuts = cached[1]
+        for first, stop, mask in cuts:
+            # Comparisons, not max() and min(): this loop runs a few times on every settled shift.
+            if stop <= s:
+                continue
+            if first >= e:
+                break
             mask |= weather
-            if hi > lo and mask:
-                found[mask] = found.get(mask, 0) + hi - lo
-        if not cached[1] or cached[1][-1][1] >= e:  # the next local midnight is past the end
+            if mask:
+                found[mask] = found.get(mask, 0) + (stop if stop < e else e) - (first if first > s else s)
+        if not cuts or cuts[-1][1] >= e:  # the next local midnight is past the end
             return found
         day += timedelta(days=1)
 

@@ -89,7 +89,7 @@ def pay_line(
         return None
     per_hour = s.amount if s.amount is not None else hourly * (s.percent or 0) / 100
     amount = cents(paid_hours * per_hour)
-    what = f"{s.amount} {currency} an hour" if s.amount is not None else f"{s.percent} % of {hourly} {currency}"
+    what = f"{s.amount!s} {currency} an hour" if s.amount is not None else f"{s.percent!s} % of {hourly!s} {currency}"
     used.append(
         rule.line(
             f"{years} full years since {employed_since.isoformat()}: the step after {s.after_years} years, {what}"
