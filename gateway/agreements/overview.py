@@ -29,6 +29,10 @@ def _hours(text: Any) -> str:
     return f"{n:f} hour" + ("" if n == 1 else "s")
 
 
+def _number(text: Any) -> str:
+    return f"{Decimal(str(text)).normalize():f}"
+
+
 def _minimum_engagement(v: Mapping[str, Any], currency: str) -> str:
     counted = (
         "counted from the first delivery (from the start of the shift when there is none)"
@@ -43,6 +47,14 @@ def _minimum_engagement(v: Mapping[str, Any], currency: str) -> str:
             f"A shift cancelled less than {_hours(notice['notice_hours'])} before its start is paid "
             f"{pays.get(str(notice['pays']), notice['pays'])}."
         )
+    graded = v.get("graded_cancellation")
+    if isinstance(graded, Mapping):
+        of = "booked hours" if graded.get("of") == "booked" else "hours the booking guaranteed"
+        bands = [
+            f"{_number(b['pays_percent'])} % of the {of} with less than {_hours(b['notice_under_hours'])}' notice"
+            for b in graded.get("bands", [])
+        ]
+        out.append(f"A shift the platform cancels before its start pays {'; '.join(bands)}; nothing with more notice.")
     home = v.get("sent_home_early")
     if isinstance(home, Mapping):
         pays = {"minimum": "at least the minimum hours", "booked": "the hours booked"}
@@ -73,10 +85,22 @@ def _piece_rate(v: Mapping[str, Any], currency: str) -> str:
             "Riders are paid by the hour, never per trip, and are paid even with no delivery: an offer per trip is "
             "replaced by hourly pay."
         )
+    if v.get("policy") == "no_less_favourable":
+        return (
+            "Riders are paid by the hour, never per trip. When a platform offers a price per trip, the booking "
+            "guarantees the hourly floor and, at the end of the shift, the rider gets the better of the hourly pay "
+            "and the trips at the offered price, paid as hours."
+        )
     return "Pay per trip is allowed; the trips are topped up to the hourly floor when they pay less."
 
 
-_PER = {"paid_hour": "an hour paid", "shift": "a shift", "month": "a month"}
+_PER = {
+    "paid_hour": "an hour paid",
+    "shift": "a shift",
+    "month": "a month",
+    "km": "a kilometre the platform records",
+    "delivery": "a delivery",
+}
 
 
 def _expenses(v: Mapping[str, Any], currency: str) -> str:
@@ -155,7 +179,34 @@ def _waiting_time(v: Mapping[str, Any], currency: str) -> str:
     )
 
 
+def _bonus(v: Mapping[str, Any], currency: str) -> str:
+    if v.get("policy") == "forbidden":
+        return "A bonus the platform sends is not paid: the agreement does not allow bonuses."
+    return (
+        "A bonus the platform sends with the shift is paid on top of the hourly pay; it never counts towards the floor."
+    )
+
+
+def _seniority(v: Mapping[str, Any], currency: str) -> str:
+    steps = [
+        f"after {s['after_years']} full year{'' if int(s['after_years']) == 1 else 's'}, "
+        + (
+            f"{s['amount']} {currency} more an hour"
+            if s.get("amount") is not None
+            else f"{_number(s['percent'])} % more an hour"
+        )
+        for s in v.get("steps", [])
+    ]
+    return (
+        "Counted from the date the rider joined the cooperative (on the day of the shift): "
+        + "; ".join(steps)
+        + ", on every paid hour."
+    )
+
+
 SENTENCES: dict[str, Sentence] = {
+    "bonus": _bonus,
+    "seniority": _seniority,
     "minimum_engagement": _minimum_engagement,
     "hourly_floor": _hourly_floor,
     "statutory_minimum": _statutory_minimum,
@@ -198,7 +249,19 @@ HOW = {
     "reject": "a booking that breaks it is refused (a shift already worked is still paid in full)",
     "report": "reported only: a breach is recorded, nothing is changed",
 }
-APPLIED = frozenset({"expenses", "insurance", "payment_term", "guarantee_levy", "premiums", "overtime", "waiting_time"})
+APPLIED = frozenset(
+    {
+        "expenses",
+        "insurance",
+        "payment_term",
+        "guarantee_levy",
+        "premiums",
+        "overtime",
+        "waiting_time",
+        "seniority",
+        "bonus",
+    }
+)
 # Each limit says its own enforcement in the sentence.
 OWN_ENFORCEMENT = frozenset({"working_time_limits"})
 

@@ -83,3 +83,22 @@ def test_the_time_clauses_read_as_sentences_with_each_limits_own_enforcement() -
     assert "at most 10 hours a day (the booking is refused)" in text
     assert "at most 48 hours a week (reported)" in text
     assert "{" not in text  # no raw values
+
+
+def test_every_clause_of_the_richer_agreement_reads_in_words_with_what_it_pays() -> None:
+    text = _terms("be-delivery-coop-2027", "--at", "2027-02-01")
+    # Art. 2.2, graded cancellation, is said beside the minimum it belongs to.
+    assert "pays 100 % of the booked hours with less than 24 hours' notice; 50 % of the booked hours" in text
+    assert "nothing with more notice" in text
+    # No less favourable is not "pay per trip is allowed": the rider is paid by the hour, the better of the two.
+    section = text[text.index("Art. 4") : text.index("Art. 5")]
+    assert "never per trip" in section and "the better of the hourly pay and the trips" in section
+    assert "Pay per trip is allowed" not in section
+    assert "0.35 EUR a kilometre the platform records for bike allowance" in text
+    assert "after 2 full years, 0.30 EUR more an hour; after 5 full years, 0.60 EUR more an hour" in text
+    assert "A bonus the platform sends with the shift is paid on top of the hourly pay" in text
+    # Seniority and bonuses compute an amount: nothing of the platform's is "corrected".
+    for ref, following in (("Art. 12", "Art. 13"), ("Art. 13", None)):
+        part = text[text.index(ref) : text.index(following) if following else None]
+        assert "How: applied by the gateway to every shift it settles" in part
+    assert "policy allowed" not in text and "after years" not in text
