@@ -20,7 +20,7 @@ from gateway.agreements.engine import evaluate_shift, resolve
 from gateway.agreements.examples import Example, ShiftInputError, parse_shift, summary
 from gateway.agreements.model import Agreement, AgreementError, Term
 from gateway.agreements.outcome import Booking, HourlyOffer, Offer, OfferError, PerTripOffer, ShiftOutcome
-from gateway.agreements.overview import PROVENANCE
+from gateway.agreements.overview import PROVENANCE, sentence
 from gateway.agreements.terms.base import TermValue
 
 LABELS = ("clause", "note")
@@ -107,11 +107,11 @@ def term_diff(old: Agreement, new: Agreement) -> TermDiff:
         if a.name != b.name:
             diff.renamed.append(f"  {a.name} -> {b.name} ({a.type}): {_history(b)}")
         for d in sorted({d for d, _ in a.values.items()} | {d for d, _ in b.values.items()}):
-            _date_diff(a, b, d, diff)
+            _date_diff(a, b, d, diff, new.currency)
     return diff
 
 
-def _date_diff(a: Term, b: Term, d: date, diff: TermDiff) -> None:
+def _date_diff(a: Term, b: Term, d: date, diff: TermDiff, currency: str) -> None:
     first_a, first_b = a.values.first, b.values.first
     if first_a is None or first_b is None or d < first_a or d < first_b:
         return  # one side has no such term yet: the agreements start apart, the term did not change
@@ -125,6 +125,10 @@ def _date_diff(a: Term, b: Term, d: date, diff: TermDiff) -> None:
     changed = _changed(_what(left), _what(right))
     if changed:
         diff.values.append(f"  ~ {name} ({b.type}) from {d}: " + "; ".join(changed))
+        # The same change as the negotiators' overview words it: a reader need not decode the values.
+        was, now = sentence(a.type, left.written, currency), sentence(b.type, right.written, currency)
+        if was != now:
+            diff.values += [f"      was: {was}", f"      now: {now}"]
     relabelled = _changed(_labels(left), _labels(right))
     if relabelled:
         diff.labels.append(f"  ~ {name} from {d}: " + "; ".join(relabelled))

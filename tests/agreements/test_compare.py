@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.agreements.compare import comparison_day, sample_shifts
+from gateway.agreements.compare import comparison_day, sample_shifts, term_diff
 from gateway.agreements.loader import AgreementBook, Reader, build_agreement, load_profiles
 from gateway.agreements.model import Agreement, AgreementError
 from tests.agreements.conftest import AGREEMENT_ID, BUNDLED
@@ -61,3 +61,11 @@ def test_the_generated_sample_is_a_deterministic_week_of_several_hundred_shifts(
     assert shifts == list(sample_shifts(date(2027, 1, 1), belgian.timezone, "EUR"))
     assert {s.booking.starts_at.weekday() for s in shifts} == set(range(7))
     assert {s.booking.offer is None for s in shifts} == {True, False}
+
+
+def test_a_change_of_value_is_also_said_in_the_overviews_words_before_and_after() -> None:
+    lines = term_diff(_book(AGREEMENT_ID), _with_proposal()).values
+    floor = lines.index(next(x for x in lines if x.startswith("  ~ net_hourly_floor")))
+    assert "earns at least 10.00 EUR net" in lines[floor + 1] and lines[floor + 1].lstrip().startswith("was:")
+    assert "earns at least 12.00 EUR net" in lines[floor + 2] and lines[floor + 2].lstrip().startswith("now:")
+    assert any("now: " in x and "1.50 EUR a shift for bike" in x for x in lines)
