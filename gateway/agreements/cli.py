@@ -35,10 +35,12 @@ from gateway.agreements.engine import (
     evaluate_shift,
 )
 from gateway.agreements.examples import (
+    SHIFT_COLUMNS,
     Example,
     ExampleResult,
     ShiftInputError,
     check,
+    csv_data,
     load_examples,
     parse_shift,
     parse_worked_before,
@@ -370,24 +372,13 @@ def terms(
 
 # --- simulate ---------------------------------------------------------------------------------------------
 
-CSV_OFFER = {
-    "hourly_gross": "offer",
-    "per_trip": "offer",
-    "proposed_hourly_gross": "proposed",
-    "proposed_per_trip": "proposed",
-}
-
 
 def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Shifts from a CSV (one per row, offer in hourly_gross/per_trip columns) or JSON (a list, or {shifts: [...]})."""
     text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".csv":
         for i, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-            data: dict[str, Any] = {k: v for k, v in row.items() if k not in CSV_OFFER and v not in (None, "")}
-            for column, target in CSV_OFFER.items():
-                if row.get(column):
-                    data.setdefault(target, {})[column.removeprefix("proposed_")] = row[column]
-            yield row.get("shift_code") or f"line {i}", data
+            yield row.get("shift_code") or f"line {i}", csv_data(row, skip=("shift_code",))
         return
     doc = json.loads(text)
     shifts = doc["shifts"] if isinstance(doc, dict) else doc
@@ -421,7 +412,21 @@ class _Totals:
         self.violations += len(st.corrections)
 
 
-@agreements_app.command()
+SIMULATE_HELP = f"""\
+Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects.
+
+A CSV has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+shift_code: the shift's name in the output (default: its line number)
+{SHIFT_COLUMNS}
+
+A JSON file is a list of shifts (or {{"shifts": [...]}}), each with the same keys, the offers, the rider and
+the hours before as objects: "offer": {{"hourly_gross": "12.50"}}, "proposed": {{"per_trip": "5.00"}},
+"worker": {{"birth_date": "2008-05-01", "student": true}}, "worked_before": {{"week_hours": "36"}}.
+"""
+
+
+@agreements_app.command(help=SIMULATE_HELP)
 def simulate(
     agreement_id: str,
     shifts: Annotated[Path, typer.Argument(help="CSV or JSON file of shifts (- for JSON on stdin).")],
@@ -429,23 +434,7 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Each shift's explanation as JSON.")] = False,
     directory: DirOption = None,
 ) -> None:
-    """Settle many shifts under an agreement (optionally at a date): totals and each shift, no side effects.
-
-    A CSV has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
-
-    shift_code: the shift's name in the output (default: its line number)
-    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
-    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
-    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
-    actual_start, actual_end: when the work really started and ended (default: the booked times)
-    first_delivery_at: the time of the first delivery
-    deliveries: the number of deliveries (trips), a whole number
-    cancelled_at: when the shift was cancelled, if it was
-    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
-
-    A JSON file is a list of shifts (or {"shifts": [...]}), each with the same keys, the offers as objects:
-    "offer": {"hourly_gross": "12.50"}, "proposed": {"per_trip": "5.00"}.
-    """
+    """Settle many shifts under an agreement, no side effects (the columns: SIMULATE_HELP)."""
     agreement = _agreement(_book(directory), agreement_id)
     day = _day(at)
     totals, out = _Totals(), []
@@ -455,7 +444,8 @@ def simulate(
         _fail(f"{shifts}: cannot read the shifts ({exc})")
     for ref, data in rows:
         try:
-            st = evaluate_shift(agreement, parse_shift(data, agreement.currency), day)
+            shift, before = parse_shift(data, agreement.currency), parse_worked_before(data)
+            st = evaluate_shift(agreement, shift, day, worked_before=before)
         except (ShiftInputError, OfferError, AgreementError) as exc:
             _fail(f"{shifts}: {ref}: {exc}")
         totals.add(st)

@@ -5,7 +5,7 @@ Examples live beside the agreement (`agreements/<id>/examples/*.yaml`); `gateway
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -102,6 +102,49 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
 
 
 WORKER_KEYS = ("birth_date", "student", "student_hours_this_year", "employed_since")
+WORKED_BEFORE_KEYS = ("day_hours", "week_hours", "previous_end")
+
+# The offers' columns of a CSV row, gathered into the objects `parse_shift` reads.
+CSV_OFFER = {
+    "hourly_gross": "offer",
+    "per_trip": "offer",
+    "proposed_hourly_gross": "proposed",
+    "proposed_per_trip": "proposed",
+}
+
+# What a CSV row of shifts may hold (`gateway agreements simulate`, `gateway reports whatif --csv`), said once.
+SHIFT_COLUMNS = """\
+starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
+hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
+proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
+actual_start, actual_end: when the work really started and ended (default: the booked times)
+first_delivery_at: the time of the first delivery
+deliveries: the number of deliveries (trips), a whole number
+cancelled_at: when the shift was cancelled, if it was
+sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+distance_km: the kilometres the platform recorded (expenses per km), such as 12.4
+bonus: a bonus the platform sent with the shift's end, such as 5.00
+bad_weather: true when the platform flagged the shift as in bad weather (also 1 or yes)
+worker_birth_date, worker_employed_since: the rider's birth date and start date, YYYY-MM-DD
+worker_student: true for a student; worker_student_hours_this_year: hours worked as a student before this shift
+worked_before_day_hours, worked_before_week_hours: the rider's hours earlier that day and week, every platform
+worked_before_previous_end: when the rider's previous working day ended (the rest between two working days)"""
+
+
+def csv_data(row: Mapping[str, str | None], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A CSV row as `parse_shift` reads it: empty cells unset, the offers' columns gathered into `offer` and
+    `proposed`, the worked_before_* columns into `worked_before` (worker_* columns are read by `parse_shift`)."""
+    data: dict[str, Any] = {}
+    for column, value in row.items():
+        if value in (None, "") or column in skip:
+            continue
+        if column in CSV_OFFER:
+            data.setdefault(CSV_OFFER[column], {})[column.removeprefix("proposed_")] = value
+        elif column.startswith("worked_before_") and column.removeprefix("worked_before_") in WORKED_BEFORE_KEYS:
+            data.setdefault("worked_before", {})[column.removeprefix("worked_before_")] = value
+        else:
+            data[column] = value
+    return data
 
 
 def _worker_columns(data: dict[str, Any]) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session
 
 from gateway.agreements.engine import OfferError, ShiftOutcome
+from gateway.agreements.examples import SHIFT_COLUMNS
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.db.engine import get_engine
@@ -93,7 +94,20 @@ def _tracked(source: ShiftSource, progress: Progress) -> Iterable[tuple[str, Shi
     progress.update(task, completed=done)
 
 
-@reports_app.command()
+WHATIF_HELP = f"""\
+Replay a period's shifts under the signed agreement and a draft: per rider and in total, who gains and who loses,
+the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing.
+
+The --csv file has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
+
+rider_id (required): whose shift it is; the report sums per rider
+{SHIFT_COLUMNS}
+
+The worked_before_* columns are not read here: the report counts each rider's hours from the file itself.
+"""
+
+
+@reports_app.command(help=WHATIF_HELP)
 def whatif(
     agreement_id: Annotated[str, typer.Option("--agreement", help="The signed agreement (with its amendments).")],
     draft: Annotated[Path, typer.Option("--draft", help="A proposal or amendment file, or a whole agreement file.")],
@@ -116,21 +130,7 @@ def whatif(
     memo: Annotated[bool, typer.Option("--memo/--no-memo", help="Compute shifts of the same shape once.")] = True,
     directory: Annotated[Path | None, typer.Option("--dir", help="Agreements directory.")] = None,
 ) -> None:
-    """Replay a period's shifts under the signed agreement and a draft: per rider and in total, who gains and
-    who loses, the deciles; a table here, CSV and HTML in --out. Ctrl-C stops cleanly and writes nothing.
-
-    The --csv file has a header row and one shift a row; columns in any order, unknown ones ignored, empty cells unset:
-
-    rider_id (required): whose shift it is; the report sums per rider
-    starts_at, ends_at (required): the booked times, ISO-8601 with the UTC offset, e.g. 2026-03-02T18:00:00+01:00
-    hourly_gross or per_trip: the offer at booking, an amount such as 12.50 (in the agreement's currency)
-    proposed_hourly_gross or proposed_per_trip: the pay the platform proposes at the end (default: the offer)
-    actual_start, actual_end: when the work really started and ended (default: the booked times)
-    first_delivery_at: the time of the first delivery
-    deliveries: the number of deliveries (trips), a whole number
-    cancelled_at: when the shift was cancelled, if it was
-    sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
-    """
+    """Replay shifts under the signed agreement and a draft (the columns: WHATIF_HELP)."""
     root = directory or get_settings().agreements_dir
     console = Console(stderr=False)
     try:

@@ -10,15 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, and_, func
 from sqlmodel import Session, col, select
 
-from gateway.agreements.cli import CSV_OFFER
 from gateway.agreements.engine import OfferError, ShiftOutcome
-from gateway.agreements.examples import ShiftInputError, parse_shift
+from gateway.agreements.examples import ShiftInputError, csv_data, parse_shift
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.models import Rider
@@ -136,12 +134,7 @@ class CsvShifts:
                 yield row["rider_id"] or "(no rider)", self._shift(row, reader.line_num)
 
     def _shift(self, row: dict[str, str], line: int) -> ShiftOutcome:
-        data: dict[str, Any] = {
-            k: v for k, v in row.items() if k not in CSV_OFFER and k != "rider_id" and v not in (None, "")
-        }
-        for column, target in CSV_OFFER.items():
-            if row.get(column):
-                data.setdefault(target, {})[column.removeprefix("proposed_")] = row[column]
+        data = csv_data(row, skip=("rider_id",))
         try:
             return parse_shift(data, self.currency)
         except (ShiftInputError, OfferError, ValueError) as exc:

@@ -196,3 +196,26 @@ def test_explain_of_a_booking_the_agreement_corrects_does_not_say_refused() -> N
     assert "refused" not in out
     code, out = _per_trip_booking(BUNDLED, "--json")
     assert json.loads(out)["booking"] == {"refused": False, "reasons": []}
+
+
+def test_simulate_reads_every_column_the_richer_terms_need(tmp_path: Path) -> None:
+    """The hours before (overtime), the distance (bike allowance) and the rider's start date (seniority) come from
+    the CSV's own columns, as its --help lists them."""
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_code,starts_at,ends_at,hourly_gross,distance_km,worker_employed_since,worked_before_week_hours\n"
+        "late-week,2027-03-05T10:00:00+01:00,2027-03-05T14:00:00+01:00,16.00,10,2021-01-01,36\n"
+        "fresh,2027-03-05T10:00:00+01:00,2027-03-05T14:00:00+01:00,16.00,,,\n"
+    )
+    code, out = _run("simulate", "be-delivery-coop-2027", str(shifts), "--json", "--dir", str(BUNDLED))
+    assert code == 0, out
+    late, fresh = json.loads(out)["shifts"]
+    lines = {ln["code"]: ln for ln in late["lines"]}
+    assert lines["overtime"]["hours"] == "2.0000"  # 36 h before + 4 h past 38 h a week
+    assert lines["overtime"]["amount"] == "16.00"  # 2 h × 16.00 × 50 %
+    assert lines["expense"]["amount"] == "3.50"  # 10 km × 0.35
+    assert lines["seniority"]["amount"] == "2.40"  # 6 full years: the step after 5, 0.60 × 4 h
+    assert {ln["code"] for ln in fresh["lines"]} == {"base"}  # nothing before, no distance, no start date
+    help_text = _run("simulate", "--help")[1]
+    for column in ("distance_km", "worker_employed_since", "worked_before_week_hours", "bad_weather", "bonus"):
+        assert column in help_text
