@@ -216,6 +216,3 @@ def test_simulate_reads_every_column_the_richer_terms_need(tmp_path: Path) -> No
     assert lines["expense"]["amount"] == "3.50"  # 10 km × 0.35
     assert lines["seniority"]["amount"] == "2.40"  # 6 full years: the step after 5, 0.60 × 4 h
     assert {ln["code"] for ln in fresh["lines"]} == {"base"}  # nothing before, no distance, no start date
-    help_text = _run("simulate", "--help")[1]
-    for column in ("distance_km", "worker_employed_since", "worked_before_week_hours", "bad_weather", "bonus"):
-        assert column in help_text

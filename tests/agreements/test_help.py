@@ -6,7 +6,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gateway.agreements.cli import CSV_OFFER, agreements_app
+from gateway.agreements.cli import agreements_app
+from gateway.agreements.examples import CSV_OFFER, WORKED_BEFORE_KEYS, WORKER_KEYS
 from gateway.reports.cli import reports_app
 
 # What `parse_shift` reads from a row besides the offers (CSV_OFFER).
@@ -19,6 +20,11 @@ SHIFT_COLUMNS = (
     "deliveries",
     "cancelled_at",
     "sent_home_early",
+    "distance_km",
+    "bonus",
+    "bad_weather",
+    *(f"worker_{k}" for k in WORKER_KEYS),
+    *(f"worked_before_{k}" for k in WORKED_BEFORE_KEYS),
 )
 
 
