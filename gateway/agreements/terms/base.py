@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from gateway.agreements.outcome import Correction, CorrectionUnit, Line
 
@@ -87,9 +87,10 @@ class InForce(Generic[V]):
 
     def memo(self, key: Hashable, make: Callable[[], R]) -> R:
         """`make()` for `key`, computed once for this dated value (keys hold only what `make` reads)."""
-        found = self._memo.get(key, _MISSING)
+        # Typed by assignment, not cast(): typing.cast is a Python call, and this runs a few times a shift.
+        found: R = self._memo.get(key, _MISSING)
         if found is not _MISSING:
-            return cast(R, found)
+            return found
         found = make()
         if len(self._memo) < MEMO_KEPT:
             self._memo[key] = found

@@ -76,16 +76,14 @@ def at_settlement(
     if rule is None:
         return [], []
     lines: list[PayLine] = []
-    monthly: list[str] = list(rule.memo(("monthly", currency), lambda: _monthly(rule, currency)))
-    for item in rule.value.items:
+    monthly, line = rule.memo(currency, lambda: (_monthly(rule, currency), _used(rule, currency)))
+    for item in rule.value.items if h.status == "worked" else ():
         if item.per == "month":
             continue
-        if h.status != "worked":
-            continue
         if item.per in ("km", "delivery"):
-            line = None if s is None else _measured(rule, item, s, currency)
-            if line is not None:
-                lines.append(line)
+            measured = None if s is None else _measured(rule, item, s, currency)
+            if measured is not None:
+                lines.append(measured)
             continue
         per_hour = item.per == "paid_hour"
         qty = h.paid if per_hour else Decimal(1)
@@ -104,8 +102,8 @@ def at_settlement(
             )
         )
     if lines or monthly:
-        used.append(rule.memo(("used", currency), lambda: _used(rule, currency)))
-    return lines, monthly
+        used.append(line)
+    return lines, list(monthly)
 
 
 def _monthly(rule: Rule, currency: str) -> tuple[str, ...]:
