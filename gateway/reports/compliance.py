@@ -108,12 +108,14 @@ def _violations(session: Session, scope: _Scope) -> list[ViolationCountOut]:
         # A contract blocked for its declaration is recorded beside the corrections, but no platform attempted it.
         .where(_in_month(scope), col(Violation.action) != BLOCKED)
     ).all()
-    corrections: dict[str, int] = {}
+    # A correction is counted once per contract and code: a breach recorded at booking and again at settlement
+    # (a week over its limit as booked, then as worked) is one attempt, not two.
+    corrections: dict[str, set[tuple[uuid.UUID, str]]] = {}
     clauses: dict[str, set[str]] = {}
     codes: dict[str, set[str]] = {}
     contracts: dict[str, set[uuid.UUID]] = {}
     for term, clause, code, contract_id in rows:
-        corrections[term] = corrections.get(term, 0) + 1
+        corrections.setdefault(term, set()).add((contract_id, code))
         clauses.setdefault(term, set()).add(clause)
         codes.setdefault(term, set()).add(code)
         contracts.setdefault(term, set()).add(contract_id)
@@ -125,7 +127,7 @@ def _violations(session: Session, scope: _Scope) -> list[ViolationCountOut]:
             clause="; ".join(sorted(clauses[t])),
             codes=sorted(codes[t]),
             contracts=len(contracts[t]),
-            attempts=corrections[t],
+            attempts=len(corrections[t]),
         )
         for t in ordered
     ]

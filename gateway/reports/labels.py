@@ -42,9 +42,10 @@ CODES = {
     "shift_shorter_than_minimum": "shift booked shorter than the minimum",
     "hourly_pay_below_floor": "hourly pay offered below the agreed minimum",
     "per_trip_pay_forbidden": "pay per delivery offered",
-    "rest_shorter_than_minimum": "booked without the minimum rest since the last working day",
-    "day_hours_over_limit": "booked past the maximum hours a day",
-    "week_hours_over_limit": "booked past the maximum hours a week",
+    # The limits are checked at booking and again on the hours worked, at settlement: one code for both.
+    "rest_shorter_than_minimum": "booked or worked without the minimum rest since the last working day",
+    "day_hours_over_limit": "booked or worked past the maximum hours a day",
+    "week_hours_over_limit": "booked or worked past the maximum hours a week",
 }
 STATUSES = {
     "open": "booked, not worked yet",

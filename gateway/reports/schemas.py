@@ -18,7 +18,10 @@ class ViolationCountOut(BaseModel):
         description="What was wrong, e.g. shift_shorter_than_minimum, hourly_pay_below_floor, per_trip_pay_forbidden"
     )
     contracts: int = Field(description="Bookings (contracts) that broke the term: each counts once per term.")
-    attempts: int = Field(description="Corrections recorded under the term (a booking may be corrected twice).")
+    attempts: int = Field(
+        description="Corrections recorded under the term, each code once a contract (a booking may be corrected by "
+        "two codes; a breach found at booking and again at settlement counts once)."
+    )
 
 
 class InvoicesOut(BaseModel):

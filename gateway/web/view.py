@@ -645,8 +645,10 @@ def _correction(t: Translator, k: CorrectionOut, c: ContractOut) -> CorrectionVi
         # The detail names fields in the gateway's words; the rider is told what to do instead.
         text = t(f"correction.{k.code}")
     elif k.code in _LIMITS and k.unit == "hours" and k.offered_value is not None and k.applied_value is not None:
-        # A working-time limit: the hours found (worked that day or week, or rested) against the limit.
-        text = t(f"correction.{k.code}", hours=t.hours(k.offered_value), ref=ref, limit=t.hours(k.applied_value))
+        # A working-time limit: the hours found (worked that day or week, or rested) against the limit; found at
+        # settlement, it is what the rider actually did, worded so (and paid in full), not what was booked.
+        key = f"correction.settlement.{k.code}" if k.stage == "settlement" else f"correction.{k.code}"
+        text = t(key, hours=t.hours(k.offered_value), ref=ref, limit=t.hours(k.applied_value))
     action_key = f"correction.action.{k.action}"
     return CorrectionView(
         code=k.code,

@@ -108,7 +108,11 @@ def test_a_read_shows_every_correction_and_later_event_in_the_order_written(
                 offered_value=Decimal("2"), applied_value=Decimal("3"),
             )
         )  # fmt: skip
-        session.add(Violation(contract_id=cid, term="t", clause="c", code="k", action="rejected", detail="d"))
+        session.add(
+            Violation(
+                contract_id=cid, term="t", clause="c", code="k", action="reported", detail="d", stage="settlement"
+            )
+        )
         session.add(ContractEvent(contract_id=cid, kind="started", to_status="started", at=at, source="test"))
         session.add(
             ContractEvent(
@@ -127,11 +131,11 @@ def test_a_read_shows_every_correction_and_later_event_in_the_order_written(
         {
             "term": "minimum_engagement", "clause": "art. 5", "code": "shift_shorter_than_minimum",
             "action": "amended", "detail": "paid 3 h", "offered": "2 h", "applied": "3 h", "unit": "hours",
-            "offered_value": "2.0000", "applied_value": "3.0000",
+            "offered_value": "2.0000", "applied_value": "3.0000", "stage": "booking",
         },
         {
-            "term": "t", "clause": "c", "code": "k", "action": "rejected", "detail": "d", "offered": None,
-            "applied": None, "unit": None, "offered_value": None, "applied_value": None,
+            "term": "t", "clause": "c", "code": "k", "action": "reported", "detail": "d", "offered": None,
+            "applied": None, "unit": None, "offered_value": None, "applied_value": None, "stage": "settlement",
         },
     ]  # fmt: skip
     assert [e["kind"] for e in read["history"]] == ["opened", "started", "cancelled"]

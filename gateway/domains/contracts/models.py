@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from gateway.db.base import utcnow
@@ -78,8 +78,36 @@ class Contract(SQLModel, table=True):
     status_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ViolationStage(enum.StrEnum):
+    """When a correction was recorded: on the booking (with the contract), or at settlement, on what was worked."""
+
+    booking = "booking"
+    settlement = "settlement"
+
+
+# As written in the partial index and migration 0024: a literal, so PostgreSQL matches an ON CONFLICT's WHERE to it.
+SETTLEMENT_STAGE = text("stage = 'settlement'")
+
+
 class Violation(SQLModel, table=True):
     """A platform input that broke a term, and what the gateway did about it. Never silent."""
+
+    __table_args__ = (
+        # Settlement records its own corrections (a working-time limit breached by the hours actually worked) once
+        # per contract, term and code, whoever settles and however often: the index is what makes it idempotent
+        # (ON CONFLICT DO NOTHING), never a read before the write. Partial, because a booking's rows are written
+        # once with the contract already and some entries repeat by design (a contract blocked, released, blocked
+        # again); a `stage` column rather than a guess from `action`, since a booking records `reported` too.
+        Index(
+            "ux_violation_settlement",
+            "contract_id",
+            "term",
+            "code",
+            unique=True,
+            postgresql_where=SETTLEMENT_STAGE,
+            sqlite_where=SETTLEMENT_STAGE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: uuid.UUID = Field(sa_column_args=[ForeignKey("contract.id", ondelete="CASCADE")], index=True)
@@ -96,6 +124,12 @@ class Violation(SQLModel, table=True):
     unit: str | None = Field(default=None, sa_type=String(16))
     offered_value: Decimal | None = Field(default=None, sa_type=ScaledDecimal(4))
     applied_value: Decimal | None = Field(default=None, sa_type=ScaledDecimal(4))
+    # `ViolationStage`: `booking` for every row written before migration 0024 (only bookings wrote them then).
+    stage: str = Field(
+        default=ViolationStage.booking.value,
+        sa_type=String(16),
+        sa_column_kwargs={"server_default": ViolationStage.booking.value},
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -67,6 +67,11 @@ class CorrectionOut(BaseModel):
     applied_value: Decimal | None = Field(
         default=None, description="What the contract applies instead, as a number (absent: no number replaces it)."
     )
+    stage: Literal["booking", "settlement"] = Field(
+        default="booking",
+        description="When it was recorded: booking, on the shift as booked; settlement, on the hours actually "
+        "worked (a working-time limit breached by the work itself: reported, every hour paid).",
+    )
 
 
 class ActualOut(BaseModel):

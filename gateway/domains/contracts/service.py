@@ -7,6 +7,7 @@ already opened; two concurrent deliveries of one booking cannot both insert.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 from gateway.agreements.engine import (
     Booking,
     BookingDecision,
+    Correction,
     HourlyOffer,
     Offer,
     OfferError,
@@ -31,9 +33,17 @@ from gateway.agreements.engine import (
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.canonical import PayOffer, ShiftBooked
 from gateway.db.driver import with_defaults
+from gateway.db.upsert import insert_for
 from gateway.domains.contracts import bounds
 from gateway.domains.contracts.bounds import TimeBounds
-from gateway.domains.contracts.models import Contract, ContractStatus, PayBasis, Violation
+from gateway.domains.contracts.models import (
+    SETTLEMENT_STAGE,
+    Contract,
+    ContractStatus,
+    PayBasis,
+    Violation,
+    ViolationStage,
+)
 from gateway.domains.notifications.service import CONTRACT_OPENED as CONTRACT_MAIL
 from gateway.domains.riders.models import Rider
 from gateway.problems import Conflict, InvalidPayload, TermViolationRejected
@@ -184,6 +194,34 @@ def correction_fields(c: Any) -> dict[str, Any]:
             if fields[k] is not None:
                 fields[k] = fields[k].quantize(exponent)
     return fields
+
+
+_VIOLATION = Violation.__table__  # type: ignore[attr-defined]
+
+
+def record_at_settlement(
+    session: Session, contract_id: uuid.UUID, corrections: Sequence[Correction], now: datetime
+) -> None:
+    """Record corrections found when the contract was settled (stage `settlement`), in the caller's transaction.
+
+    Once per contract, term and code, by the partial unique index `ux_violation_settlement` (migration 0024): a
+    second settlement, a retried job or a worker racing this one writes nothing more and fails on nothing. The
+    first facts recorded stay; settlement reads only what came before the shift, so a second run finds the same."""
+    if not corrections:
+        return
+    rows = [
+        {
+            "contract_id": contract_id,
+            "created_at": now,
+            "stage": ViolationStage.settlement.value,
+            **correction_fields(c),
+        }
+        for c in corrections
+    ]
+    stmt = insert_for(session, _VIOLATION).on_conflict_do_nothing(
+        index_elements=["contract_id", "term", "code"], index_where=SETTLEMENT_STAGE
+    )
+    session.execute(stmt, rows)
 
 
 def _already_open(session: Session, platform_id: int, rider_pk: int, data: ShiftBooked) -> Contract:

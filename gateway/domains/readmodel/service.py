@@ -270,7 +270,7 @@ def _log(session: Session, contract_id: uuid.UUID) -> tuple[list[EventOut], list
             events.append(EventOut(**{name: row[label] for label, name in _EVENT_LABELS}))
         else:
             fields = Shown(**{name: row[label] for label, name in _CORRECTION_LABELS})
-            corrections.append(CorrectionOut(**correction_fields(fields)))
+            corrections.append(CorrectionOut(**correction_fields(fields), stage=fields.stage))
     return events, corrections
 
 

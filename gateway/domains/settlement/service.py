@@ -5,6 +5,7 @@ rider is owed. The payout itself is scheduled by gateway.domains.payouts (above)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from gateway.agreements.engine import (
     Booking,
+    Correction,
     Offer,
     OfferError,
     PayLine,
@@ -29,6 +31,7 @@ from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement, AgreementError
 from gateway.agreements.payroll import CENT
 from gateway.agreements.render import note_json
+from gateway.agreements.terms import working_time_limits
 from gateway.canonical import PayOffer
 from gateway.domains.contracts import lifecycle
 from gateway.domains.contracts import service as contracts
@@ -148,6 +151,19 @@ def _line_json(line: PayLine) -> dict[str, Any]:
     }
 
 
+# The corrections a statement records as violations (`contracts.record_at_settlement`): the working-time limits the
+# hours actually worked breached, which the booking could not know (the rider stayed late, came back early). The
+# others stay in the statement, whose pay lines explain them: a rider sent home early or a shift cancelled at short
+# notice is what the agreement allows and prices (the cancellation is a decision of its own, `cancellation_decision`);
+# a shift worked shorter than the minimum is the minimum doing its work; and a pay correction at settlement repeats
+# the booking's (recorded then) unless the platform proposed other pay at the end, which is not recorded yet.
+RECORDED_AT_SETTLEMENT = frozenset((working_time_limits.TYPE,))
+
+
+def recorded_at_settlement(corrections: Sequence[Correction]) -> list[Correction]:
+    return [c for c in corrections if c.term_type in RECORDED_AT_SETTLEMENT]
+
+
 def agreement_for(book: AgreementBook, contract: Contract) -> Agreement:
     agreement = book.get(contract.agreement)
     if agreement is None:
@@ -226,6 +242,7 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         source=source,
     )
     session.add(settlement)
+    contracts.record_at_settlement(session, contract.id, recorded_at_settlement(result.corrections), now)
     platform = session.get(Platform, contract.platform_id)
     assert platform is not None
     session.add(
