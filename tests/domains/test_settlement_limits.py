@@ -139,7 +139,7 @@ def _statement_again(session: Session, book: AgreementBook, code: str) -> tuple[
         settlement.outcome_of(contract, settlement.worker_of(session, contract, agreement.timezone)),
         worked_before=settlement.worked_before_of(session, agreement, contract),
     )
-    return contract, settlement.recorded_at_settlement(result.corrections)
+    return contract, settlement.recorded_at_settlement(result.corrections, proposed=contract.proposed_pay is not None)
 
 
 def test_settling_again_records_no_second_breach(settled: PlatformHandle, engine: Engine, book: AgreementBook) -> None:
@@ -255,3 +255,35 @@ def test_the_rider_reads_the_rest_cut_short_in_their_language(
     text = shown["text"].replace("\u00a0", " ")  # hours are never split across lines
     assert text.startswith(words), text
     assert "at least 11 h" in text or "au moins 11 h" in text or "minstens 11 u" in text
+
+
+def test_pay_the_platform_proposes_at_the_end_is_recorded_when_it_breaks_a_term(
+    make_platform: Callable[..., PlatformHandle], send: Send, clock: Clock, run_job: Run, engine: Engine
+) -> None:
+    """Booked by the hour, then proposed per trip with the shift's end (be-delivery-2016 forbids pay per trip): the
+    booking had nothing to record; settlement records the proposal's breach once, beside the hours it pays."""
+    clock.fixed = at("2026-03-02T09:00:00+01:00")
+    p = make_platform("trips", "be-delivery-2016")
+    assert send(p, event("rider.enrolled", rider_id="r-1", name="Amina", email="amina@example.org")).status_code == 200
+    live = as_it_happens(send, clock)
+    booked = event(
+        "shift.booked",
+        shift_code="T-1",
+        rider_id="r-1",
+        starts_at="2026-03-02T18:00:00+01:00",
+        ends_at="2026-03-02T21:00:00+01:00",
+        pay={"hourly_gross": "14.00", "currency": "EUR"},
+    )
+    assert live(p, booked).json()["contract"]["corrections"] == []
+    assert live(p, event("shift.started", shift_code="T-1", at="2026-03-02T18:00:00+01:00")).status_code == 200
+    ended = event(
+        "shift.ended",
+        shift_code="T-1",
+        at="2026-03-02T21:00:00+01:00",
+        deliveries=4,
+        pay={"per_trip": "5.00", "currency": "EUR"},
+    )
+    assert live(p, ended).status_code == 200
+    assert run_job("contracts.settle", at("2026-03-02T22:00:00+01:00")) == 1
+    [found] = _breaches(engine, "T-1")
+    assert (found.code, found.stage, found.action) == ("per_trip_pay_forbidden", "settlement", "amended")

@@ -151,17 +151,28 @@ def _line_json(line: PayLine) -> dict[str, Any]:
     }
 
 
-# The corrections a statement records as violations (`contracts.record_at_settlement`): the working-time limits the
-# hours actually worked breached, which the booking could not know (the rider stayed late, came back early). The
-# others stay in the statement, whose pay lines explain them: a rider sent home early or a shift cancelled at short
-# notice is what the agreement allows and prices (the cancellation is a decision of its own, `cancellation_decision`);
-# a shift worked shorter than the minimum is the minimum doing its work; and a pay correction at settlement repeats
-# the booking's (recorded then) unless the platform proposed other pay at the end, which is not recorded yet.
+# The corrections a statement records as violations (`contracts.record_at_settlement`): what the platform sent or
+# the rider did that the booking could not know. The working-time limits the hours actually worked breached (the
+# rider stayed late, came back early); a bonus the agreement does not allow (sent with the shift's end); and, when
+# the platform proposed other pay at the end of the shift, the pay corrections that proposal drew (without one, a
+# pay correction at settlement repeats the booking's, recorded then). The others stay in the statement, whose pay
+# lines explain them: a rider sent home early or a shift cancelled at short notice is what the agreement allows and
+# prices (the cancellation is a decision of its own, `cancellation_decision`); a shift worked shorter than the
+# minimum is the minimum doing its work.
 RECORDED_AT_SETTLEMENT = frozenset((working_time_limits.TYPE,))
+SENT_AT_THE_END = frozenset(("bonus_not_allowed",))
+PAY_CORRECTIONS = frozenset(("hourly_pay_below_floor", "per_trip_pay_forbidden"))
 
 
-def recorded_at_settlement(corrections: Sequence[Correction]) -> list[Correction]:
-    return [c for c in corrections if c.term_type in RECORDED_AT_SETTLEMENT]
+def recorded_at_settlement(corrections: Sequence[Correction], proposed: bool) -> list[Correction]:
+    """`proposed`: the platform proposed pay at the end of the shift (`Contract.proposed_pay`)."""
+    return [
+        c
+        for c in corrections
+        if c.term_type in RECORDED_AT_SETTLEMENT
+        or c.code in SENT_AT_THE_END
+        or (proposed and c.code in PAY_CORRECTIONS)
+    ]
 
 
 def agreement_for(book: AgreementBook, contract: Contract) -> Agreement:
@@ -242,7 +253,8 @@ def settle(session: Session, contract: Contract, book: AgreementBook, now: datet
         source=source,
     )
     session.add(settlement)
-    contracts.record_at_settlement(session, contract.id, recorded_at_settlement(result.corrections), now)
+    found = recorded_at_settlement(result.corrections, proposed=contract.proposed_pay is not None)
+    contracts.record_at_settlement(session, contract.id, found, now)
     platform = session.get(Platform, contract.platform_id)
     assert platform is not None
     session.add(
