@@ -130,6 +130,9 @@ def whatif(
     deliveries: the number of deliveries (trips), a whole number
     cancelled_at: when the shift was cancelled, if it was
     sent_home_early: true when the rider was sent home before the booked end (also 1 or yes)
+    worker_birth_date, worker_student, worker_student_hours_this_year, worker_employed_since: the rider's status
+    (youth scale, student quota, seniority); without them, the adult scale. The export must give the student
+    hours already worked this year itself: --platform reads all of this from the member records.
     """
     root = directory or get_settings().agreements_dir
     console = Console(stderr=False)
