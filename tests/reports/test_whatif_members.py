@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
+from gateway.agreements.engine import Booking, HourlyOffer, Offer, ShiftOutcome, Worker
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement
 from gateway.domains.contracts.models import Contract
@@ -291,3 +292,26 @@ def test_the_report_says_how_many_shifts_had_a_members_status(
     replayed = dict(explain_sides(r))["Shifts replayed"]
     assert "2 shifts of 2 riders" in replayed and "1 with the rider's status from their member record" in replayed
     assert "shifts_with_member_status,1" in summary_csv(r)
+
+
+def test_shifts_with_a_status_come_to_the_same_with_and_without_the_memo(
+    signed: Agreement, no_statutory: Agreement
+) -> None:
+    """Young and adult students, on both sides of the memo: the same figures, shift by shift or computed once."""
+    workers = [
+        None,
+        Worker(date(2007, 1, 15), True, Decimal(0)),
+        Worker(date(2007, 1, 15), True, Decimal(474)),
+        Worker(date(1990, 1, 1), True, Decimal(10)),
+        Worker(date(2008, 6, 1), False, Decimal(0), date(2020, 1, 1)),
+    ]
+    offers: list[Offer | None] = [None, HourlyOffer(Decimal("9.00"), "EUR"), HourlyOffer(Decimal("14.00"), "EUR")]
+    shifts = []
+    for i in range(60):
+        start = datetime(2027, 1, 4 + i % 20, 18, tzinfo=BXL)
+        booking = Booking(start, start + timedelta(hours=2 + i % 3), offers[i % 3])
+        shifts.append((f"r-{i % 7}", ShiftOutcome(booking, worker=workers[i % 5])))
+    memo = run_whatif(signed, no_statutory, shifts, at=None, memo=True)
+    plain = run_whatif(signed, no_statutory, shifts, at=None, memo=False)
+    assert memo.riders == plain.riders and memo.with_status == plain.with_status == 48
+    assert memo.changed_shifts == plain.changed_shifts > 0
