@@ -104,6 +104,8 @@ rider_id (required): whose shift it is; the report sums per rider
 {SHIFT_COLUMNS}
 
 The worked_before_* columns are not read here: the report counts each rider's hours from the file itself.
+Without worker_* columns, a rider is on the adult scale; the export gives a student's hours already worked this
+year itself. --platform reads all of this from the member records.
 """
 
 

@@ -14,13 +14,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, and_, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from gateway.agreements.engine import OfferError, ShiftOutcome
 from gateway.agreements.examples import ShiftInputError, csv_data, parse_shift
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
+from gateway.domains.members.models import Member
 from gateway.domains.platforms.models import Platform
 from gateway.domains.riders.models import Rider
 from gateway.domains.settlement.service import outcome_of
+from gateway.reports.members import (
+    MemberStatus,
+    StudentHours,
+    member_status,
+    student_hours_settled,
+    worker_for,
+    year_start,
+)
 
 # Shifts that happened (or were cancelled): an open or active shift has no outcome yet, a blocked one no work.
 REPLAYED = (
@@ -90,20 +100,35 @@ class DatabaseShifts:
             return int(session.exec(select(func.count()).select_from(Contract).where(self._filter(p.id))).one())
 
     def __iter__(self) -> Iterator[tuple[str, ShiftOutcome]]:
+        """Each shift with the rider's status as settlement reads it (`members.worker_for`): the member's
+        record joined to the shift's row, a student's earlier hours from one stream read beside the shifts.
+        Both streams are closed when the replay ends or stops (PostgreSQL holds a server cursor for each)."""
         with Session(self.engine) as session:
             p = self.platform_row(session)
             assert p.id is not None
-            stmt = (
-                select(Contract, Rider.external_id)
-                .join(Rider, col(Rider.id) == col(Contract.rider_id))
-                .where(self._filter(p.id))
-                .order_by(col(Contract.starts_at), col(Contract.id))
-                .execution_options(yield_per=BATCH)
-            )
-            for contract, rider in session.exec(stmt):
-                yield rider, outcome_of(contract, contracted=False)
-                # Rows already replayed are not needed again: keep the identity map small on long periods.
-                session.expunge(contract)
+            start, end = local_bounds(self.first, self.last, self.tz)
+            settled_stmt = student_hours_settled(p.id, year_start(start, self.tz), end)
+            with (
+                session.exec(settled_stmt.execution_options(yield_per=BATCH)) as settled,
+                session.exec(self._shifts(p.id)) as rows,
+            ):
+                hours = StudentHours(settled, self.tz)
+                for contract, rider, status in rows:
+                    yield rider, outcome_of(contract, worker_for(status, contract.starts_at, hours), contracted=False)
+                    # Rows already replayed are not needed again: keep the identity map small on long periods.
+                    session.expunge(contract)
+
+    def _shifts(self, platform_id: int) -> Select[Contract, str, MemberStatus | None]:
+        """The contracts in order of start, with the rider's id and the member's status (outer join: a rider
+        without a member has none)."""
+        return (
+            select(Contract, Rider.external_id, member_status())
+            .join(Rider, col(Rider.id) == col(Contract.rider_id))
+            .outerjoin(Member, col(Member.number) == col(Rider.member_id))
+            .where(self._filter(platform_id))
+            .order_by(col(Contract.starts_at), col(Contract.id))
+            .execution_options(yield_per=BATCH)
+        )
 
     @property
     def label(self) -> str:

@@ -7,14 +7,24 @@ so a million shifts never become a million Statement objects in memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gateway.agreements.engine import Amounts, Memo, ShiftOutcome, WorkedBefore, evaluate_shift, hours_between
+from gateway.agreements.engine import (
+    Amounts,
+    Memo,
+    Offer,
+    ShiftOutcome,
+    WorkedBefore,
+    evaluate_shift,
+    hours_between,
+    resolve,
+)
 from gateway.agreements.model import Agreement
 from gateway.agreements.payroll import CENT
+from gateway.agreements.terms import floors, piece_rate
 
 ZERO = Decimal(0)
 MEASURES = ("paid_hours", "gross", "net", "expenses", "cost")
@@ -77,7 +87,9 @@ class WhatIfResult:
     riders: list[RiderTotals]  # sorted by change in net pay, largest loss first
     shifts: int
     changed_shifts: int
-    memo_hits: int
+    memo_hits: int  # of the shifts without a member's status (those go through one memo per side)
+    # Shifts replayed with the rider's member status (age, student hours, seniority), as settlement reads it.
+    with_status: int = 0
 
     @property
     def signed(self) -> Figures:
@@ -219,6 +231,32 @@ class HoursBefore:
         return before
 
 
+class BookedRate:
+    """The hourly gross a contract opened under each side would state, as `engine.evaluate_booking` sets it: the
+    offer lifted to the floors of the adult scale (a booking never reads the member). Settlement never pays an
+    hourly shift below it, so a youth scale that lowers the statutory floor cannot lower a rider's pay below the
+    adult floor the contract was opened at: a shift with a member's status is replayed with this rate, per side,
+    or its signed side would pay a young student less than settlement paid. Cached per (side, day, offer)."""
+
+    def __init__(self, agreements: tuple[Agreement, ...], at: date | None) -> None:
+        self.agreements, self.at = agreements, at
+        self._rates: dict[tuple[int, date, Offer | None], Decimal] = {}
+
+    def __call__(self, side: int, shift: ShiftOutcome) -> ShiftOutcome:
+        b = shift.booking
+        if b.contracted_hourly is not None:  # a source that read the contract's own rate keeps it
+            return shift
+        agreement = self.agreements[side]
+        day = self.at or b.starts_at.astimezone(agreement.timezone).date()
+        key = (side, day, b.offer)
+        rate = self._rates.get(key)
+        if rate is None:
+            terms = resolve(agreement, day)
+            offered, _ = piece_rate.offer_terms(terms.piece_rate, b.offer, [], [])
+            rate = self._rates[key] = floors.lift(terms.floors, terms.winner, offered, agreement.currency, [], [])
+        return replace(shift, booking=replace(b, contracted_hourly=rate))
+
+
 def reads_hours_before(*agreements: Agreement) -> bool:
     return any(a.term("overtime") is not None for a in agreements)
 
@@ -243,13 +281,22 @@ def run_whatif(
     distinct = _Distinct()
     # Both sides of a shift through the engine's memo (as `Evaluator`), as the numbers of their distinct figures.
     evaluate = Memo((signed, draft), at, distinct.number, enabled=memo)
+    # A shift with the rider's status is opened at a rate per side (`BookedRate`): one memo for each side.
+    booked = BookedRate((signed, draft), at)
+    sides = tuple(Memo((a,), at, distinct.number, enabled=memo) for a in (signed, draft))
+    with_status = 0
     # Overtime reads the rider's hours earlier in the day and week: counted only when a side has overtime.
     before = HoursBefore(signed) if reads_hours_before(signed, draft) else None
     # Per rider, how many shifts came to each (signed, draft) outcome: a count per shift, not ten Decimal sums.
     counts: dict[str, dict[tuple[int, ...], int]] = {}
     count = 0
     for rider, shift in shifts:
-        outcome = evaluate(shift) if before is None else evaluate(shift, before(rider, shift))
+        hours = None if before is None else before(rider, shift)
+        if shift.worker is None:
+            outcome = evaluate(shift, hours)
+        else:
+            with_status += 1
+            outcome = tuple(side(booked(i, shift), hours)[0] for i, side in enumerate(sides))
         counted = counts.get(rider)
         if counted is None:
             counted = counts[rider] = {}
@@ -280,4 +327,5 @@ def run_whatif(
         shifts=count,
         changed_shifts=changed,
         memo_hits=evaluate.hits,
+        with_status=with_status,
     )

@@ -115,6 +115,7 @@ def summary_csv(r: WhatIfResult) -> str:
             ("currency", r.currency),
             ("shifts", r.shifts),
             ("shifts_changed", r.changed_shifts),
+            ("shifts_with_member_status", r.with_status),
             ("riders", len(r.riders)),
             ("riders_gaining", len(r.gainers)),
             ("riders_losing", len(r.losers)),
@@ -156,7 +157,9 @@ def explain_sides(r: WhatIfResult) -> list[tuple[str, str]]:
         (
             "Shifts replayed",
             f"{r.source}: {r.shifts} shifts of {len(r.riders)} riders, each computed twice by the agreement "
-            f"engine, once under each side; {r.changed_shifts} of them come out differently under the draft.",
+            f"engine, once under each side; {r.changed_shifts} of them come out differently under the draft. "
+            f"{r.with_status} with the rider's status from their member record (age, student hours this year, "
+            "seniority), as settlement reads it; the others on the adult scale with ordinary contributions.",
         ),
         ("Change", "draft minus signed: a positive change is a gain for the rider (or a higher cost)."),
     ]

@@ -6,6 +6,7 @@ import csv
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -202,3 +203,25 @@ def test_the_spread_of_riders_is_counted_in_whole_riders(export: Path, tmp_path:
     assert runner.invoke(app, whatif(export, tmp_path / "out")).exit_code == 0
     spread = svgs(made(tmp_path / "out", ".html").read_text(encoding="utf-8"))[1]
     assert ticks(spread, "y") == ["0", "1"]  # two riders, one in each bar: no 0.2 of a rider
+
+
+def test_an_exports_worker_columns_give_the_riders_status_and_the_report_counts_them(tmp_path: Path) -> None:
+    """A CSV export may carry the rider's status in worker_* columns (as `agreements simulate` reads them): the
+    student's solidarity contribution changes their net, and the page and summary count the shifts with one."""
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "rider_id,starts_at,ends_at,hourly_gross,worker_birth_date,worker_student\n"
+        "r-1,2026-12-01T18:00:00+01:00,2026-12-01T21:00:00+01:00,14.00,2001-05-02,true\n"
+        "r-2,2026-12-01T18:00:00+01:00,2026-12-01T21:00:00+01:00,14.00,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    r = runner.invoke(app, whatif(path, out, "--at", "shift"))
+    assert r.exit_code == 0, r.output
+    with made(out, "-riders.csv").open(encoding="utf-8") as f:
+        rows = {row["rider"]: row for row in csv.DictReader(f)}
+    assert rows["r-1"]["gross_signed"] == rows["r-2"]["gross_signed"] == "42.00"
+    assert Decimal(rows["r-1"]["net_signed"]) > Decimal(rows["r-2"]["net_signed"])  # 2.71 % instead of 13.07 %
+    assert "shifts_with_member_status,1" in made(out, "-summary.csv").read_text(encoding="utf-8")
+    html = " ".join(made(out, ".html").read_text(encoding="utf-8").split())
+    assert "1 with the rider&#x27;s status from their member record" in html
