@@ -92,7 +92,7 @@ class PayrollProfile:
         since = max(x.since for x in (ss, er, wh))
         student = self.student_solidarity.at(day) if self.student_solidarity else None
         youth = self.youth_minimum.at(day) if self.youth_minimum else None
-        return Rates(
+        found = Rates(
             ss.value,
             er.value,
             wh.value,
@@ -103,6 +103,12 @@ class PayrollProfile:
             student.value if student else None,
             youth.value if youth else None,
         )
+        # One object for each set of rates (a year of days shares a handful): what is worked out per set of rates
+        # (a shift's contributions, by `status`) is then found by identity, not by hashing nine fields a shift.
+        return _RATES.setdefault(found, found)
+
+
+_RATES: dict[Rates, Rates] = {}
 
 
 def net_of(gross: Decimal, rates: Rates) -> NetBreakdown:

@@ -77,8 +77,7 @@ def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Dec
     """Employee and employer contributions on the shift's gross: a student's hours within the quota pay the
     solidarity contribution instead (the gross split pro rata of the hours, each part rounded once)."""
     if worker is None:  # the common case, kept short: a what-if settles a million of them
-        social = cents(gross * rates.employee_social_security)
-        return Contributions(_net(gross, social, rates), cents(gross * rates.employer_contributions))
+        return _ordinary(gross, rates)
     within = student_hours(rates, worker, paid)
     employer_rate = rates.employer_contributions
     if within is None:
@@ -112,6 +111,26 @@ def contributions(gross: Decimal, rates: Rates, worker: Worker | None, paid: Dec
     return Contributions(
         _net(gross, social, rates), employer, Note("student_contribution", STUDENT_SOURCE, text, values)
     )
+
+
+def _ordinary(gross: Decimal, rates: Rates) -> Contributions:
+    """Ordinary contributions on `gross`, worked out once per gross and set of rates: a few thousand grosses recur
+    (three hours at the floor, four hours at the floor...) over every shift of a period. Keyed by the gross as
+    written (41.43 and 41.430 are one number but not one text) and by the rates' identity, kept beside the result so
+    that an id is never taken for another's; the result is immutable, so shifts share it."""
+    key = (id(rates), str(gross))
+    found = _ORDINARY.get(key)
+    if found is not None and found[0] is rates:
+        return found[1]
+    social = cents(gross * rates.employee_social_security)
+    made = Contributions(_net(gross, social, rates), cents(gross * rates.employer_contributions))
+    if len(_ORDINARY) >= 50_000:
+        _ORDINARY.clear()
+    _ORDINARY[key] = (rates, made)
+    return made
+
+
+_ORDINARY: dict[tuple[int, str], tuple[Rates, Contributions]] = {}
 
 
 @lru_cache(maxsize=64)
