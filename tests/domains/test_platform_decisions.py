@@ -342,3 +342,16 @@ def test_on_postgresql_an_unaffected_riders_booking_stays_one_statement_and_a_he
     assert isinstance(handed, inbox.Handover) and handed.opened is not None and handed.opened.value == "held"
     assert handed.identity_required
     assert count_rows(engine, "contract") == 1
+
+
+def test_a_decision_reported_late_is_recorded_at_the_gateways_time_not_the_platforms(
+    enrolled: PlatformHandle, send: Send, engine: Engine, clock: Clock
+) -> None:
+    """The platform decided on the 26th at 12:30 and tells the gateway three days later: the record keeps both, so
+    a review period or an audit counts from when the cooperative could know."""
+    clock.fixed = at("2026-11-29T09:00:00+01:00")
+    r = send(enrolled, decision(kind="restriction", effective_until=None))
+    assert r.status_code == 200, r.text
+    [row] = stored(engine)
+    assert row.decided_at == at("2026-11-26T12:30:00+01:00")
+    assert row.recorded_at == at("2026-11-29T09:00:00+01:00")

@@ -89,7 +89,7 @@ def _facts(data: RiderDecision) -> dict[str, Any]:
     }
 
 
-def _made(target: WebhookTarget, rider_pk: int, data: RiderDecision, contract_id: Any) -> Made:
+def _made(target: WebhookTarget, rider_pk: int, data: RiderDecision, contract_id: Any, now: datetime) -> Made:
     return Made(
         key=key_of(target.id, data.decision_id),
         rider_id=rider_pk,
@@ -103,6 +103,7 @@ def _made(target: WebhookTarget, rider_pk: int, data: RiderDecision, contract_id
         facts=_facts(data),
         reasons=data.reasons,
         status=DecisionStatus.PENDING_CONFIRMATION if data.kind in NEEDS_CONFIRMATION else DecisionStatus.IN_EFFECT,
+        recorded_at=now,
     )
 
 
@@ -159,7 +160,7 @@ def apply_reported(
             )
         _withdraw(session, stored, data, message_id, now)
         return _recorded(stored, data.rider_id)
-    made = _made(target, rider_pk, data, _the_contract(session, target.id, rider_pk, data))
+    made = _made(target, rider_pk, data, _the_contract(session, target.id, rider_pk, data), now)
     if stored is None:
         decisions.record(session, made)  # a concurrent delivery that won the key leaves it as it is
         stored = _locked(session, key)

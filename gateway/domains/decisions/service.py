@@ -60,6 +60,13 @@ class Made:
     facts: Mapping[str, Any] = field(default_factory=dict)
     reasons: str | None = None
     status: DecisionStatus = DecisionStatus.IN_EFFECT
+    # When the gateway learnt of it, by its own clock: a platform reports decisions it took earlier (None: the
+    # gateway took it, at `decided_at`).
+    recorded_at: datetime | None = None
+
+    @property
+    def known_at(self) -> datetime:
+        return self.recorded_at or self.decided_at
 
 
 def row(made: Made) -> dict[str, Any]:
@@ -78,7 +85,7 @@ def row(made: Made) -> dict[str, Any]:
         "reasons": made.reasons,
         "status": made.status.value,
         "decided_at": made.decided_at,
-        "recorded_at": made.decided_at,
+        "recorded_at": made.known_at,
     }
 
 
@@ -106,7 +113,8 @@ def record(session: Session, *decisions: Made, notify: bool = True) -> None:
                 decided_at=made.decided_at,
                 contract_id=made.contract_id,
             )
-            notifications.notify(session, rider_id=made.rider_id, notice=notice, now=made.decided_at)
+            # Mailed as of when the gateway learnt of it: a platform's decision reported late is still news.
+            notifications.notify(session, rider_id=made.rider_id, notice=notice, now=made.known_at)
 
 
 def by_key(session: Session, key: str) -> Decision | None:
