@@ -9,7 +9,8 @@ place (docs/adapters.md) and a domain can change its internals without breaking 
 - reading a platform (`platform_named`, `intake_target`) and its riders (`enrol_rider`, `rider_pk`, `lock_rider`);
 - jobs (`job`, `JobContext`, `claim_due`, `drain`, `set_aside_now`, `not_set_aside`);
 - recording a decision the adapter took about a rider (`record_work_session`: deliveries grouped into one
-  worked period, issue 20), in the adapter's transaction;
+  worked period, issue 20), and a booking the agreement refused (`record_refused_booking`), in the adapter's
+  transaction;
 - calling the platform's API (`ClientCredentials`, `SendError`, `describe_transport_error`);
 - `utcnow`.
 """
@@ -23,12 +24,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from gateway.canonical import RiderEnrolled
+from gateway.canonical import RiderEnrolled, ShiftBooked
 from gateway.db.base import utcnow
 from gateway.domains.contracts.models import Contract
 from gateway.domains.decisions import service as decisions
 from gateway.domains.decisions.service import DecisionKind, Made
-from gateway.domains.inbox.service import DuplicateDelivery, handle
+from gateway.domains.inbox.service import DuplicateDelivery, handle, record_refusal
 from gateway.domains.jobs.service import not_set_aside
 from gateway.domains.outbox.delivery import SendError, describe_transport_error
 from gateway.domains.outbox.oauth import ClientCredentials
@@ -37,6 +38,7 @@ from gateway.domains.platforms.service import WebhookTarget, get_platform, webho
 from gateway.domains.riders import service as riders
 from gateway.domains.riders.models import Rider
 from gateway.jobs import JobContext, claim_due, drain, job, set_aside_now
+from gateway.problems import Problem
 
 __all__ = [
     "ClientCredentials",
@@ -55,6 +57,7 @@ __all__ = [
     "lock_rider",
     "not_set_aside",
     "platform_named",
+    "record_refused_booking",
     "record_work_session",
     "rider_pk",
     "set_aside_now",
@@ -140,3 +143,17 @@ def record_work_session(
         ),
     )
     return True
+
+
+def record_refused_booking(
+    session: Session,
+    target: WebhookTarget,
+    data: ShiftBooked,
+    problem: Problem,
+    message_id: str,
+    now: datetime,
+) -> bool:
+    """A booking the adapter fed (`handle`) that a term refused is a decision about the rider, as a webhook's is:
+    recorded once per message id, after the refused booking's savepoint rolled back. False when there is nothing
+    to record (another refusal than a term's, or a rider the platform never enrolled)."""
+    return record_refusal(session, target, data, problem, message_id, now)

@@ -102,6 +102,8 @@ class Feed:
         except host.DuplicateDelivery:
             return None
         except Problem as exc:
+            if isinstance(data, ShiftBooked):  # a term refused it: the rider is told, as for a webhook's booking
+                host.record_refused_booking(session, self.target, data, exc, message_id, now)
             return exc
         return None
 

@@ -239,13 +239,16 @@ def coop_platform(
     engine: Engine, book: AgreementBook, client: TestClient, clock: Clock
 ) -> Callable[..., CoopCyclePlatform]:
     def make(
-        slug: str = "coop-bxl", couriers: tuple[str, ...] = ("amina",), stores: tuple[int, ...] = ()
+        slug: str = "coop-bxl",
+        couriers: tuple[str, ...] = ("amina",),
+        stores: tuple[int, ...] = (),
+        agreement: str = "be-delivery-2016",
     ) -> CoopCyclePlatform:
         """`stores`: one account per store's API app, each swept; none: one account, webhooks only."""
         secrets = {e: new_secret() for e in (*EVENTS, "delivery.failed")}
         with Session(engine, expire_on_commit=False) as session:
             platform, _ = platforms.create_platform(
-                session, book, slug=slug, name="Coop Bruxelles", adapter="coopcycle", agreement="be-delivery-2016"
+                session, book, slug=slug, name="Coop Bruxelles", adapter="coopcycle", agreement=agreement
             )
             for secret in secrets.values():
                 platforms.add_secret(session, platform, secret)

@@ -18,6 +18,7 @@ from adapters.coopcycle.shift_models import CoopCyclePlanning, CoopCycleShiftAss
 from adapters.coopcycle.testing import FakePlanning
 from gateway.cli import app as cli
 from gateway.domains.contracts.models import Contract
+from gateway.domains.decisions.models import Decision
 from gateway.domains.platforms import service as platforms
 from gateway.domains.settlement.models import Settlement
 from gateway.settings import Settings, get_settings
@@ -461,3 +462,29 @@ def test_two_planned_shifts_of_one_courier_at_the_same_hours_book_one_contract(
     jobs("coopcycle.poll_shifts", t("09:05"))
     assert [r.status for r in assignments(engine)] == ["booked", "booked"]
     assert count_rows(engine, "contract") == 2
+
+
+def test_a_planned_shift_the_agreement_refuses_is_held_and_the_rider_is_told_once(
+    coop: tuple[FakeCoopCycle, FakePlanning],
+    coop_platform: Callable[..., CoopCyclePlatform],
+    jobs: Callable[[str, datetime], int],
+    clock: Clock,
+    engine: Engine,
+) -> None:
+    """be-delivery-coop-2027 refuses a booking past 10 hours a day (enforcement reject): an 11-hour planned shift
+    opens no contract, its assignment is held with the reason, and the refusal is a decision on the rider's record,
+    as a webhook's refused booking is, recorded once however often the planning is read."""
+    _, planning = coop
+    coop_platform(agreement="be-delivery-coop-2027")
+    shifts_mode(engine, "coop-bxl", planning)
+    day = datetime(2027, 1, 12, tzinfo=BRUSSELS)
+    planning.plan(1, day.replace(hour=7), day.replace(hour=18), "amina")
+    week = Week(jobs, clock, day.replace(hour=5))
+    week.until(day.replace(hour=6))  # twelve polls of the planning
+    assert contracts(engine) == []
+    [row] = assignments(engine)
+    assert row.status == "held" and row.note is not None and "10 h a day" in row.note
+    with Session(engine) as s:
+        [refusal] = s.exec(select(Decision).where(Decision.kind == "booking_refused")).all()
+    assert (refusal.outcome, refusal.decided_by) == ("day_hours_over_limit", "gateway:agreement-engine")
+    assert refusal.facts["shift_code"] == "cc-shift-1-amina"
