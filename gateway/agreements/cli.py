@@ -6,14 +6,16 @@ Everything here reads files and calls the engine; nothing touches the database o
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -26,11 +28,11 @@ from gateway.agreements.compare import (
     term_diff,
 )
 from gateway.agreements.engine import (
+    Booking,
+    BookingDecision,
     Correction,
     OfferError,
-    ShiftOutcome,
     Statement,
-    WorkedBefore,
     evaluate_booking,
     evaluate_shift,
 )
@@ -41,6 +43,7 @@ from gateway.agreements.examples import (
     ShiftInputError,
     check,
     csv_data,
+    header_problem,
     load_examples,
     parse_shift,
     parse_worked_before,
@@ -203,16 +206,37 @@ def test(
 # --- explain ----------------------------------------------------------------------------------------------
 
 
-def _refusals(
-    agreement: Agreement, shift: ShiftOutcome, st: Statement, at: date | None, before: WorkedBefore | None
-) -> list[Correction]:
+@dataclass(frozen=True)
+class _Explained:
+    """One shift explained: its statement, and what booking it would have done (None under another date's terms)."""
+
+    statement: Statement
+    booking: BookingDecision | None
+    refused: list[Correction]
+
+    @property
+    def amended(self) -> list[Correction]:
+        """The working-time limits that would open the contract for fewer hours than booked."""
+        if self.booking is None or self.refused:
+            return []
+        return [c for c in self.booking.corrections if c.term_type == LIMITS and c.action == "amended"]
+
+    @property
+    def reported(self) -> list[Correction]:
+        if self.booking is None:
+            return []
+        return [c for c in self.booking.corrections if c.term_type == LIMITS and c.action == "reported"]
+
+
+LIMITS = "working_time_limits"
+
+
+def _refusals(st: Statement, booking: BookingDecision | None) -> list[Correction]:
     """What a term in `reject` mode refuses in this booking. At the shift's own date the booking is evaluated as the
     webhook would be; under another date's terms (`--at`) the booking checks cannot be run, so the statement's
     corrections in reject mode stand for them (a shift cut short then counts too: say so, don't hide it)."""
-    if at is None:
-        decision = evaluate_booking(agreement, shift.booking, worked_before=before)
-        return [c for c in decision.corrections if c.action == "rejected"]
-    return [c for c in st.corrections if c.action == "rejected"]
+    found = booking.corrections if booking is not None else st.corrections
+    return [c for c in found if c.action == "rejected"]
 
 
 def _refusal_text(refused: list[Correction]) -> str:
@@ -229,23 +253,62 @@ def _refusal_text(refused: list[Correction]) -> str:
     )
 
 
-def _emit(st: Statement, refused: list[Correction], as_json: bool) -> None:
+def _window(x: datetime, zone: ZoneInfo) -> str:
+    return f"{x.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def _amended_text(e: _Explained, booked: Booking, zone: ZoneInfo) -> str:
+    b = e.booking
+    assert b is not None
+    starts, ends = b.amended_start or booked.starts_at, b.amended_end or booked.ends_at
+    reasons = "; ".join(f"{c.detail} ({c.term}, {c.clause})" for c in e.amended)
+    return (
+        f"This booking would be opened for {_window(starts, zone)} to {_window(ends, zone)} only, not as booked "
+        f"({_window(booked.starts_at, zone)} to {_window(booked.ends_at, zone)}): {reasons}. "
+        "The contract as opened is paid as follows:\n"
+    )
+
+
+def _emit(e: _Explained, booked: Booking, zone: ZoneInfo, as_json: bool) -> None:
+    st, refused = e.statement, e.refused
     if as_json:
+        opened = None
+        if e.amended and e.booking is not None:
+            opened = {
+                "starts_at": (e.booking.amended_start or booked.starts_at).isoformat(),
+                "ends_at": (e.booking.amended_end or booked.ends_at).isoformat(),
+            }
         booking = {
             "refused": bool(refused),
             "reasons": [{"term": c.term, "clause": c.clause, "code": c.code, "detail": c.detail} for c in refused],
+            "opened_for": opened,
+            "amended": [{"term": c.term, "clause": c.clause, "code": c.code, "detail": c.detail} for c in e.amended],
         }
         typer.echo(json.dumps({**st.explanation(), "booking": booking}, indent=2, ensure_ascii=False))
-    else:
-        typer.echo((_refusal_text(refused) if refused else "") + st.plain())
+        return
+    head = _refusal_text(refused) if refused else _amended_text(e, booked, zone) if e.amended else ""
+    typer.echo(head + st.plain())
+    for c in e.reported:
+        typer.echo(f"At booking ({c.term}, {c.clause}): reported: {c.detail}.")
 
 
-def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> tuple[Statement, list[Correction]]:
+def _settle(agreement: Agreement, data: dict[str, Any], at: date | None) -> tuple[_Explained, Booking]:
+    """The shift settled as the gateway would: under a limit that opens the contract for fewer hours than booked,
+    the contract as opened (unless the data says when the work really started and ended)."""
     try:
         shift = parse_shift(data, agreement.currency)
         before = parse_worked_before(data)
+        booked = shift.booking
+        booking = None if at is not None else evaluate_booking(agreement, booked, worked_before=before)
+        if booking is not None and booking.rejection is None and (booking.amended_start or booking.amended_end):
+            opened = replace(
+                booked,
+                starts_at=booking.amended_start or booked.starts_at,
+                ends_at=booking.amended_end or booked.ends_at,
+            )
+            shift = replace(shift, booking=opened)
         st = evaluate_shift(agreement, shift, at, worked_before=before)
-        return st, _refusals(agreement, shift, st, at, before)
+        return _Explained(st, booking, _refusals(st, booking)), booked
     except (ShiftInputError, OfferError, AgreementError) as exc:
         _fail(str(exc))
 
@@ -323,29 +386,14 @@ def explain(
             }
     else:
         _fail("give --example NAME, or --start and --end (with the offer and what happened)")
-    _emit(*_settle(agreement, data, _day(at)), as_json)
-    if not as_json:
-        _booking_limits(agreement, data)
+    explained, booked = _settle(agreement, data, _day(at))
+    _emit(explained, booked, agreement.timezone, as_json)
 
 
 def _default_day(agreement: Agreement) -> date:
     """Today in the agreement's time zone, or its first day when it has not started yet."""
     today = datetime.now(agreement.timezone).date()
     return max(today, agreement.effective_from)
-
-
-def _booking_limits(agreement: Agreement, data: dict[str, Any]) -> None:
-    """What the working-time limits did at booking (refused, opened for fewer hours, reported), which the
-    statement of the work done cannot show."""
-    shift = parse_shift(data, agreement.currency)
-    try:
-        decision = evaluate_booking(agreement, shift.booking, worked_before=parse_worked_before(data))
-    except (OfferError, AgreementError):
-        return
-    for c in decision.corrections:
-        # A refusal is said first, above the statement; the limits' amendments and reports are said here.
-        if c.term_type == "working_time_limits" and c.action != "rejected":
-            typer.echo(f"At booking ({c.term}, {c.clause}): {c.action}: {c.detail}.")
 
 
 @agreements_app.command()
@@ -373,17 +421,27 @@ def terms(
 # --- simulate ---------------------------------------------------------------------------------------------
 
 
-def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Shifts from a CSV (one per row, offer in hourly_gross/per_trip columns) or JSON (a list, or {shifts: [...]})."""
+Row = tuple[str, Callable[[], dict[str, Any]]]
+
+
+def _rows(path: Path) -> Iterator[Row]:
+    """Shifts from a CSV (one per row, offer in hourly_gross/per_trip columns) or JSON (a list, or {shifts: [...]}):
+    each with its reference and how to read it (a row that cannot be read fails alone, named by its line)."""
     text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".csv":
-        for i, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-            yield row.get("shift_code") or f"line {i}", csv_data(row, skip=("shift_code",))
+        reader = csv.DictReader(text.splitlines())
+        problem = header_problem(reader.fieldnames)
+        if problem is not None:
+            raise ValueError(problem)
+        for i, row in enumerate(reader, start=2):
+            yield str(row.get("shift_code") or f"line {i}"), functools.partial(csv_data, row, skip=("shift_code",))
         return
     doc = json.loads(text)
     shifts = doc["shifts"] if isinstance(doc, dict) else doc
     for i, item in enumerate(shifts):
-        yield str(item.get("shift_code") or f"#{i + 1}"), item
+        if not isinstance(item, dict):
+            raise ValueError(f"shift #{i + 1} is not an object of the shift's keys")
+        yield str(item.get("shift_code") or f"#{i + 1}"), functools.partial(dict, item)
 
 
 @dataclass
@@ -397,6 +455,8 @@ class _Totals:
     levy: Decimal = Decimal(0)
     invoice: Decimal = Decimal(0)
     violations: int = 0
+    # Bookings a term in reject mode refuses: no contract, so none of the amounts above.
+    refused: int = 0
 
     def add(self, st: Statement) -> None:
         self.shifts += 1
@@ -437,20 +497,31 @@ def simulate(
     """Settle many shifts under an agreement, no side effects (the columns: SIMULATE_HELP)."""
     agreement = _agreement(_book(directory), agreement_id)
     day = _day(at)
-    totals, out = _Totals(), []
+    totals, out, problems = _Totals(), [], []
     try:
         rows = list(_rows(shifts))
     except (OSError, ValueError, KeyError) as exc:
         _fail(f"{shifts}: cannot read the shifts ({exc})")
-    for ref, data in rows:
+    for ref, reading in rows:
         try:
+            data = reading()
             shift, before = parse_shift(data, agreement.currency), parse_worked_before(data)
             st = evaluate_shift(agreement, shift, day, worked_before=before)
+            booked = None if day is not None else evaluate_booking(agreement, shift.booking, worked_before=before)
         except (ShiftInputError, OfferError, AgreementError) as exc:
-            _fail(f"{shifts}: {ref}: {exc}")
-        totals.add(st)
+            problems.append(f"{shifts}: {ref}: {exc}")  # every bad row is named, not only the first
+            continue
+        refused = booked.rejection if booked is not None else None
+        if refused is not None:
+            # A booking a term refuses opens no contract: nothing is paid or invoiced, so it is not in the totals.
+            totals.refused += 1
+        else:
+            totals.add(st)
         if as_json:
-            out.append({"shift": ref, **st.explanation()})
+            why = None if refused is None else {"term": refused.term, "code": refused.code, "detail": refused.detail}
+            out.append({"shift": ref, "refused_at_booking": why, **st.explanation()})
+        elif refused is not None:
+            typer.echo(f"{ref:<16} refused at booking ({refused.term}, {refused.clause}): {refused.detail}")
         else:
             codes = ",".join(c.code for c in st.corrections) or "-"
             due = st.payment_due.isoformat() if st.payment_due else "-"
@@ -458,6 +529,8 @@ def simulate(
                 f"{ref:<16} paid {st.paid_hours:>7} h  gross {st.gross:>8}  payout {st.payout:>8}  "
                 f"invoice {st.invoice_total:>8}  due {due}  {codes}"
             )
+    if problems:
+        _fail("\n".join([*problems, f"{len(problems)} of {len(rows)} shifts cannot be read: no totals"]))
     total = {k: str(v) for k, v in vars(totals).items()}
     if as_json:
         typer.echo(json.dumps({"agreement": agreement.id, "at": at, "shifts": out, "totals": total}, indent=2))

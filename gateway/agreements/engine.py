@@ -73,6 +73,9 @@ V = TypeVar("V", bound=TermValue)
 # --- terms in force on one day, resolved once ---------------------------------------------------------------
 
 
+NO_MONEY = Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class TermsAt:
     """Everything an evaluation needs on one day, each term typed. Built once per (agreement, day) and cached on
@@ -368,7 +371,8 @@ def evaluate_shift(
     expense_lines, monthly = expenses.at_settlement(terms.expenses, h, cur, used, shift)
     lines.extend(expense_lines)
 
-    gross = spent = ZERO
+    # In cents from the start: a shift with no expense line says 0.00 EUR, as every amount is written.
+    gross = spent = NO_MONEY
     for ln in lines:
         if ln.kind == "salary":
             gross += ln.amount

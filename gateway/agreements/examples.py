@@ -5,7 +5,7 @@ Examples live beside the agreement (`agreements/<id>/examples/*.yaml`); `gateway
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -63,15 +63,28 @@ def _instant(data: dict[str, Any], key: str) -> datetime | None:
 def _offer(data: Any, currency: str) -> Offer | None:
     if not data:
         return None
+    if not isinstance(data, dict):
+        raise ShiftInputError('offer: give hourly_gross or per_trip, e.g. {hourly_gross: "12.50"}')
     cur = str(data.get("currency", currency))
+    if data.get("hourly_gross") not in (None, ""):
+        return HourlyOffer(_amount(data, "hourly_gross"), cur)
+    if data.get("per_trip") not in (None, ""):
+        return PerTripOffer(_amount(data, "per_trip"), cur)
+    raise ShiftInputError("offer: give hourly_gross or per_trip")
+
+
+def _amount(data: dict[str, Any], key: str) -> Decimal:
+    """An offer's amount: a decimal number written with a dot, not negative (a platform never offers less than
+    nothing; the webhook refuses it too)."""
+    text = str(data[key]).strip()
     try:
-        if data.get("hourly_gross") not in (None, ""):
-            return HourlyOffer(Decimal(str(data["hourly_gross"])), cur)
-        if data.get("per_trip") not in (None, ""):
-            return PerTripOffer(Decimal(str(data["per_trip"])), cur)
-    except InvalidOperation as exc:
-        raise ShiftInputError(f"offer {data!r}: amounts are decimal numbers such as 12.50") from exc
-    raise ShiftInputError(f"offer {data!r}: give hourly_gross or per_trip")
+        value = Decimal(text)
+    except InvalidOperation:
+        comma = " (with a dot, not a comma)" if "," in text else ""
+        raise ShiftInputError(f"{key}: {text!r} is not an amount; write it as 12.50{comma}") from None
+    if not value.is_finite() or value < 0:
+        raise ShiftInputError(f"{key}: {text!r} must not be negative; write an amount such as 12.50")
+    return value
 
 
 def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
@@ -81,7 +94,7 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         raise ShiftInputError("starts_at and ends_at are required")
     if ends <= starts:
         raise ShiftInputError(f"ends_at {ends.isoformat()} is not after starts_at {starts.isoformat()}")
-    deliveries = data.get("deliveries")
+    deliveries = _count(data, "deliveries")
     home = data.get("sent_home_early", False)
     distance, bonus = _decimal(data, "distance_km"), _decimal(data, "bonus")
     weather = data.get("bad_weather", False)
@@ -90,7 +103,7 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         actual_start=_instant(data, "actual_start"),
         actual_end=_instant(data, "actual_end"),
         first_delivery_at=_instant(data, "first_delivery_at"),
-        deliveries=None if deliveries in (None, "") else int(deliveries),
+        deliveries=deliveries,
         cancelled_at=_instant(data, "cancelled_at"),
         sent_home_early=home if isinstance(home, bool) else str(home).lower() in ("1", "true", "yes"),
         proposed=_offer(data.get("proposed"), currency),
@@ -99,6 +112,19 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         worker=_worker(data.get("worker") or _worker_columns(data)),
         bad_weather=weather if isinstance(weather, bool) else str(weather).lower() in ("1", "true", "yes"),
     )
+
+
+def _count(data: dict[str, Any], key: str) -> int | None:
+    text = data.get(key)
+    if text in (None, ""):
+        return None
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ShiftInputError(f"{key}: {text!r} is not a whole number such as 4") from None
+    if value < 0:
+        raise ShiftInputError(f"{key}: {text!r} must not be negative")
+    return value
 
 
 WORKER_KEYS = ("birth_date", "student", "student_hours_this_year", "employed_since")
@@ -131,10 +157,29 @@ worked_before_day_hours, worked_before_week_hours: the rider's hours earlier tha
 worked_before_previous_end: when the rider's previous working day ended (the rest between two working days)"""
 
 
+def header_problem(columns: Sequence[str] | None) -> str | None:
+    """What is wrong with a CSV of shifts' header row, in words (None: nothing): the file is empty, or its cells
+    are separated by something else than commas (a spreadsheet's semicolons)."""
+    if not columns:
+        return "the file is empty: its first line names the columns (starts_at, ends_at, ...)"
+    if "starts_at" not in columns and any(";" in c or "\t" in c for c in columns):
+        return (
+            "the columns are separated by semicolons or tabs; save the file as CSV with commas "
+            "(starts_at,ends_at,hourly_gross,...)"
+        )
+    return None
+
+
 def csv_data(row: Mapping[str, str | None], skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A CSV row as `parse_shift` reads it: empty cells unset, the offers' columns gathered into `offer` and
     `proposed`, the worked_before_* columns into `worked_before` (worker_* columns are read by `parse_shift`)."""
     data: dict[str, Any] = {}
+    extra = row.get(None)  # type: ignore[call-overload]  # csv.DictReader's cells past the header
+    if extra:
+        raise ShiftInputError(
+            f"{len(extra)} more cell(s) than the header has columns ({', '.join(map(str, extra))}): an amount "
+            "written with a comma (write 12.50, not 12,50) or a comma inside a value"
+        )
     for column, value in row.items():
         if value in (None, "") or column in skip:
             continue

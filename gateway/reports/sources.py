@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from gateway.agreements.engine import OfferError, ShiftOutcome
-from gateway.agreements.examples import ShiftInputError, csv_data, parse_shift
+from gateway.agreements.examples import ShiftInputError, csv_data, header_problem, parse_shift
 from gateway.domains.contracts.models import Contract, ContractEvent, ContractStatus
 from gateway.domains.members.models import Member
 from gateway.domains.platforms.models import Platform
@@ -153,6 +153,9 @@ class CsvShifts:
             raise SourceError(f"{self.path}: cannot read the shifts ({exc.strerror})") from exc
         with f:
             reader = csv.DictReader(f)
+            problem = header_problem(reader.fieldnames)
+            if problem is not None:
+                raise SourceError(f"{self.path}: {problem}")
             if reader.fieldnames is None or "rider_id" not in reader.fieldnames:
                 raise SourceError(f"{self.path}: needs a rider_id column (and starts_at, ends_at, ...)")
             for row in reader:

@@ -195,7 +195,23 @@ def test_explain_of_a_booking_the_agreement_corrects_does_not_say_refused() -> N
     assert code == 0, out
     assert "refused" not in out
     code, out = _per_trip_booking(BUNDLED, "--json")
-    assert json.loads(out)["booking"] == {"refused": False, "reasons": []}
+    assert json.loads(out)["booking"] == {"refused": False, "reasons": [], "opened_for": None, "amended": []}
+
+
+def test_explain_of_a_booking_a_limit_shortens_says_so_first_and_pays_the_contract_as_opened() -> None:
+    """be-delivery-coop-2027 requires 11 h of rest (enforcement amend): booked 08:00-14:00 nine hours after the
+    last shift, the contract opens at 10:00, and that is the shift settled (4 h, not 6)."""
+    args = ["be-delivery-coop-2027", "--start", "2027-01-13T08:00:00+01:00", "--end", "2027-01-13T14:00:00+01:00"]
+    args += ["--hourly", "15.00", "--previous-end", "2027-01-12T23:00:00+01:00", "--dir", str(BUNDLED)]
+    code, out = _run("explain", *args)
+    assert code == 0, out
+    first = out.splitlines()[0]
+    assert first.startswith("This booking would be opened for 2027-01-13 10:00 to 2027-01-13 14:00 only"), first
+    assert "Booked 4.00 h, worked 4.00 h, paid 4.00 h" in out
+    code, out = _run("explain", *args, "--json")
+    booking = json.loads(out)["booking"]
+    assert booking["opened_for"] == {"starts_at": "2027-01-13T10:00:00+01:00", "ends_at": "2027-01-13T14:00:00+01:00"}
+    assert [c["code"] for c in booking["amended"]] == ["rest_shorter_than_minimum"]
 
 
 def test_simulate_reads_every_column_the_richer_terms_need(tmp_path: Path) -> None:
@@ -216,3 +232,41 @@ def test_simulate_reads_every_column_the_richer_terms_need(tmp_path: Path) -> No
     assert lines["expense"]["amount"] == "3.50"  # 10 km × 0.35
     assert lines["seniority"]["amount"] == "2.40"  # 6 full years: the step after 5, 0.60 × 4 h
     assert {ln["code"] for ln in fresh["lines"]} == {"base"}  # nothing before, no distance, no start date
+
+
+def test_simulate_names_every_row_it_cannot_read_and_gives_no_totals(tmp_path: Path) -> None:
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "starts_at,ends_at,hourly_gross,deliveries\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14.00,2\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,-5.00,2\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14.00,x\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14,00,2\n"
+    )
+    code, out = _run("simulate", "be-delivery-coop-2027", str(shifts), "--dir", str(BUNDLED))
+    assert code == 1
+    assert "line 3: hourly_gross: '-5.00' must not be negative" in out
+    assert "line 4: deliveries: 'x' is not a whole number" in out
+    assert "line 5: 1 more cell(s) than the header has columns" in out and "not 12,50" in out
+    assert "3 of 4 shifts cannot be read: no totals" in out and "totals:" not in out
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("starts_at;ends_at;hourly_gross\n2027-01-13T12:00:00+01:00;2027-01-13T15:00:00+01:00;14\n")
+    code, out = _run("simulate", "be-delivery-coop-2027", str(semicolons), "--dir", str(BUNDLED))
+    assert code == 1 and "separated by semicolons" in out
+
+
+def test_simulate_pays_nothing_for_a_booking_a_term_refuses(tmp_path: Path) -> None:
+    """be-delivery-coop-2027 refuses a booking past 10 hours a day: no contract, so nothing in the totals."""
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_code,starts_at,ends_at,hourly_gross\n"
+        "long,2027-01-13T07:00:00+01:00,2027-01-13T18:00:00+01:00,15.00\n"
+        "short,2027-01-14T10:00:00+01:00,2027-01-14T14:00:00+01:00,15.00\n"
+    )
+    code, out = _run("simulate", "be-delivery-coop-2027", str(shifts), "--json", "--dir", str(BUNDLED))
+    assert code == 0, out
+    doc = json.loads(out)
+    long, short = doc["shifts"]
+    assert long["refused_at_booking"]["code"] == "day_hours_over_limit" and short["refused_at_booking"] is None
+    assert (doc["totals"]["shifts"], doc["totals"]["refused"]) == ("1", "1")
+    assert doc["totals"]["gross"] == short["payroll"]["gross"] == "60.00"
