@@ -21,6 +21,7 @@ _PATTERN_WORDS = {
     r"^\d+(\.\d{1,4})?$": 'hours in quotes, e.g. "3" or "2.5"',
     r"^[a-z][a-z0-9_]*$": "a name in lower case with underscores, e.g. net_hourly_floor",
     r"^[a-z0-9][a-z0-9-]*$": "a name in lower case with dashes, e.g. exactly-three-hours",
+    r"^([01]\d|2[0-3]):[0-5]\d$": 'a time of day in quotes, two digits each, from "00:00" to "23:59", e.g. "07:00"',
 }
 
 
@@ -70,7 +71,9 @@ def _words(schema: dict[str, Any]) -> str | None:
     if pattern in _PATTERN_WORDS:
         return _PATTERN_WORDS[pattern]
     if "description" in schema:
-        return str(schema["description"])
+        # The schema's description is a sentence of its own; after "expected" it reads as the rest of one.
+        said = str(schema["description"]).rstrip(".")
+        return said[:1].lower() + said[1:]
     return f"text matching {pattern}" if pattern else None
 
 
@@ -182,7 +185,8 @@ def _issues(error: ValidationError, doc: Positioned, file: str, path: tuple[Any,
         return [_type_issue(error, doc, file, path, term)]
     if kind == "pattern":
         if _negative(error.instance, schema):
-            return [Issue(file, doc.where(path), f"{error.instance!r} must not be negative", term, _words(schema))]
+            # One thing is wrong, the sign: what is expected of the rest was met.
+            return [Issue(file, doc.where(path), f"{error.instance!r} must not be negative", term)]
         return [Issue(file, doc.where(path), f"{error.instance!r} is not valid", term, _words(schema))]
     if kind == "minLength" and error.instance == "":
         return [Issue(file, doc.where(path), "must not be empty", term, _words(schema))]

@@ -24,7 +24,7 @@ from gateway.agreements.dated import Dated
 from gateway.agreements.issues import Issue, schema_issues, suggest
 from gateway.agreements.model import Agreement, AgreementError, Amendment, Term
 from gateway.agreements.payroll import PayrollProfile, StudentRates, YouthScale
-from gateway.agreements.terms.base import TermValue
+from gateway.agreements.terms.base import TermValue, TermValueError
 from gateway.agreements.yamlpos import Pos, Positioned, YamlSyntaxError, read
 
 AGREEMENT_SCHEMA = "agreement.schema.json"
@@ -117,7 +117,11 @@ def _dated(
         if d is None:
             ok = False
             continue
-        out[d] = None if value is None else convert(value)
+        try:
+            out[d] = None if value is None else convert(value)
+        except TermValueError as exc:
+            rd.add(path, doc, (*where, text, *exc.at), exc.message)
+            ok = False
     return out if ok else None
 
 

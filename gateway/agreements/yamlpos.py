@@ -105,6 +105,24 @@ def _build(loader: _Composer, node: yaml.Node, path: Path_, out: Positioned) -> 
     return loader.construct_object(node, deep=True)
 
 
+# PyYAML's problems as a negotiator can act on them (the parser's own words follow, for whoever knows them).
+_PROBLEMS = {
+    "expected <block end>": "a line is indented more or less than the lines around it",
+    "mapping values are not allowed here": "a second colon on one line, or a line indented too far",
+    "found character '\\t'": "a tab: indent with spaces",
+    "could not find expected ':'": "a key without its colon, or a text that should be in quotes",
+    "found undefined alias": "a * outside quotes",
+    "found unexpected end of stream": "a quote or bracket opened and never closed",
+}
+
+
+def _in_words(problem: str) -> str:
+    for found, words in _PROBLEMS.items():
+        if found in problem:
+            return f"not valid YAML: {words} (the parser says: {problem})"
+    return f"not valid YAML: {problem}"
+
+
 def parse(text: str) -> Positioned:
     """Parse one YAML document; raise YamlSyntaxError (with its position) when it is not YAML."""
     loader = _Composer(text)
@@ -116,7 +134,7 @@ def parse(text: str) -> Positioned:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
-        raise YamlSyntaxError(f"not valid YAML: {exc.problem or exc}", pos) from exc
+        raise YamlSyntaxError(_in_words(str(exc.problem or exc)), pos) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"not valid YAML: {exc}", Pos(1, 1)) from exc
     finally:

@@ -111,4 +111,4 @@ def test_an_empty_reason_is_not_a_reason(agreements_dir: Path, edit: Edit) -> No
     edit('title: Safety equipment\n    not_enforced: "the', 'title: Safety equipment\n    not_enforced: ""\n    # "the')
     (issue,) = _issues(agreements_dir)
     assert issue.message == "must not be empty"
-    assert issue.expected is not None and "Why the gateway does not enforce this clause" in issue.expected
+    assert issue.expected is not None and "why the gateway does not enforce this clause" in issue.expected

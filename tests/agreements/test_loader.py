@@ -163,3 +163,33 @@ def test_gateway_refuses_to_load_naming_file_line_and_term(agreements_dir: Path,
     assert f"agreement.yaml:{_line_of(agreements_dir, 'hours: all')}:" in text
     assert "term net_hourly_floor" in text
     assert "one of: paid, worked" in text
+
+
+def _coop_issues(agreements_dir: Path, old: str, new: str) -> list[Issue]:
+    path = agreements_dir / "be-delivery-coop-2027" / "agreement.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return _issues(agreements_dir)
+
+
+def test_a_time_of_day_out_of_range_says_how_times_are_written(agreements_dir: Path) -> None:
+    (issue,) = _coop_issues(agreements_dir, 'from: "22:00", to: "06:00"', 'from: "22:00", to: "6:00"')
+    assert str(issue).endswith(
+        "term premiums: '6:00' is not valid; expected a time of day in quotes, two digits each, "
+        'from "00:00" to "23:59", e.g. "07:00"'
+    )
+
+
+def test_a_night_band_that_starts_when_it_ends_is_refused(agreements_dir: Path) -> None:
+    (issue,) = _coop_issues(agreements_dir, 'from: "22:00", to: "06:00"', 'from: "21:00", to: "21:00"')
+    assert issue.term == "premiums" and "starts and ends at 21:00" in issue.message
+
+
+def test_a_line_indented_wrong_is_said_in_words(agreements_dir: Path) -> None:
+    (issue,) = _coop_issues(
+        agreements_dir,
+        '    clause: "Art. 11 Bicycle allowance"\n',
+        '    clause: "Art. 11 Bicycle allowance"\n   x: 1\n',
+    )
+    assert issue.message.startswith("not valid YAML: a line is indented more or less than the lines around it")

@@ -45,6 +45,15 @@ def provenance(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+class TermValueError(ValueError):
+    """A dated value the schema accepts but that cannot mean anything (a night band that starts when it ends): the
+    loader reports it at `at`, a path inside the dated value, like any other mistake in the file."""
+
+    def __init__(self, message: str, at: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message, self.at = message, at
+
+
 V = TypeVar("V", bound=TermValue)
 _MISSING: Any = object()
 R = TypeVar("R")

@@ -25,7 +25,15 @@ import holidays
 from gateway.agreements.model import AgreementError
 from gateway.agreements.outcome import Line, PayLine
 from gateway.agreements.payroll import cents
-from gateway.agreements.terms.base import HOURS, SECONDS_PER_HOUR, InForce, TermValue, hours_text, provenance
+from gateway.agreements.terms.base import (
+    HOURS,
+    SECONDS_PER_HOUR,
+    InForce,
+    TermValue,
+    TermValueError,
+    hours_text,
+    provenance,
+)
 
 TYPE = "premiums"
 
@@ -103,7 +111,16 @@ def _item(raw: Mapping[str, Any]) -> Premium:
 
 
 def parse(raw: Mapping[str, Any]) -> Premiums:
-    return Premiums(**provenance(raw), items=tuple(_item(i) for i in raw["items"]), combine=raw.get("combine", "stack"))
+    items = tuple(_item(i) for i in raw["items"])
+    for n, p in enumerate(items):
+        if p.kind == "night" and p.start == p.end:
+            # Read as a band, it is empty (nothing is ever paid) or the whole day: either way not what was meant.
+            raise TermValueError(
+                f"the night band starts and ends at {p.start:%H:%M}; give the hours it covers, "
+                'e.g. from: "22:00", to: "06:00"',
+                ("items", n, "to"),
+            )
+    return Premiums(**provenance(raw), items=items, combine=raw.get("combine", "stack"))
 
 
 Rule = InForce[Premiums]
