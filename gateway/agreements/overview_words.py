@@ -129,14 +129,14 @@ FR: dict[str, str] = {
     "min.notice.minimum": "est payé à hauteur du minimum d'heures",
     "min.notice.booked": "est payé à hauteur des heures réservées",
     "min.notice.nothing": "n'est pas payé",
-    "min.graded": "Un shift que la plateforme annule avant son début est payé {bands} ; rien avec un préavis plus "
-    "long.",
-    "min.graded.band": "{percent} % des {of} avec un préavis de moins de {hours}",
+    "min.graded": "Un shift que la plateforme annule avant son début est payé {bands} ; il n'est pas payé si elle "
+    "prévient plus tôt.",
+    "min.graded.band": "à {percent} % des {of} si elle prévient moins de {hours} à l'avance",
     "min.graded.booked": "heures réservées",
     "min.graded.guaranteed": "heures garanties par la réservation",
     "min.home": "Un coursier renvoyé chez lui avant la fin du shift est payé {pays}.",
-    "min.home.minimum": "au moins le minimum d'heures",
-    "min.home.booked": "les heures réservées",
+    "min.home.minimum": "pour au moins le minimum d'heures",
+    "min.home.booked": "pour les heures réservées",
     "floor.worked": "Chaque heure travaillée",
     "floor.paid": "Chaque heure payée (les heures garanties aussi)",
     "floor.net": "{hours} rapporte au moins {amount} {currency} net, après les cotisations sociales personnelles et "
@@ -222,9 +222,9 @@ NL: dict[str, str] = {
     "min.notice.minimum": "wordt betaald voor het minimum aantal uren",
     "min.notice.booked": "wordt betaald voor de geboekte uren",
     "min.notice.nothing": "wordt niet betaald",
-    "min.graded": "Een shift die het platform voor het begin annuleert, betaalt {bands}; niets bij een langere "
-    "opzegtermijn.",
-    "min.graded.band": "{percent} % van de {of} bij een opzegtermijn van minder dan {hours}",
+    "min.graded": "Een shift die het platform voor het begin annuleert, wordt betaald aan {bands}; niets als het "
+    "platform vroeger verwittigt.",
+    "min.graded.band": "{percent} % van de {of} als het platform minder dan {hours} vooraf verwittigt",
     "min.graded.booked": "geboekte uren",
     "min.graded.guaranteed": "uren die de boeking garandeerde",
     "min.home": "Een koerier die voor het einde van de shift naar huis wordt gestuurd, krijgt {pays} betaald.",
