@@ -3,6 +3,8 @@ the gateway enforces it and since when (`gateway agreements terms`).
 
 The sentences are made from each dated value as the file writes it (`TermValue.written`), one function per term
 type in `SENTENCES`. A type without a sentence still reads: `generic` names the type and its values in words.
+Each sentence reads in English, French or Dutch: the functions pick the pieces, `overview_words` holds each
+language's words for them. The command prints English; the transparency notice stores all three (`sentences`).
 """
 
 from __future__ import annotations
@@ -16,192 +18,167 @@ from typing import Any
 from gateway.agreements.clauses import Clause, best
 from gateway.agreements.engine import terms_in_force
 from gateway.agreements.model import Agreement
+from gateway.agreements.overview_words import LANGUAGES, NAMES, WORDS, singular
 from gateway.agreements.terms.base import InForce, TermValue
 
 # Keys every dated value carries for provenance; they are not part of what the term says.
 PROVENANCE = ("clause", "note", "enforcement", "version")
 
-Sentence = Callable[[Mapping[str, Any], str], str]
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words for the sentences (`overview_words`): a message by key, hours, a free-text name."""
+
+    lang: str
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        return WORDS[self.lang][key].format(**fields)
+
+    def choice(self, prefix: str, value: Any, fallback: str | None = None) -> str:
+        """The words for one of a field's known values (`prefix.value`); an unknown value as written."""
+        key = f"{prefix}.{value}"
+        return self(key) if key in WORDS[self.lang] else (str(value) if fallback is None else fallback)
+
+    def hours(self, text: Any) -> str:
+        n = Decimal(str(text)).normalize()
+        return self("hours.one" if singular(self.lang, n) else "hours.other", n=f"{n:f}")
+
+    def name(self, written: Any) -> str:
+        return NAMES[self.lang].get(str(written), str(written))
+
+    def join(self, items: list[str], key: str = "sep") -> str:
+        return self(key).join(items)
 
 
-def _hours(text: Any) -> str:
-    n = Decimal(str(text)).normalize()
-    return f"{n:f} hour" + ("" if n == 1 else "s")
+Sentence = Callable[[Mapping[str, Any], str, Words], str]
 
 
 def _number(text: Any) -> str:
     return f"{Decimal(str(text)).normalize():f}"
 
 
-def _minimum_engagement(v: Mapping[str, Any], currency: str) -> str:
-    counted = (
-        "counted from the first delivery (from the start of the shift when there is none)"
-        if v.get("counted_from") == "first_delivery"
-        else "counted from the start of the shift"
-    )
-    out = [f"Every shift is paid at least {_hours(v['paid_hours'])}, {counted}, even with no delivery."]
+def _minimum_engagement(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    counted = w("min.counted.first_delivery" if v.get("counted_from") == "first_delivery" else "min.counted.start")
+    out = [w("min.paid", hours=w.hours(v["paid_hours"]), counted=counted)]
     notice = v.get("short_notice_cancellation")
     if isinstance(notice, Mapping):
-        pays = {"minimum": "the minimum hours", "booked": "the hours booked", "nothing": "nothing"}
-        out.append(
-            f"A shift cancelled less than {_hours(notice['notice_hours'])} before its start is paid "
-            f"{pays.get(str(notice['pays']), notice['pays'])}."
-        )
+        out.append(w("min.notice", hours=w.hours(notice["notice_hours"]), pays=w.choice("min.notice", notice["pays"])))
     graded = v.get("graded_cancellation")
     if isinstance(graded, Mapping):
-        of = "booked hours" if graded.get("of") == "booked" else "hours the booking guaranteed"
+        of = w("min.graded.booked" if graded.get("of") == "booked" else "min.graded.guaranteed")
         bands = [
-            f"{_number(b['pays_percent'])} % of the {of} with less than {_hours(b['notice_under_hours'])}' notice"
+            w("min.graded.band", percent=_number(b["pays_percent"]), of=of, hours=w.hours(b["notice_under_hours"]))
             for b in graded.get("bands", [])
         ]
-        out.append(f"A shift the platform cancels before its start pays {'; '.join(bands)}; nothing with more notice.")
+        out.append(w("min.graded", bands=w.join(bands)))
     home = v.get("sent_home_early")
     if isinstance(home, Mapping):
-        pays = {"minimum": "at least the minimum hours", "booked": "the hours booked"}
-        out.append(f"A rider sent home before the end is paid {pays.get(str(home['pays']), home['pays'])}.")
+        out.append(w("min.home", pays=w.choice("min.home", home["pays"])))
     return " ".join(out)
 
 
-def _hourly_floor(v: Mapping[str, Any], currency: str) -> str:
-    hours = "Each hour worked" if v.get("hours") == "worked" else "Each paid hour (the guaranteed ones too)"
-    if v.get("basis") == "net":
-        return (
-            f"{hours} earns at least {v['amount']} {currency} net, after the employee's social security and "
-            "withholding; the gateway works out the gross that gives it."
-        )
-    return f"{hours} earns at least {v['amount']} {currency} gross."
+def _hourly_floor(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    hours = w("floor.worked" if v.get("hours") == "worked" else "floor.paid")
+    basis = "floor.net" if v.get("basis") == "net" else "floor.gross"
+    return w(basis, hours=hours, amount=v["amount"], currency=currency)
 
 
-def _statutory_minimum(v: Mapping[str, Any], currency: str) -> str:
-    return (
-        "Every hour is paid at least the statutory minimum wage, pro rata; where it is higher than the agreement's "
-        "own floor, the higher one wins."
-    )
+def _statutory_minimum(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    return w("statutory_minimum")
 
 
-def _piece_rate(v: Mapping[str, Any], currency: str) -> str:
-    if v.get("policy") == "forbidden":
-        return (
-            "Riders are paid by the hour, never per trip, and are paid even with no delivery: an offer per trip is "
-            "replaced by hourly pay."
-        )
-    if v.get("policy") == "no_less_favourable":
-        return (
-            "Riders are paid by the hour, never per trip. When a platform offers a price per trip, the booking "
-            "guarantees the hourly floor and, at the end of the shift, the rider gets the better of the hourly pay "
-            "and the trips at the offered price, paid as hours."
-        )
-    return "Pay per trip is allowed; the trips are topped up to the hourly floor when they pay less."
+def _piece_rate(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    policy = v.get("policy")
+    return w(f"piece.{policy}" if policy in ("forbidden", "no_less_favourable") else "piece.allowed")
 
 
-_PER = {
-    "paid_hour": "an hour paid",
-    "shift": "a shift",
-    "month": "a month",
-    "km": "a kilometre the platform records",
-    "delivery": "a delivery",
-}
+def _expenses(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    items = [
+        w("expenses.item", amount=i["amount"], currency=currency, per=w.choice("per", i["per"]), name=w.name(i["name"]))
+        for i in v["items"]
+    ]
+    return w("expenses", items=w.join(items))
 
 
-def _expenses(v: Mapping[str, Any], currency: str) -> str:
-    items = [f"{i['amount']} {currency} {_PER.get(str(i['per']), i['per'])} for {i['name']}" for i in v["items"]]
-    return "The platform pays expenses on top of the salary, untaxed: " + "; ".join(items) + "."
+def _insurance(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    cover = w.join([w.name(c) for c in v.get("cover", [])], "and")
+    insurer = w("insurance.insurer", name=w.name(v.get("insurer", "cooperative")))
+    return w("insurance", cover=cover, insurer=insurer)
 
 
-def _insurance(v: Mapping[str, Any], currency: str) -> str:
-    cover = " and ".join(str(c) for c in v.get("cover", []))
-    return f"The rider is insured ({cover}); the insurance is taken out by the {v.get('insurer', 'cooperative')}."
+def _payment_term(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    days = w("payment.business" if v.get("kind") == "business" else "payment.calendar", days=v["days"])
+    return w("payment", days=days)
 
 
-def _payment_term(v: Mapping[str, Any], currency: str) -> str:
-    kind = "working" if v.get("kind") == "business" else "calendar"
-    return f"The rider is paid within {v['days']} {kind} days after the shift, whether or not the platform has paid."
-
-
-def _guarantee_levy(v: Mapping[str, Any], currency: str) -> str:
+def _guarantee_levy(v: Mapping[str, Any], currency: str, w: Words) -> str:
     pct = f"{(Decimal(str(v['rate'])) * 100).normalize():f}"
-    base = "the invoice excluding VAT" if v.get("levied_on") == "invoice_excl_vat" else "the cost of the shift"
-    return f"{pct} % of {base} goes to the guarantee fund, which pays the riders when a platform pays late or never."
+    base = w("levy.invoice_excl_vat" if v.get("levied_on") == "invoice_excl_vat" else "levy.cost")
+    return w("levy", pct=pct, base=base)
 
 
-def _premium_item(i: Mapping[str, Any], currency: str) -> str:
-    more = f"{i['percent']} % more" if i.get("percent") is not None else f"{i['amount']} {currency} more an hour"
-    where = {
-        "night": f"worked between {i.get('from')} and {i.get('to')} (local time)",
-        "sunday": "worked on a Sunday",
-        "public_holiday": "worked on a public holiday" + (f" ({i['subdivision']})" if i.get("subdivision") else ""),
-        "bad_weather": "of a shift the platform flags as in bad weather",
-    }.get(str(i["kind"]), f"of kind {i['kind']}")
-    return f"hours {where} are paid {more}"
+def _premium_item(i: Mapping[str, Any], currency: str, w: Words) -> str:
+    if i.get("percent") is not None:
+        more = w("premium.percent", percent=i["percent"])
+    else:
+        more = w("premium.amount", amount=i["amount"], currency=currency)
+    kind = str(i["kind"])
+    if kind == "night":
+        where = w("premium.night", start=i.get("from"), end=i.get("to"))
+    elif kind == "public_holiday":
+        where = w("premium.public_holiday") + (f" ({i['subdivision']})" if i.get("subdivision") else "")
+    elif kind in ("sunday", "bad_weather"):
+        where = w(f"premium.{kind}")
+    else:
+        where = w("premium.other", kind=i["kind"])
+    return w("premium.item", where=where, more=more)
 
 
-def _premiums(v: Mapping[str, Any], currency: str) -> str:
-    items = [_premium_item(i, currency) for i in v["items"]]
-    combine = (
-        "premiums over the same hour add up"
-        if v.get("combine", "stack") == "stack"
-        else "only the highest premium is paid on an hour"
-    )
-    return "On top of the hourly pay, " + "; ".join(items) + f"; {combine}. A premium never fills the hourly floor."
+def _premiums(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    items = [_premium_item(i, currency, w) for i in v["items"]]
+    combine = w("premium.stack" if v.get("combine", "stack") == "stack" else "premium.highest")
+    return w("premiums", items=w.join(items), combine=combine)
 
 
-def _overtime(v: Mapping[str, Any], currency: str) -> str:
+def _overtime(v: Mapping[str, Any], currency: str, w: Words) -> str:
     past = []
     if v.get("daily_hours") is not None:
-        past.append(f"past {_hours(v['daily_hours'])} in a day")
+        past.append(w("overtime.day", hours=w.hours(v["daily_hours"])))
     if v.get("weekly_hours") is not None:
-        past.append(f"past {_hours(v['weekly_hours'])} in a week (Monday to Sunday, across every platform)")
-    both = " (the larger of the two, never both)" if len(past) == 2 else ""
-    return f"Hours worked {' or '.join(past)} are paid {v['percent']} % more{both}."
+        past.append(w("overtime.week", hours=w.hours(v["weekly_hours"])))
+    both = w("overtime.both") if len(past) == 2 else ""
+    return w("overtime", past=w.join(past, "or"), percent=v["percent"], both=both)
 
 
-_LIMIT_HOW = {"amend": "the booking is shortened to fit", "reject": "the booking is refused", "report": "reported"}
-
-
-def _working_time_limits(v: Mapping[str, Any], currency: str) -> str:
+def _working_time_limits(v: Mapping[str, Any], currency: str, w: Words) -> str:
     said = []
-    for key, words in (
-        ("max_hours_day", "at most {} a day"),
-        ("max_hours_week", "at most {} a week"),
-        ("min_rest_hours", "at least {} of rest between two working days"),
-    ):
+    for key in ("max_hours_day", "max_hours_week", "min_rest_hours"):
         limit = v.get(key)
         if isinstance(limit, Mapping):
-            mode = _LIMIT_HOW.get(str(limit.get("enforcement", "report")), str(limit.get("enforcement")))
-            said.append(words.format(_hours(limit["hours"])) + f" ({mode})")
-    return "A rider works " + "; ".join(said) + ". Hours already worked are always paid."
+            mode = w.choice("limits", limit.get("enforcement", "report"))
+            said.append(w("limits.item", limit=w(f"limits.{key}", hours=w.hours(limit["hours"])), mode=mode))
+    return w("limits", limits=w.join(said))
 
 
-def _waiting_time(v: Mapping[str, Any], currency: str) -> str:
-    return (
-        f"Time waiting for the first order is paid at {v['percent']} % of the hourly rate, never below the floor, "
-        "as its own line."
-    )
+def _waiting_time(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    return w("waiting", percent=v["percent"])
 
 
-def _bonus(v: Mapping[str, Any], currency: str) -> str:
-    if v.get("policy") == "forbidden":
-        return "A bonus the platform sends is not paid: the agreement does not allow bonuses."
-    return (
-        "A bonus the platform sends with the shift is paid on top of the hourly pay; it never counts towards the floor."
-    )
+def _bonus(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    return w("bonus.forbidden" if v.get("policy") == "forbidden" else "bonus.allowed")
 
 
-def _seniority(v: Mapping[str, Any], currency: str) -> str:
-    steps = [
-        f"after {s['after_years']} full year{'' if int(s['after_years']) == 1 else 's'}, "
-        + (
-            f"{s['amount']} {currency} more an hour"
-            if s.get("amount") is not None
-            else f"{_number(s['percent'])} % more an hour"
-        )
-        for s in v.get("steps", [])
-    ]
-    return (
-        "Counted from the date the rider joined the cooperative (on the day of the shift): "
-        + "; ".join(steps)
-        + ", on every paid hour."
-    )
+def _seniority(v: Mapping[str, Any], currency: str, w: Words) -> str:
+    steps = []
+    for s in v.get("steps", []):
+        years = int(s["after_years"])
+        after = w("seniority.after.one" if singular(w.lang, Decimal(years)) else "seniority.after.other", n=years)
+        if s.get("amount") is not None:
+            more = w("seniority.amount", amount=s["amount"], currency=currency)
+        else:
+            more = w("seniority.percent", percent=_number(s["percent"]))
+        steps.append(w("seniority.step", after=after, more=more))
+    return w("seniority", steps=w.join(steps))
 
 
 SENTENCES: dict[str, Sentence] = {
@@ -222,25 +199,35 @@ SENTENCES: dict[str, Sentence] = {
 }
 
 
-def _words(value: Any) -> str:
+def _words(value: Any, none: str = "none") -> str:
     if isinstance(value, Mapping):
-        return ", ".join(f"{str(k).replace('_', ' ')} {_words(v)}" for k, v in value.items())
+        return ", ".join(f"{str(k).replace('_', ' ')} {_words(v, none)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return "; ".join(_words(v) for v in value)
+        return "; ".join(_words(v, none) for v in value)
     if value is None:
-        return "none"
+        return none
     return str(value).replace("_", " ")
 
 
-def generic(type_: str, v: Mapping[str, Any]) -> str:
-    """A type with no sentence of its own: its name and its values, in words rather than JSON."""
-    said = _words({k: x for k, x in v.items() if k not in PROVENANCE})
-    return f"{type_.replace('_', ' ').capitalize()}: {said}." if said else f"{type_.replace('_', ' ').capitalize()}."
+def generic(type_: str, v: Mapping[str, Any], lang: str = "en") -> str:
+    """A type with no sentence of its own: its name and its values, in words rather than JSON (the names and values
+    as the file writes them, whatever the language)."""
+    w = Words(lang)
+    said = _words({k: x for k, x in v.items() if k not in PROVENANCE}, w("none"))
+    name = type_.replace("_", " ")
+    name = name.capitalize() if lang == "en" else name
+    return w("generic", type=name, said=said) if said else w("generic.empty", type=name)
 
 
-def sentence(type_: str, written: Mapping[str, Any], currency: str) -> str:
+def sentence(type_: str, written: Mapping[str, Any], currency: str, lang: str = "en") -> str:
+    """The term in plain language: English unless `lang` is fr or nl."""
     said = SENTENCES.get(type_)
-    return said(written, currency) if said is not None else generic(type_, written)
+    return said(written, currency, Words(lang)) if said is not None else generic(type_, written, lang)
+
+
+def sentences(type_: str, written: Mapping[str, Any], currency: str) -> dict[str, str]:
+    """The sentence in each of the riders' languages, side by side (the transparency notice stores all three)."""
+    return {lang: sentence(type_, written, currency, lang) for lang in LANGUAGES}
 
 
 # How each enforcement reads; a term that only computes an amount or a date is applied whatever its mode.

@@ -5,16 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.domains.transparency.models import NoticeVersion
-from gateway.domains.transparency.service import Change
+from gateway.domains.transparency.service import Change, said_sentence
 
 
 class SaidOut(BaseModel):
     en: str
     fr: str
     nl: str
+
+
+class SentenceOut(BaseModel):
+    en: str
+    fr: str | None = Field(description="None in a version published before the notice was translated (format 1).")
+    nl: str | None = Field(description="None in a version published before the notice was translated (format 1).")
 
 
 class AutomatedOut(BaseModel):
@@ -27,7 +33,16 @@ class AutomatedOut(BaseModel):
     weight: SaidOut | None = Field(description="Their relative weight, where it means something.")
     values: dict[str, str] = Field(description="The parameters' values as configured on the version's day.")
     clause: str | None = Field(description="The agreement's clause, for a term.")
-    sentence: str | None = Field(description="The term in plain English, as `gateway agreements terms` words it.")
+    sentence: SentenceOut | None = Field(
+        description="The term in plain language, in the three languages side by side (the English as "
+        "`gateway agreements terms` words it)."
+    )
+
+    @field_validator("sentence", mode="before")
+    @classmethod
+    def _one_language_before_format_2(cls, value: Any) -> Any:
+        said = said_sentence(value)
+        return None if said is None else {"fr": None, "nl": None} | said
 
 
 class NoticeAgreementOut(BaseModel):
@@ -47,7 +62,9 @@ class PlatformNoticeOut(BaseModel):
 
 
 class ContentOut(BaseModel):
-    format: int = Field(description="The content's format (1).")
+    format: int = Field(
+        description="The content's format: 2; in 1 (older versions) a term's sentence was in English only."
+    )
     review_days: int = Field(description="A review the rider asks for is answered within this many days.")
     gateway: list[AutomatedOut] = Field(description="Decisions taken on every platform's riders.")
     platforms: list[PlatformNoticeOut]

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from gateway.agreements.loader import AgreementBook
 from gateway.agreements.model import Agreement
-from gateway.agreements.overview import APPLIED, OWN_ENFORCEMENT, _words, overview
+from gateway.agreements.overview import APPLIED, OWN_ENFORCEMENT, _words, overview, sentences
 from gateway.domains.platforms.models import Platform
 from gateway.domains.transparency.models import NoticeVersion
 from gateway.jobs import registry
@@ -28,7 +28,8 @@ from gateway.plugins import Automated, Plugin, Said, plugins
 from gateway.settings import Settings
 
 # The content's own format: raised when its shape changes, so a reader of stored versions knows which it reads.
-FORMAT = 1
+# 2: a term's `sentence` is in the three languages ({en, fr, nl}); in 1 it was English only, a plain string.
+FORMAT = 2
 # Directive art. 11: a review is answered in writing within two weeks (the notice tells riders so).
 # Bounds: platforms in one notice, future change days published ahead.
 MAX_PLATFORMS = 200
@@ -138,7 +139,9 @@ def _terms(agreement: Agreement, day: date) -> list[dict[str, Any]]:
                     "weight": _TERM_WEIGHT.as_dict(),
                     "values": {str(k): _words(v) for k, v in tv.value.items()},
                     "clause": tv.clause,
-                    "sentence": tv.sentence,
+                    # All three languages stored side by side, like every other text: the content (and so its hash
+                    # and version) is the same whatever language the notice is read in.
+                    "sentence": sentences(tv.type, tv.value, agreement.currency),
                 }
             )
     return out
@@ -318,8 +321,26 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]
     old, new = _items(before), _items(after)
     out = [Change("removed", k[0], k[1], old[k], None) for k in old if k not in new]
     out += [Change("added", k[0], k[1], None, new[k]) for k in new if k not in old]
-    out += [Change("changed", k[0], k[1], old[k], new[k]) for k in new if k in old and old[k] != new[k]]
+    out += [Change("changed", k[0], k[1], old[k], new[k]) for k in new if k in old and not _same(old[k], new[k])]
     return sorted(out, key=lambda c: (c.platform or "", c.key, c.change))
+
+
+def said_sentence(value: Any) -> dict[str, str] | None:
+    """A term's sentence by language, from either format: format 1 stored it as an English string."""
+    if value is None:
+        return None
+    return {"en": value} if isinstance(value, str) else dict(value)
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Equal items, a sentence compared in the languages both versions have: the first version in three languages
+    translates the English one before it, and a translation added changes nothing a rider is decided by."""
+    if {k: v for k, v in a.items() if k != "sentence"} != {k: v for k, v in b.items() if k != "sentence"}:
+        return False
+    x, y = said_sentence(a.get("sentence")), said_sentence(b.get("sentence"))
+    if x is None or y is None:
+        return x is y
+    return all(x[lang] == y[lang] for lang in x.keys() & y.keys())
 
 
 def previous(session: Session, version: NoticeVersion) -> NoticeVersion | None:
