@@ -503,7 +503,7 @@ def _raises(
     rule = terms.piece_rate
     if rule is not None and isinstance(offer, PerTripOffer) and piece_rate.compares_trips(rule, offer):
         hourly_total = salary_total(lines)
-        match = piece_rate.offer_match(rule, s, offer, h.paid, hourly_total, cur)
+        match = piece_rate.offer_match(rule, s, offer, h.paid, hourly_total, cur, used)
         if match is not None:
             lines.append(match)
     extra = bonus.at_settlement(terms.bonus, s.bonus, cur, corrections, used)

@@ -253,7 +253,10 @@ APPLIED = frozenset(
 OWN_ENFORCEMENT = frozenset({"working_time_limits"})
 
 
-def how(type_: str, enforcement: str) -> str:
+def how(type_: str, enforcement: str, written: Mapping[str, Any] | None = None) -> str:
+    if type_ == "piece_rate" and (written or {}).get("policy") == "no_less_favourable":
+        # The agreement allows the offer: nothing is corrected, the two are compared when the trips are known.
+        return "compared at settlement: the better of the hourly pay and the trips at the offered price is paid"
     if type_ in APPLIED:
         return "applied by the gateway to every shift it settles"
     if type_ in OWN_ENFORCEMENT:
@@ -295,7 +298,7 @@ def _view(agreement: Agreement, r: InForce[TermValue]) -> TermView:
         clause=v.clause,
         sentence=sentence(r.term.type, v.written, agreement.currency),
         enforcement=v.enforcement,
-        how=how(r.term.type, v.enforcement),
+        how=how(r.term.type, v.enforcement, v.written),
         since=r.since,
         version=v.version,
         value={k: x for k, x in v.written.items() if k not in PROVENANCE},

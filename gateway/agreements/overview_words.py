@@ -46,8 +46,8 @@ EN: dict[str, str] = {
     "piece.forbidden": "Riders are paid by the hour, never per trip, and are paid even with no delivery: an offer per "
     "trip is replaced by hourly pay.",
     "piece.no_less_favourable": "Riders are paid by the hour, never per trip. When a platform offers a price per "
-    "trip, the booking guarantees the hourly floor and, at the end of the shift, the rider gets the better of the "
-    "hourly pay and the trips at the offered price, paid as hours.",
+    "trip, the booking guarantees the hourly floor and, at the end of the shift, the rider gets the better of all "
+    "the hourly pay (premiums, overtime and seniority included) and the trips at the offered price, paid as hours.",
     "piece.allowed": "Pay per trip is allowed; the trips are topped up to the hourly floor when they pay less.",
     # expenses
     "expenses": "The platform pays expenses on top of the salary, untaxed: {items}.",
@@ -148,7 +148,8 @@ FR: dict[str, str] = {
     "la course est remplacée par une paie à l'heure.",
     "piece.no_less_favourable": "Les coursiers sont payés à l'heure, jamais à la course. Quand une plateforme "
     "propose un prix par course, la réservation garantit le salaire horaire minimum et, à la fin du shift, le "
-    "coursier reçoit le plus favorable des deux : la paie à l'heure ou les courses au prix proposé, payées en heures.",
+    "coursier reçoit le plus favorable des deux : toute la paie à l'heure (suppléments, heures supplémentaires et "
+    "ancienneté compris) ou les courses au prix proposé, payées en heures.",
     "piece.allowed": "La paie à la course est autorisée ; les courses sont complétées jusqu'au salaire horaire "
     "minimum quand elles rapportent moins.",
     "expenses": "La plateforme rembourse des frais en plus du salaire, non imposables : {items}.",
@@ -241,7 +242,8 @@ NL: dict[str, str] = {
     "vervangen door uurloon.",
     "piece.no_less_favourable": "Koeriers worden per uur betaald, nooit per rit. Als een platform een prijs per rit "
     "biedt, garandeert de boeking het minimumuurloon en krijgt de koerier na de shift het gunstigste van de twee: "
-    "het uurloon of de ritten tegen de geboden prijs, uitbetaald in uren.",
+    "al het uurloon (toeslagen, overuren en anciënniteit inbegrepen) of de ritten tegen de geboden prijs, "
+    "uitbetaald in uren.",
     "piece.allowed": "Loon per rit is toegestaan; de ritten worden aangevuld tot het minimumuurloon als ze minder "
     "opbrengen.",
     "expenses": "Het platform betaalt onkosten terug bovenop het loon, belastingvrij: {items}.",

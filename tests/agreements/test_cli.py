@@ -270,3 +270,25 @@ def test_simulate_pays_nothing_for_a_booking_a_term_refuses(tmp_path: Path) -> N
     assert long["refused_at_booking"]["code"] == "day_hours_over_limit" and short["refused_at_booking"] is None
     assert (doc["totals"]["shifts"], doc["totals"]["refused"]) == ("1", "1")
     assert doc["totals"]["gross"] == short["payroll"]["gross"] == "60.00"
+
+
+def test_explain_says_a_per_trip_offer_was_weighed_when_the_hours_win() -> None:
+    """No less favourable, a Sunday night: 14 trips at 5.00 make 70.00, less than the hours with their premiums; the
+    rider is told the offer was compared, and the hours paid."""
+    code, out = _run(
+        "explain",
+        "be-delivery-coop-2027",
+        "--start",
+        "2027-01-10T21:00:00+01:00",
+        "--end",
+        "2027-01-11T01:00:00+01:00",
+        "--per-trip",
+        "5.00",
+        "--deliveries",
+        "14",
+        "--dir",
+        str(BUNDLED),
+    )
+    assert code == 0, out
+    assert "the offer, 14 trips × 5.00 EUR = 70.00 EUR, is not more than the hourly pay of 84.25 EUR" in out
+    assert "offer_match" not in out

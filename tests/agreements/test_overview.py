@@ -94,6 +94,9 @@ def test_every_clause_of_the_richer_agreement_reads_in_words_with_what_it_pays()
     section = text[text.index("Art. 4") : text.index("Art. 5")]
     assert "never per trip" in section and "the better of the hourly pay and the trips" in section
     assert "Pay per trip is allowed" not in section
+    assert "premiums, overtime and seniority included" in section
+    assert "How: compared at settlement: the better of the hourly pay and the trips" in section
+    assert "corrected automatically" not in section  # the agreement allows the offer: nothing is corrected
     assert "0.35 EUR a kilometre the platform records for bike allowance" in text
     assert "after 2 full years, 0.30 EUR more an hour; after 5 full years, 0.60 EUR more an hour" in text
     assert "A bonus the platform sends with the shift is paid on top of the hourly pay" in text

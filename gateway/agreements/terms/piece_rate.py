@@ -104,12 +104,22 @@ def offer_match(
     paid_hours: Decimal,
     hourly_total: Decimal,
     currency: str,
+    used: list[Line],
 ) -> PayLine | None:
     """At settlement, under no_less_favourable: when the offer's trips × price beat the hourly pay, the paid hours
-    are paid that total (a rate that matches it), as one line on top of the hourly lines; else nothing."""
+    are paid that total (a rate that matches it), as one line on top of the hourly lines; else nothing to pay, and
+    the comparison is said among the terms used (the rider sees that the offer was weighed, and lost)."""
     trips = s.deliveries or 0
     total = cents(offer.per_trip * trips)
-    if total <= hourly_total or paid_hours <= 0:
+    if paid_hours <= 0:
+        return None
+    if total <= hourly_total:
+        used.append(
+            rule.line(
+                f"the offer, {trips} trips × {offer.per_trip!s} {currency} = {total!s} {currency}, is not more than "
+                f"the hourly pay of {hourly_total!s} {currency}: the hours are paid"
+            )
+        )
         return None
     rate = cents(total / paid_hours)
     return PayLine(
