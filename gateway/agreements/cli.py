@@ -159,7 +159,7 @@ def _examples(directory: Path, agreement: Agreement) -> list[Example]:
     return found
 
 
-def _report_failure(agreement: Agreement, result: ExampleResult) -> None:
+def _report_failure(agreement: Agreement, result: ExampleResult, directory: Path | None) -> None:
     ex = result.example
     typer.secho(f"FAIL {ex.name}  ({ex.file}:{ex.line})", fg=typer.colors.RED, bold=True)
     typer.echo(f"  {ex.about}")
@@ -171,7 +171,7 @@ def _report_failure(agreement: Agreement, result: ExampleResult) -> None:
         typer.echo("  explanation:")
         for line in result.settlement.plain().splitlines():
             typer.echo(f"    {line}")
-    typer.echo(f"  rerun: {rerun_command(agreement.id, ex)}\n")
+    typer.echo(f"  rerun: {rerun_command(agreement.id, ex, directory)}\n")
 
 
 @agreements_app.command()
@@ -196,7 +196,7 @@ def test(
                 typer.echo(f"ok   {agreement.id} {ex.name}")
             else:
                 failed += 1
-                _report_failure(agreement, result)
+                _report_failure(agreement, result, directory)
     colour = typer.colors.RED if failed else typer.colors.GREEN
     typer.secho(f"{passed} passed, {failed} failed", fg=colour)
     if failed:

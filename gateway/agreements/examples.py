@@ -5,6 +5,7 @@ Examples live beside the agreement (`agreements/<id>/examples/*.yaml`); `gateway
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -316,8 +317,10 @@ def load_examples(folder: Path, rd: Reader) -> list[Example]:
     return out
 
 
-def rerun_command(agreement_id: str, example: Example) -> str:
-    return f"gateway agreements test {agreement_id} --example {example.name}"
+def rerun_command(agreement_id: str, example: Example, directory: Path | None = None) -> str:
+    """The command that runs this example alone; `directory` when the agreements are not in the default one."""
+    where = f" --dir {shlex.quote(str(directory))}" if directory is not None else ""
+    return f"gateway agreements test {agreement_id} --example {example.name}{where}"
 
 
 def _compare(what: str, expected: Any, actual: Any, same: Callable[[Any, Any], bool], out: list[Mismatch]) -> None:

@@ -46,7 +46,10 @@ def test_a_failing_example_shows_expected_actual_explanation_and_rerun(agreement
     assert "FAIL exactly-three-hours" in out
     assert "expected 35.00" in out and "actual   34.26" in out
     assert "Terms used:" in out
-    assert f"rerun: gateway agreements test {AGREEMENT_ID} --example exactly-three-hours" in out
+    # The command as it can be pasted: the agreements are not in the default directory here.
+    assert f"rerun: gateway agreements test {AGREEMENT_ID} --example exactly-three-hours --dir {agreements_dir}" in out
+    code, again = _run("test", AGREEMENT_ID, "--example", "exactly-three-hours", "--dir", str(agreements_dir))
+    assert code == 1 and "FAIL exactly-three-hours" in again
 
 
 def test_explain_gives_versioned_json_with_each_line_term_and_clause() -> None:
