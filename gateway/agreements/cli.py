@@ -598,21 +598,25 @@ def diff(
     a = _resolve_side(old, book, root, None)
     b = _resolve_side(new, book, root, a)
     try:
-        day = comparison_day(a, b, _day(at), datetime.now(a.timezone).date())
+        day = comparison_day(a, b, _day(at), datetime.now(a.timezone).date())  # today in the agreement's zone
     except AgreementError as exc:
         _fail(str(exc))
     typer.echo(f"{a.id} {a.version}  ->  {b.id} {b.version}\n")
     typer.echo("\n".join(term_diff(a, b).lines() + clause_diff(a, b)))
+    today = datetime.now(a.timezone).date()
     why = (
         "--at"
         if at
         else "the draft's effective date"
         if draft_takes_effect(a, b)
-        else "today, or when both are in force"
+        else "today"
+        if day == today
+        else "the first day both are in force"
     )
     typer.echo(f"\nimpact, under the terms of {day} ({why}):")
     examples = _both_examples(root, a, b)
-    typer.echo("worked examples:")
+    typer.echo("worked examples (payout: the net pay and the expenses, what the rider receives; invoice_total: what")
+    typer.echo("the platform is invoiced, excluding VAT; corrections: what each term corrected or reported, by code):")
     typer.echo("\n".join(examples_impact(a, b, examples, day)))
     impact = sample_impact(a, b, day)
     typer.echo(f"a generated week of shifts from {day} (starts × lengths × offers):")

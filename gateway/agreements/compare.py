@@ -84,6 +84,15 @@ def _history(term: Term) -> str:
     return "; ".join(f"from {d}: {values_text(v)}" for d, v in term.values.items())
 
 
+def _in_words(term: Term, currency: str) -> str:
+    """The term's last value as the negotiators' overview words it, on a line of its own (nothing once ended)."""
+    found = term.values.items()
+    last = found[-1][1] if found else None
+    if last is None:
+        return ""
+    return f"\n      {sentence(term.type, last.written, currency)}"
+
+
 def pair_terms(old: Agreement, new: Agreement) -> tuple[list[tuple[Term, Term]], list[Term], list[Term]]:
     """(matched pairs, added, removed): by name, then a lone disappearing name to a lone new one of its type."""
     pairs = [(old.terms[n], new.terms[n]) for n in old.terms if n in new.terms]
@@ -101,8 +110,8 @@ def pair_terms(old: Agreement, new: Agreement) -> tuple[list[tuple[Term, Term]],
 def term_diff(old: Agreement, new: Agreement) -> TermDiff:
     pairs, came, gone = pair_terms(old, new)
     diff = TermDiff([], [], [], [], [])
-    diff.added = [f"  + {t.name} ({t.type}): {_history(t)}" for t in came]
-    diff.removed = [f"  - {t.name} ({t.type}): was {_history(t)}" for t in gone]
+    diff.added = [f"  + {t.name} ({t.type}): {_history(t)}{_in_words(t, new.currency)}" for t in came]
+    diff.removed = [f"  - {t.name} ({t.type}): was {_history(t)}{_in_words(t, old.currency)}" for t in gone]
     for a, b in pairs:
         if a.name != b.name:
             diff.renamed.append(f"  {a.name} -> {b.name} ({a.type}): {_history(b)}")
@@ -256,18 +265,21 @@ def examples_impact(old: Agreement, new: Agreement, examples: list[Example], day
     """Each worked example whose figures differ, with the figures, and how many of them change."""
     out: list[str] = []
     changed = failed = 0
+    # Two agreements may each have an example of the same name: those are told apart by their file.
+    names = [ex.name for ex in examples]
     for ex in examples:
+        shown = ex.name if names.count(ex.name) == 1 else f"{ex.name} ({ex.file})"
         try:
             shift = parse_shift(ex.shift, old.currency)
             before = summary(evaluate_shift(old, shift, day))
             after = summary(evaluate_shift(new, shift, day))
         except (ShiftInputError, OfferError, AgreementError) as exc:
-            out.append(f"  {ex.name}: cannot evaluate ({exc})")
+            out.append(f"  {shown}: cannot evaluate ({exc})")
             failed += 1
             continue
         differs = [f"{k} {before[k]} -> {after[k]}" for k in before if before[k] != after[k]]
         if differs:
             changed += 1
-            out.append(f"  {ex.name}: " + "; ".join(differs))
+            out.append(f"  {shown}: " + "; ".join(differs))
     head = f"  {changed} of {len(examples)} change" + (f", {failed} cannot be evaluated" if failed else "")
     return [head + (":" if out else "."), *out]

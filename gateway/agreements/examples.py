@@ -404,11 +404,11 @@ def check(agreement: Agreement, example: Example) -> ExampleResult:
 def summary(st: Statement) -> dict[str, str]:
     """The figures an example can expect, as text: what `diff` compares between two versions."""
     return {
-        "paid_hours": str(st.paid_hours),
+        "paid_hours": f"{st.paid_hours:.2f}",  # hours as the statements show them, to two decimals
         "hourly_gross": str(st.hourly_gross),
         "gross": str(st.gross),
         "payout": str(st.payout),
         "invoice_total": str(st.invoice_total),
         "payment_due": st.payment_due.isoformat() if st.payment_due else "none",
-        "violations": ",".join(sorted(c.code for c in st.corrections)) or "none",
+        "corrections": ",".join(sorted(c.code for c in st.corrections)) or "none",
     }

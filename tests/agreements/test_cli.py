@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
@@ -151,7 +153,11 @@ def test_diff_of_agreements_starting_apart_compares_where_both_are_in_force() ->
     assert code == 0, out
     assert "not in force" not in out
     assert "2016-05-01: " not in out.split("removed:")[0]  # no line for dates only one side covers
-    assert "(today, or when both are in force):" in out
+    # Which of the two depends on the real calendar: before 2027 the coop agreement is not in force yet.
+    starts = date(2027, 1, 1)
+    today = datetime.now(ZoneInfo("Europe/Brussels")).date()
+    said = "(the first day both are in force):" if today < starts else "(today):"
+    assert f"impact, under the terms of {max(today, starts)} {said}" in out
     code, out = _run("diff", AGREEMENT_ID, "be-delivery-coop-2027", "--at", "2026-06-01", "--dir", str(BUNDLED))
     assert code == 1
     assert "be-delivery-coop-2027 2027.1 is not in force on 2026-06-01" in out
