@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from gateway.agreements.engine import Booking, ShiftOutcome, evaluate_shift
 from gateway.agreements.examples import load_examples
 from gateway.agreements.issues import Issue
 from gateway.agreements.loader import AgreementBook, Reader
@@ -193,3 +195,20 @@ def test_a_line_indented_wrong_is_said_in_words(agreements_dir: Path) -> None:
         '    clause: "Art. 11 Bicycle allowance"\n   x: 1\n',
     )
     assert issue.message.startswith("not valid YAML: a line is indented more or less than the lines around it")
+
+
+def test_a_rate_per_kilometre_may_have_four_decimals_and_each_line_is_rounded_to_the_cent(
+    agreements_dir: Path,
+) -> None:
+    path = agreements_dir / "be-delivery-coop-2027" / "agreement.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('amount: "0.35", per: km', 'amount: "0.4269", per: km'), encoding="utf-8")
+    coop = AgreementBook.load(agreements_dir).get("be-delivery-coop-2027")
+    assert coop is not None
+    start = datetime(2027, 1, 13, 10, tzinfo=ZoneInfo("Europe/Brussels"))
+    shift = ShiftOutcome(Booking(start, start + timedelta(hours=4), None), distance_km=Decimal("12.5"))
+    [line] = [ln for ln in evaluate_shift(coop, shift).lines if ln.code == "expense"]
+    assert (line.rate, line.amount) == (Decimal("0.4269"), Decimal("5.34"))  # 5.33625, half up
+    path.write_text(text.replace('amount: "0.35", per: km', 'amount: "0.42691", per: km'), encoding="utf-8")
+    (issue,) = _issues(agreements_dir)
+    assert "'0.42691' is not valid" in issue.message and "at most four decimals" in str(issue)
