@@ -385,20 +385,25 @@ def _check_clauses(rd: Reader, draft: _Draft) -> None:
             continue
         _twice(rd, path, doc, f)
         titled = {f"{c.ref} {c.title}": c.ref for c in own}
+        # A listed clause a misspelt citation was meant for: that one mistake is said once, at the citation.
+        meant: set[str] = set()
         for c in f.cited:
             if best(allowed, c.text) is None:
+                suggestion = suggest(c.text, titled)
+                if suggestion is not None:
+                    meant.add(titled[suggestion])
                 rd.add(
                     path,
                     doc,
                     c.where,
                     f"clause {c.text!r} is not in the list of clauses",
                     expected="a clause text that starts with a listed ref: " + ", ".join(allowed),
-                    suggestion=suggest(c.text, titled),
+                    suggestion=suggestion,
                 )
         for listed in f.listed or []:
             ref = listed.clause.ref
             by = [c.term for c in cited if best(every_ref, c.text) == ref]
-            if not by and listed.clause.not_enforced is None:
+            if not by and listed.clause.not_enforced is None and ref not in meant:
                 rd.add(
                     path,
                     doc,

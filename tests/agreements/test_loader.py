@@ -212,3 +212,11 @@ def test_a_rate_per_kilometre_may_have_four_decimals_and_each_line_is_rounded_to
     path.write_text(text.replace('amount: "0.35", per: km', 'amount: "0.42691", per: km'), encoding="utf-8")
     (issue,) = _issues(agreements_dir)
     assert "'0.42691' is not valid" in issue.message and "at most four decimals" in str(issue)
+
+
+def test_a_misspelt_clause_citation_is_one_message_with_the_clause_it_was_meant_for(agreements_dir: Path) -> None:
+    (issue,) = _coop_issues(
+        agreements_dir, 'clause: "Art. 13 Seniority"\n    note:', 'clause: "Art. 31 Seniority"\n    note:'
+    )
+    assert issue.message == "clause 'Art. 31 Seniority' is not in the list of clauses"
+    assert issue.suggestion == "Art. 13 Seniority"
