@@ -113,7 +113,12 @@ def statement_text(st: Statement) -> str:
         f"Shift starting {st.local_start:%A %Y-%m-%d %H:%M} ({st.timezone}), agreement {st.agreement} "
         f"version {st.agreement_version} (terms of {st.terms_date.isoformat()}).",
         f"Booked {st.booked_hours:.2f} h, worked {st.worked_hours:.2f} h, paid {st.paid_hours:.2f} h"
-        + (f" (at least {st.minimum_paid_hours:.2f} h a shift)." if st.minimum_paid_hours else "."),
+        # A cancelled shift is paid what the cancellation clause says, not the minimum a worked shift gets.
+        + (
+            f" (at least {st.minimum_paid_hours:.2f} h a shift)."
+            if st.minimum_paid_hours and st.status == "worked"
+            else "."
+        ),
     ]
     if st.status == "cancelled_paid":
         out.append("The shift was cancelled at short notice and is paid all the same.")

@@ -94,7 +94,12 @@ def split_base(
             amount,
             "salary",
             f"{hours_text(waited)} h waited before the first delivery × {wrate} {currency} "
-            f"({rule.value.percent} % of {rate}, at least the floor)",
+            + (
+                f"({rule.value.percent} % of {rate}, at least the floor)"
+                if rate >= floor
+                # Under the floor, the floor's top-up line lifts every hour, these too: say where the rest is.
+                else f"({rule.value.percent} % of {rate}; the top-up to the floor below covers these hours too)"
+            ),
         )
     )
     return out
