@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -7,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.agreements.engine import Booking, ShiftOutcome, evaluate_shift
+from bench.agreements_engine import _shifts
+from gateway.agreements.engine import Booking, ShiftOutcome, WorkedBefore, evaluate_shift
 from gateway.agreements.examples import load_examples
 from gateway.agreements.issues import Issue
 from gateway.agreements.loader import AgreementBook, Reader
 from gateway.agreements.model import AgreementError
 from gateway.agreements.terms.hourly_floor import HourlyFloor
-from tests.agreements.conftest import AGREEMENT_ID, Edit
+from tests.agreements.conftest import AGREEMENT_ID, BUNDLED, Edit
 
 
 def _issues(agreements_dir: Path) -> list[Issue]:
@@ -220,3 +222,31 @@ def test_a_misspelt_clause_citation_is_one_message_with_the_clause_it_was_meant_
     )
     assert issue.message == "clause 'Art. 31 Seniority' is not in the list of clauses"
     assert issue.suggestion == "Art. 13 Seniority"
+
+
+def test_every_pay_line_code_the_engine_writes_may_be_expected_by_an_example() -> None:
+    """The examples' schema lists the line codes (a misspelt one is caught by `validate`, with a suggestion): every
+    code the engine writes over a year of varied shifts under both bundled agreements is in that list."""
+    schema = json.loads((BUNDLED / "examples.schema.json").read_text(encoding="utf-8"))
+    listed = set(_find_codes(schema))
+    book = AgreementBook.load(BUNDLED)
+    written: set[str] = set()
+    for agreement_id, year in (("be-delivery-2016", 2026), ("be-delivery-coop-2027", 2027)):
+        agreement = book.get(agreement_id)
+        assert agreement is not None
+        for n, shift in enumerate(_shifts(3000, seed=18, year=year)):
+            before = WorkedBefore(week_hours=Decimal(36)) if n % 3 == 0 else None  # weekly overtime too
+            written |= {ln.code for ln in evaluate_shift(agreement, shift, worked_before=before).lines}
+    assert written <= listed, written - listed
+    assert {"base", "premium_night", "overtime", "offer_match", "expense"} <= written  # the sample is varied
+
+
+def _find_codes(node: object) -> list[str]:
+    if isinstance(node, dict):
+        code = node.get("properties", {}).get("code") if isinstance(node.get("properties"), dict) else None
+        if isinstance(code, dict) and "enum" in code:
+            return [str(c) for c in code["enum"]]
+        return [c for v in node.values() for c in _find_codes(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in _find_codes(v)]
+    return []
