@@ -59,12 +59,14 @@ def _rider_table(title: str, riders: list[RiderTotals]) -> Table:
 
 
 def deciles_table(r: WhatIfResult) -> Table:
+    """One decile a row, with its meaning in words (as the HTML report): nine columns of figures were cut short
+    in a narrow terminal, and a figure alone says nothing to a reader who does not know what a decile is."""
     t = Table(title=f"Per-rider change in net pay, deciles ({r.currency})")
-    cuts = r.deciles("net")
-    for i in range(1, 10):
-        t.add_column(f"D{i}", justify="right")
-    if cuts:
-        t.add_row(*(signed(c) for c in cuts))
+    t.add_column("Decile")
+    t.add_column("Change", justify="right", no_wrap=True)
+    t.add_column("In words")
+    for row in decile_words(r):
+        t.add_row(*row)
     return t
 
 

@@ -225,3 +225,12 @@ def test_an_exports_worker_columns_give_the_riders_status_and_the_report_counts_
     assert "shifts_with_member_status,1" in made(out, "-summary.csv").read_text(encoding="utf-8")
     html = " ".join(made(out, ".html").read_text(encoding="utf-8").split())
     assert "1 with the rider&#x27;s status from their member record" in html
+
+
+def test_the_deciles_are_whole_in_a_narrow_terminal(export: Path, tmp_path: Path) -> None:
+    """One decile a row with its meaning: nine figures side by side were cut to "+5.…" in 80 columns."""
+    r = runner.invoke(app, whatif(export, tmp_path / "out"), env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    rows = [line for line in r.output.splitlines() if line.startswith("│") and re.match(r"D\d\b", line.strip("│ "))]
+    assert [row.strip("│ ").split()[0] for row in rows] == [f"D{i}" for i in range(1, 10)]
+    assert "…" not in "".join(rows) and all("EUR" in row for row in rows)
