@@ -75,17 +75,41 @@ def _offer(data: Any, currency: str) -> Offer | None:
 
 
 def _amount(data: dict[str, Any], key: str) -> Decimal:
-    """An offer's amount: a decimal number written with a dot, not negative (a platform never offers less than
-    nothing; the webhook refuses it too)."""
-    text = str(data[key]).strip()
+    """An offer's amount, bounded as the webhook bounds it (at most 9999999.99)."""
+    found = _number(data, key, OFFER_MOST, "12.50")
+    assert found is not None  # the caller checked the key is there
+    return found
+
+
+def _number(data: dict[str, Any], key: str, most: Decimal, example: str, where: str = "") -> Decimal | None:
+    """A decimal number written with a dot, from 0 to `most` (None: not given). Bounded as the webhook bounds the
+    same field: an amount past what Decimal's 28 digits can round to the cent would fail deep in the engine."""
+    text = data.get(key)
+    if text in (None, ""):
+        return None
+    said = str(text).strip()
+    name = f"{where}{key}"
     try:
-        value = Decimal(text)
+        value = Decimal(said)
     except InvalidOperation:
-        comma = " (with a dot, not a comma)" if "," in text else ""
-        raise ShiftInputError(f"{key}: {text!r} is not an amount; write it as 12.50{comma}") from None
-    if not value.is_finite() or value < 0:
-        raise ShiftInputError(f"{key}: {text!r} must not be negative; write an amount such as 12.50")
+        comma = " (with a dot, not a comma)" if "," in said else ""
+        raise ShiftInputError(f"{name}: {said!r} is not a number; write it as {example}{comma}") from None
+    if not value.is_finite():
+        raise ShiftInputError(f"{name}: {said!r} is not a number; write it as {example}")
+    if value < 0:
+        raise ShiftInputError(f"{name}: {said!r} must not be negative; write it as {example}")
+    if value > most:
+        raise ShiftInputError(f"{name}: {said!r} is more than {most}, the most it can be")
     return value
+
+
+# The bounds of what a shift's data may say, as the webhook's canonical events bound the same fields.
+OFFER_MOST = Decimal("9999999.99")
+DISTANCE_MOST = Decimal(1000)
+BONUS_MOST = Decimal("9999.99")
+YEAR_HOURS_MOST = Decimal(366 * 24)
+DAY_HOURS_MOST = Decimal(24)
+WEEK_HOURS_MOST = Decimal(7 * 24)
 
 
 def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
@@ -97,7 +121,8 @@ def parse_shift(data: dict[str, Any], currency: str) -> ShiftOutcome:
         raise ShiftInputError(f"ends_at {ends.isoformat()} is not after starts_at {starts.isoformat()}")
     deliveries = _count(data, "deliveries")
     home = data.get("sent_home_early", False)
-    distance, bonus = _decimal(data, "distance_km"), _decimal(data, "bonus")
+    distance = _number(data, "distance_km", DISTANCE_MOST, "12.5")
+    bonus = _number(data, "bonus", BONUS_MOST, "5.00")
     weather = data.get("bad_weather", False)
     return ShiftOutcome(
         booking=Booking(starts, ends, _offer(data.get("offer"), currency)),
@@ -199,19 +224,6 @@ def _worker_columns(data: dict[str, Any]) -> dict[str, Any] | None:
     return found or None
 
 
-def _decimal(data: dict[str, Any], key: str) -> Decimal | None:
-    text = data.get(key)
-    if text in (None, ""):
-        return None
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation as exc:
-        raise ShiftInputError(f"{key}: {text!r} is not a decimal number such as 12.5") from exc
-    if not value.is_finite() or value < 0:
-        raise ShiftInputError(f"{key}: {text!r} must be a number of at least 0")
-    return value
-
-
 def _day(data: dict[str, Any], key: str) -> date | None:
     text = data.get(key)
     if text in (None, ""):
@@ -232,22 +244,10 @@ def _worker(data: Any) -> Worker | None:
     return Worker(
         birth_date=_day(data, "birth_date"),
         student=student if isinstance(student, bool) else str(student).lower() in ("1", "true", "yes"),
-        student_hours_this_year=_decimal(data, "student_hours_this_year") or Decimal(0),
+        student_hours_this_year=_number(data, "student_hours_this_year", YEAR_HOURS_MOST, "120", "worker.")
+        or Decimal(0),
         employed_since=_day(data, "employed_since"),
     )
-
-
-def _hours(data: dict[str, Any], key: str) -> Decimal:
-    text = data.get(key)
-    if text in (None, ""):
-        return Decimal(0)
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation as exc:
-        raise ShiftInputError(f"worked_before.{key}: {text!r} is not a number of hours such as 7.5") from exc
-    if not value.is_finite() or value < 0:
-        raise ShiftInputError(f"worked_before.{key}: {text!r} is not a number of hours such as 7.5")
-    return value
 
 
 def parse_worked_before(data: dict[str, Any]) -> WorkedBefore | None:
@@ -255,7 +255,9 @@ def parse_worked_before(data: dict[str, Any]) -> WorkedBefore | None:
     raw = data.get("worked_before")
     if not raw:
         return None
-    return WorkedBefore(_hours(raw, "day_hours"), _hours(raw, "week_hours"), _instant(raw, "previous_end"))
+    day = _number(raw, "day_hours", DAY_HOURS_MOST, "7.5", "worked_before.") or Decimal(0)
+    week = _number(raw, "week_hours", WEEK_HOURS_MOST, "36", "worked_before.") or Decimal(0)
+    return WorkedBefore(day, week, _instant(raw, "previous_end"))
 
 
 @dataclass(frozen=True)

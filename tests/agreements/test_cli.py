@@ -301,3 +301,22 @@ def test_explain_says_a_per_trip_offer_was_weighed_when_the_hours_win() -> None:
     assert code == 0, out
     assert "the offer, 14 trips × 5.00 EUR = 70.00 EUR, is not more than the hourly pay of 84.25 EUR" in out
     assert "offer_match" not in out
+
+
+def test_simulate_bounds_what_a_shift_may_say_as_the_webhook_does(tmp_path: Path) -> None:
+    """An amount Decimal cannot round to the cent failed deep in the engine with a traceback; each field now has
+    the bound its webhook field has, said by name."""
+    shifts = tmp_path / "big.csv"
+    shifts.write_text(
+        "starts_at,ends_at,hourly_gross,distance_km,bonus,worked_before_week_hours\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,1e30,,,\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14,1e40,,\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14,,10000,\n"
+        "2027-01-13T12:00:00+01:00,2027-01-13T15:00:00+01:00,14,,,169\n"
+    )
+    code, out = _run("simulate", "be-delivery-coop-2027", str(shifts), "--dir", str(BUNDLED))
+    assert code == 1 and "Traceback" not in out
+    assert "line 2: hourly_gross: '1e30' is more than 9999999.99" in out
+    assert "line 3: distance_km: '1e40' is more than 1000" in out
+    assert "line 4: bonus: '10000' is more than 9999.99" in out
+    assert "line 5: worked_before.week_hours: '169' is more than 168" in out
