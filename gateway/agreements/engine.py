@@ -233,11 +233,7 @@ def evaluate_booking(
     guaranteed = minimum_engagement.at_booking(terms.minimum, booked, corrections, used)
 
     _check_currency(agreement, booking.offer)
-    offered_hourly, _per_trip = piece_rate.offer_terms(terms.piece_rate, booking.offer, corrections, used)
-    # A per-trip offer (where allowed) cannot be compared per hour before the trips are known: the booking
-    # guarantees the floor; settlement tops the trips up to it.
-    shifts_floors, top, notes = _floors_for(terms, worker, day, agreement.currency)
-    hourly = floors.lift(shifts_floors, top, offered_hourly, agreement.currency, corrections, used)
+    hourly, notes = _opened_at(terms, booking.offer, agreement.currency, worker, day, corrections, used)
     used.extend(_note_line(n) for n in notes)
 
     return BookingDecision(
@@ -256,6 +252,30 @@ def evaluate_booking(
         amended_start=starts if starts != booking.starts_at else None,
         amended_end=ends if ends != booking.ends_at else None,
     )
+
+
+def _opened_at(
+    terms: TermsAt,
+    offer: Offer | None,
+    currency: str,
+    worker: Worker | None,
+    day: date,
+    corrections: list[Correction],
+    used: list[Line],
+) -> tuple[Decimal, list[Note]]:
+    """The hourly gross a contract states: the offer lifted to the floors in force (with the notes on the rider's
+    scale). A per-trip offer (where allowed) cannot be compared per hour before the trips are known: the booking
+    guarantees the floor; settlement tops the trips up to it."""
+    offered_hourly, _per_trip = piece_rate.offer_terms(terms.piece_rate, offer, corrections, used)
+    shift_floors, top, notes = _floors_for(terms, worker, day, currency)
+    return floors.lift(shift_floors, top, offered_hourly, currency, corrections, used), notes
+
+
+def contract_rate(agreement: Agreement, offer: Offer | None, day: date) -> Decimal:
+    """The hourly gross a contract opened under `day`'s terms would state for `offer`, as `evaluate_booking` sets
+    it (the adult scale: a booking never reads the member). A what-if replaying a shift under other terms pays at
+    least this, as settlement pays at least the rate its contract was opened at."""
+    return _opened_at(resolve(agreement, day), offer, agreement.currency, None, day, [], [])[0]
 
 
 # --- settlement -------------------------------------------------------------------------------------------

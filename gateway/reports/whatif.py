@@ -18,13 +18,12 @@ from gateway.agreements.engine import (
     Offer,
     ShiftOutcome,
     WorkedBefore,
+    contract_rate,
     evaluate_shift,
     hours_between,
-    resolve,
 )
 from gateway.agreements.model import Agreement
 from gateway.agreements.payroll import CENT
-from gateway.agreements.terms import floors, piece_rate
 
 ZERO = Decimal(0)
 MEASURES = ("paid_hours", "gross", "net", "expenses", "cost")
@@ -251,9 +250,7 @@ class BookedRate:
         key = (side, day, b.offer)
         rate = self._rates.get(key)
         if rate is None:
-            terms = resolve(agreement, day)
-            offered, _ = piece_rate.offer_terms(terms.piece_rate, b.offer, [], [])
-            rate = self._rates[key] = floors.lift(terms.floors, terms.winner, offered, agreement.currency, [], [])
+            rate = self._rates[key] = contract_rate(agreement, b.offer, day)
         return replace(shift, booking=replace(b, contracted_hourly=rate))
 
 
